@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { articleFileName, dayDir, idFromFileName, safeTitle, utc8Parts } from './layout.ts';
+
+test('dates are taken in UTC+8', () => {
+  // 2023-09-14T17:45:02Z is 2023-09-15 01:45 in Beijing
+  const p = utc8Parts(Date.UTC(2023, 8, 14, 17, 45, 2));
+  assert.deepEqual(p, { year: '2023', month: '09', day: '15', hour: '01', minute: '45' });
+  assert.equal(dayDir('rfi', Date.UTC(2023, 8, 14, 17, 45, 2)), 'articles/rfi/2023/09-15');
+  assert.equal(dayDir('rfi', Date.UTC(2023, 8, 14, 17, 45, 2), 2), 'articles/rfi/2023/09-15-2');
+});
+
+test('hostile titles give names safe on Linux, macOS and Windows', () => {
+  const hostile = ['../../etc/passwd', 'a/b\\c:d*e?f"g<h>i|j', 'x\u0000y\u001fz\u007f', ' . trailing. ', 'CON', '..', '', '   ', '#%&{}'];
+  for (const title of hostile) {
+    const s = safeTitle(title);
+    assert.doesNotMatch(s, /[<>:"/\\|?*\u0000-\u001f#%]/, title);
+    assert.ok(!s.startsWith('.') && !s.endsWith('.') && !s.endsWith(' '), `${title} → ${s}`);
+    assert.notEqual(s.toLowerCase(), 'con');
+  }
+  assert.equal(safeTitle('普京与金正恩互赠步枪 克宫确认普京同意访平壤'), '普京与金正恩互赠步枪-克宫确认普京同意访平壤');
+  const long = safeTitle('长'.repeat(300));
+  assert.equal([...long].length, 40);
+  assert.ok(Buffer.byteLength(articleFileName(0, '长'.repeat(300), 'abcdefghij')) < 255);
+});
+
+test('file names start with the time, end with the id, and the id reads back', () => {
+  const name = articleFileName(Date.UTC(2023, 8, 14, 11, 27), '普京 金正恩', 'k3j7x2abqq');
+  assert.equal(name, '1927_普京-金正恩_k3j7x2abqq.md');
+  assert.equal(idFromFileName(name), 'k3j7x2abqq');
+  assert.equal(articleFileName(0, '///', 'k3j7x2abqq'), '0800_k3j7x2abqq.md');
+});

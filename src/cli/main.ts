@@ -1,0 +1,196 @@
+/**
+ * The `newsvault` command line. Every command takes --archive DIR; the default is the current folder
+ * when it holds a newsvault.yaml, else ./archive.
+ *
+ * Exit codes: 0 success; 1 unexpected internal error; 2 bad usage or invalid config (nothing fetched
+ * or written); 3 the run completed but one or more sources (or items) failed; 4 another run holds the archive.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import Table from 'cli-table3';
+import { LockedError } from '../archive/index.ts';
+import { describeError, fetchResource } from '../fetch/index.ts';
+import { parseFeed } from '../parse/index.ts';
+import { runArchive } from '../run/index.ts';
+import type { RunReport, SourceReport } from '../run/index.ts';
+import { CATALOG, ConfigError, adHocSources, defaultConfigYaml, loadConfig, resolveSources } from '../sources/index.ts';
+
+export const EXIT = { ok: 0, internal: 1, usage: 2, sourcesFailed: 3, locked: 4 } as const;
+
+class UsageError extends Error {}
+
+export function defaultArchive(cwd = process.cwd()): string {
+  return existsSync(path.join(cwd, 'newsvault.yaml')) ? cwd : path.join(cwd, 'archive');
+}
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const stdio: Io = {
+  out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
+  err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+};
+
+function oneLine(s: string, max = 90): string {
+  const flat = s.replace(/\s+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+export function renderRunTable(report: RunReport): string {
+  const table = new Table({
+    head: ['source', 'status', 'seen', 'new', 'changed', 'failed', 'error'],
+    style: { head: [], border: [] },
+    wordWrap: true,
+    colWidths: [null, null, null, null, null, null, 60] as unknown as number[],
+  });
+  for (const r of report.sources) {
+    table.push([r.slug, r.status, r.seen, r.new, r.changed, r.failed, r.errors.map((e) => oneLine(e, 200)).join('\n')]);
+  }
+  const failed = report.sources.filter((r) => r.status !== 'ok').length;
+  const warnings = report.sources.reduce((n, r) => n + r.warnings.length, 0);
+  return `${table.toString()}\n${report.sources.length} source(s), ${failed} with errors, ${warnings} warning(s), ${(report.durationMs / 1000).toFixed(1)}s. Archive: ${report.archive}`;
+}
+
+function reportJson(r: SourceReport) {
+  return { ...r };
+}
+
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command();
+  program
+    .name('newsvault')
+    .description('Archive Chinese-language international news feeds in full text, in a plain-file git archive.')
+    .version(JSON.parse(await fs.readFile(new URL('../../package.json', import.meta.url), 'utf8')).version)
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError();
+
+  const archiveOption = () => new Option('--archive <dir>', 'archive folder (default: current folder if it has newsvault.yaml, else ./archive)');
+
+  program
+    .command('run')
+    .description('fetch the configured sources (or --feed ones) and archive their articles')
+    .addOption(archiveOption())
+    .option('--feed <urlOrFile...>', 'archive these feeds instead of the configured sources')
+    .option('--only <slug...>', 'run only these configured sources')
+    .option('--concurrency <n>', 'sources processed at once')
+    .option('--json', 'print the report as JSON')
+    .option('-v, --verbose', 'print every warning')
+    .action(async (opts: { archive?: string; feed?: string[]; only?: string[]; concurrency?: string; json?: boolean; verbose?: boolean }) => {
+      const root = path.resolve(opts.archive ?? defaultArchive());
+      const config = await loadConfig(root);
+      const configured = resolveSources(config);
+      let sources = configured;
+      if (opts.feed?.length) {
+        sources = adHocSources(opts.feed.map((f) => (/^https?:/i.test(f) ? f : path.resolve(f))));
+      } else if (opts.only?.length) {
+        const unknown = opts.only.filter((s) => !configured.some((c) => c.slug === s));
+        if (unknown.length) throw new UsageError(`unknown source(s): ${unknown.join(', ')} (see \`newsvault sources\`)`);
+        sources = configured.filter((s) => opts.only!.includes(s.slug)).map((s) => ({ ...s, enabled: true }));
+      }
+      const concurrency = opts.concurrency ? Number(opts.concurrency) : config.run.concurrency;
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a whole number ≥ 1');
+      if (!opts.json) io.err(`Archiving ${sources.filter((s) => s.enabled).length} source(s) into ${root}`);
+      const report = await runArchive({
+        root,
+        sources,
+        known: configured,
+        concurrency,
+        fetch: { timeoutMs: config.run.timeoutSeconds * 1000, maxBytes: config.run.maxFeedBytes },
+        onSource: opts.json ? undefined : (r) => io.err(`  ${r.slug}: ${r.status}${r.new ? `, ${r.new} new` : ''}${r.errors[0] ? ` — ${oneLine(r.errors[0])}` : ''}`),
+      });
+      if (opts.json) {
+        io.out(JSON.stringify({ ...report, sources: report.sources.map(reportJson) }, null, 2));
+      } else {
+        io.out(renderRunTable(report));
+        if (opts.verbose) for (const r of report.sources) for (const w of r.warnings) io.out(`warning: ${r.slug}: ${w}`);
+      }
+      exitCode = report.ok ? EXIT.ok : EXIT.sourcesFailed;
+    });
+
+  program
+    .command('init')
+    .description('create a new archive folder: newsvault.yaml, README.md, .gitignore')
+    .argument('[dir]', 'folder to create', 'archive')
+    .action(async (dir: string) => {
+      const root = path.resolve(dir);
+      await fs.mkdir(root, { recursive: true });
+      const configPath = path.join(root, 'newsvault.yaml');
+      if (existsSync(configPath)) throw new UsageError(`${configPath} already exists; nothing changed`);
+      await fs.writeFile(configPath, defaultConfigYaml(), { flag: 'wx' });
+      await fs.writeFile(path.join(root, '.gitignore'), '# local state of a running newsvault, never committed\n.newsvault/\n', { flag: 'w' });
+      if (!existsSync(path.join(root, 'README.md'))) {
+        await fs.writeFile(path.join(root, 'README.md'), '# 新闻存档 · News archive\n\nNo article yet: run `npx newsvault run` here.\n');
+      }
+      io.out(`Created ${root}: edit newsvault.yaml, then run \`newsvault run --archive ${path.relative(process.cwd(), root) || '.'}\`.`);
+    });
+
+  program
+    .command('sources')
+    .description('list the built-in catalog and the configured sources')
+    .addOption(archiveOption())
+    .option('--json', 'print as JSON')
+    .action(async (opts: { archive?: string; json?: boolean }) => {
+      const root = path.resolve(opts.archive ?? defaultArchive());
+      const sources = resolveSources(await loadConfig(root));
+      if (opts.json) {
+        io.out(JSON.stringify({ catalog: CATALOG, configured: sources }, null, 2));
+        return;
+      }
+      const table = new Table({ head: ['slug', 'name', 'enabled', 'feeds / note'], style: { head: [], border: [] } });
+      for (const s of sources) table.push([s.slug, s.name, s.enabled ? 'yes' : 'no', [...s.feeds, ...(s.note ? [s.note] : [])].join('\n')]);
+      io.out(table.toString());
+    });
+
+  program
+    .command('inspect')
+    .description('parse one feed (URL or file) and show what Newsvault sees')
+    .argument('<urlOrFile>')
+    .option('--json', 'print the normalised feed as JSON (docs/feed-json.md)')
+    .action(async (location: string, opts: { json?: boolean }) => {
+      const resource = await fetchResource(/^https?:/i.test(location) ? location : path.resolve(location));
+      const feed = await parseFeed(resource.body, { url: resource.url, contentType: resource.contentType });
+      const shape = {
+        title: feed.title,
+        link: feed.link,
+        language: feed.language,
+        format: feed.format,
+        items: feed.items,
+        warnings: feed.warnings,
+      };
+      if (opts.json) {
+        io.out(JSON.stringify(shape, null, 2));
+        return;
+      }
+      io.out(`${feed.format.toUpperCase()} feed: ${feed.title ?? '(no title)'} — ${feed.items.length} item(s)`);
+      for (const item of feed.items) {
+        const when = item.published != null ? new Date(item.published).toISOString() : 'no date';
+        io.out(`- ${when}  ${oneLine(item.title || '(no title)', 60)}  ${item.link ?? ''}  [${(item.content ?? '').length} chars]`);
+      }
+      for (const w of feed.warnings) io.out(`warning: ${w}`);
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      io.err(`newsvault: ${err.message}`);
+      return EXIT.usage;
+    }
+    if (err instanceof LockedError) {
+      io.err(`newsvault: ${err.message}`);
+      return EXIT.locked;
+    }
+    io.err(`newsvault: ${describeError(err)}`);
+    if (process.env.NEWSVAULT_DEBUG) io.err(String((err as Error).stack));
+    return EXIT.internal;
+  }
+}

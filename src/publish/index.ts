@@ -1,0 +1,119 @@
+/**
+ * The publish stage for GitHub: per-source list pages and the archive's root README.
+ *
+ * lists/<slug>.md          the newest 300 articles of a source, then links to its month pages
+ * lists/<slug>/<YYYY-MM>.md every article of that month (written once a source has more than 300)
+ *
+ * Format: `{name}` LF `------` LF LF, then one `M-D [title](/articles/…)` line per article, newest
+ * first, dates in UTC+8, lines separated by a blank line. Files are rewritten only when their bytes change.
+ */
+import { decodeHTML } from 'entities';
+import type { Source } from '../domain.ts';
+import type { ManifestRecord } from '../archive/index.ts';
+import { compareRecords, inside, utc8Parts, writeIfChanged } from '../archive/index.ts';
+
+export const LIST_PAGE_SIZE = 300;
+
+/** A title as plain Markdown text: entities decoded (so `&quot;` shows as "), white space folded,
+ *  and characters Markdown or HTML would act on escaped. */
+export function listTitle(title: string): string {
+  let t = title;
+  for (let i = 0; i < 2 && /&(#\d+|#x[0-9a-f]+|[a-z]+\d*);/i.test(t); i++) t = decodeHTML(t);
+  t = t.replace(/\s+/g, ' ').trim();
+  if (t === '') t = '(无标题)';
+  return t.replace(/[\\`*_[\]<>|]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : `\\${c}`));
+}
+
+/** A repository-root link to a file, each segment percent-encoded (GitHub resolves `/…` to the repo root). */
+export function repoLink(relPath: string): string {
+  return '/' + relPath.split('/').map(encodeURIComponent).join('/');
+}
+
+export function listLine(rec: ManifestRecord): string {
+  const p = utc8Parts(rec.published);
+  return `${Number(p.month)}-${Number(p.day)} [${listTitle(rec.title)}](${repoLink(rec.path)})`;
+}
+
+export function renderList(heading: string, records: ManifestRecord[], footer?: string): string {
+  const lines = records.map(listLine);
+  return `${heading}\n------\n\n${lines.join('\n\n')}${lines.length ? '\n' : ''}${footer ? `\n${footer}\n` : ''}`;
+}
+
+function monthKey(ms: number): string {
+  const p = utc8Parts(ms);
+  return `${p.year}-${p.month}`;
+}
+
+/** Every list page of a source: path (relative to the archive) → content. */
+export function renderSourceLists(source: Source, records: ManifestRecord[]): Map<string, string> {
+  const sorted = [...records].sort(compareRecords);
+  const pages = new Map<string, string>();
+  if (sorted.length <= LIST_PAGE_SIZE) {
+    pages.set(`lists/${source.slug}.md`, renderList(source.name, sorted));
+    return pages;
+  }
+  const months = new Map<string, ManifestRecord[]>();
+  for (const rec of sorted) {
+    const key = monthKey(rec.published);
+    const list = months.get(key) ?? [];
+    list.push(rec);
+    months.set(key, list);
+  }
+  for (const [key, list] of months) {
+    pages.set(`lists/${source.slug}/${key}.md`, renderList(`${source.name} ${key}`, list, `[← ${source.name}](${repoLink(`lists/${source.slug}.md`)})`));
+  }
+  const monthLinks = [...months.entries()].map(([key, list]) => `[${key}](${repoLink(`lists/${source.slug}/${key}.md`)}) (${list.length})`);
+  pages.set(
+    `lists/${source.slug}.md`,
+    renderList(source.name, sorted.slice(0, LIST_PAGE_SIZE), `按月 · By month: ${monthLinks.join(' · ')}`),
+  );
+  return pages;
+}
+
+export interface SourceSummary {
+  source: Source;
+  records: ManifestRecord[];
+}
+
+function formatUtc8(ms: number): string {
+  const p = utc8Parts(ms);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} (UTC+8)`;
+}
+
+/** The archive's front page. "Last update" is the newest first-seen time, so an idle run changes nothing. */
+export function renderReadme(summaries: SourceSummary[]): string {
+  const rows = summaries
+    .filter((s) => s.records.length > 0 || s.source.enabled)
+    .map(({ source, records }) => {
+      const newest = records.reduce((m, r) => Math.max(m, r.published), 0);
+      return `| [${listTitle(source.name)}](${repoLink(`lists/${source.slug}.md`)}) | ${records.length} | ${newest ? formatUtc8(newest) : '—'} |`;
+    });
+  const total = summaries.reduce((n, s) => n + s.records.length, 0);
+  const lastSeen = summaries.reduce((m, s) => s.records.reduce((mm, r) => Math.max(mm, r.changedAt ?? r.firstSeen), m), 0);
+  return [
+    '# 新闻存档 · News archive',
+    '',
+    `由 [Newsvault](https://github.com/newsvault/newsvault) 保存的全文新闻：${total} 篇。`,
+    `Full-text news archived by Newsvault: ${total} articles.${lastSeen ? ` Last update: ${formatUtc8(lastSeen)}.` : ''}`,
+    '',
+    '| 来源 Source | 文章 Articles | 最新 Newest |',
+    '| --- | ---: | --- |',
+    ...rows,
+    '',
+    'Article files: `articles/<source>/<year>/<month-day>/<time>_<title>_<id>.md`; earlier versions of edited articles: `revisions/`.',
+    '',
+  ].join('\n');
+}
+
+/** Writes a source's list pages; returns the paths actually rewritten. */
+export async function writeSourceLists(root: string, source: Source, records: ManifestRecord[]): Promise<string[]> {
+  const written: string[] = [];
+  for (const [rel, content] of renderSourceLists(source, records)) {
+    if (await writeIfChanged(inside(root, rel), content)) written.push(rel);
+  }
+  return written;
+}
+
+export async function writeReadme(root: string, summaries: SourceSummary[]): Promise<boolean> {
+  return writeIfChanged(inside(root, 'README.md'), renderReadme(summaries));
+}
