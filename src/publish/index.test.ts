@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ManifestRecord } from '../archive/index.ts';
+import type { Source } from '../domain.ts';
+import { LIST_PAGE_SIZE, listLine, listTitle, renderList, renderReadme, renderSourceLists, writeSourceLists } from './index.ts';
+import { tempDir } from '../../test/helpers/tree.ts';
+
+const source: Source = { slug: 'rfi', name: '法广 RFI', feeds: [], enabled: true };
+
+function rec(i: number, published: number, title = `标题${i}`): ManifestRecord {
+  return {
+    id: `id${String(i).padStart(8, 'a')}`,
+    path: `articles/rfi/2023/09-14/1927_${title}_id${i}.md`,
+    guid: null,
+    link: 'https://x/',
+    canonical: null,
+    published,
+    title,
+    hash: 'h',
+    bodyHash: 'b',
+    firstSeen: published,
+  };
+}
+
+test('list titles: entities decoded, Markdown and HTML neutralised', () => {
+  assert.equal(listTitle('他说&quot;不&quot; &amp;amp; more'), '他说"不" & more');
+  assert.equal(listTitle('a [b] *c* <script>x</script>'), 'a \\[b\\] \\*c\\* &lt;script&gt;x&lt;/script&gt;');
+  assert.equal(listTitle('  a\n b  '), 'a b');
+});
+
+test('a list line: M-D in UTC+8, title, root link with encoded segments', () => {
+  // 2023-09-14T17:45:02Z = 9-15 01:45 in UTC+8
+  assert.equal(
+    listLine(rec(1, Date.UTC(2023, 8, 14, 17, 45, 2), '普京 金正恩')),
+    '9-15 [普京 金正恩](/articles/rfi/2023/09-14/1927_%E6%99%AE%E4%BA%AC%20%E9%87%91%E6%AD%A3%E6%81%A9_id1.md)',
+  );
+});
+
+test('list format: name, rule, blank line, lines separated by blank lines, newest first', () => {
+  const text = renderList('法广', [rec(1, 2000), rec(2, 1000)].sort((a, b) => b.published - a.published));
+  const lines = text.split('\n');
+  assert.equal(lines[0], '法广');
+  assert.equal(lines[1], '------');
+  assert.equal(lines[2], '');
+  assert.match(lines[3]!, /\[标题1\]/);
+  assert.equal(lines[4], '');
+  assert.match(lines[5]!, /\[标题2\]/);
+});
+
+test('long lists are paged by month and every article stays reachable', () => {
+  const day = 86400e3;
+  const records = Array.from({ length: 700 }, (_, i) => rec(i, Date.UTC(2023, 0, 1) + i * day * 0.5));
+  const pages = renderSourceLists(source, records);
+  const main = pages.get('lists/rfi.md')!;
+  assert.equal(main.split('\n').filter((l) => /^\d+-\d+ \[/.test(l)).length, LIST_PAGE_SIZE);
+  const monthPages = [...pages.keys()].filter((k) => k.startsWith('lists/rfi/'));
+  assert.ok(monthPages.length >= 11);
+  for (const k of monthPages) assert.ok(main.includes(encodeURIComponent(k.split('/')[2]!)), `${k} linked from the main page`);
+  const reachable = new Set<string>();
+  for (const [k, text] of pages) if (k !== 'lists/rfi.md') for (const m of text.matchAll(/\]\((\/articles\/[^)]+)\)/g)) reachable.add(m[1]!);
+  assert.equal(reachable.size, 700);
+});
+
+test('lists are rewritten only when their content changes', async () => {
+  const root = await tempDir();
+  const records = [rec(1, 1000)];
+  assert.deepEqual(await writeSourceLists(root, source, records), ['lists/rfi.md']);
+  assert.deepEqual(await writeSourceLists(root, source, records), []);
+  assert.deepEqual(await writeSourceLists(root, source, [...records, rec(2, 2000)]), ['lists/rfi.md']);
+});
+
+test('the README lists sources with counts and the last update', () => {
+  const text = renderReadme([{ source, records: [rec(1, Date.UTC(2023, 8, 14, 11, 27))] }]);
+  assert.match(text, /\| \[法广 RFI\]\(\/lists\/rfi\.md\) \| 1 \| 2023-09-14 19:27 \(UTC\+8\) \|/);
+  assert.match(text, /Last update: 2023-09-14 19:27/);
+});
