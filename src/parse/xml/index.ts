@@ -36,6 +36,11 @@ export function parseXmlRaw(text: string, feedUrl?: string): Promise<RawXmlFeed>
     parser.on('end', () => {
       if (failed) return;
       const errors = ((parser as unknown as { errors?: Error[] }).errors ?? []).slice();
+      // sax in its forgiving mode closes what is left open without a word: say when the document was cut short
+      const root = String((parser.meta as RawMeta)['#type'] ?? '') === 'atom' ? 'feed' : String((parser.meta as RawMeta)['#type'] ?? '') === 'rdf' ? 'rdf:RDF' : 'rss';
+      if (!new RegExp(`</(?:[\\w-]+:)?${root.replace(':', '\\:').replace(/^rdf\\:/, '')}\\s*>\\s*$`, 'i').test(text.slice(-512))) {
+        errors.push(new Error(`the document ends before its closing </${root}> tag (truncated?)`));
+      }
       resolve({ meta: parser.meta as RawMeta, items, errors });
     });
     Readable.from([text]).pipe(parser);
