@@ -86,7 +86,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       const configured = resolveSources(config);
       let sources = configured;
       if (opts.feed?.length) {
-        sources = adHocSources(opts.feed.map((f) => (/^https?:/i.test(f) ? f : path.resolve(f))));
+        sources = adHocSources(
+          opts.feed.map((f) => (/^https?:/i.test(f) ? f : path.resolve(f))),
+          { reserved: configured.map((s) => s.slug) },
+        );
       } else if (opts.only?.length) {
         const unknown = opts.only.filter((s) => !configured.some((c) => c.slug === s));
         if (unknown.length) throw new UsageError(`unknown source(s): ${unknown.join(', ')} (see \`newsvault sources\`)`);

@@ -1,0 +1,268 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import {
+  CATALOG,
+  ConfigError,
+  DEFAULT_RUN,
+  defaultConfigYaml,
+  enabledSources,
+  loadConfig,
+  resolveSources,
+  type ArchiveConfig,
+} from './index.ts';
+
+const tempDirs: string[] = [];
+after(async () => {
+  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'newsvault-sources-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** A fresh archive folder holding a newsvault.yaml with this text. */
+async function archiveWith(yaml: string): Promise<{ dir: string; file: string }> {
+  const dir = await tempDir();
+  const file = path.join(dir, 'newsvault.yaml');
+  await writeFile(file, yaml);
+  return { dir, file };
+}
+
+/** Loading this config fails with a ConfigError whose message names the file, the field and the problem. */
+async function assertRejected(yaml: string, field: string | null, problem: RegExp): Promise<ConfigError> {
+  const { dir, file } = await archiveWith(yaml);
+  const error = await loadConfig(dir).then(
+    () => assert.fail(`expected a ConfigError for:\n${yaml}`),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof ConfigError, `a ConfigError, got ${String(error)}`);
+  assert.equal(error.file, file);
+  const line = error.message.split('\n').find((l) => l.startsWith(`${file}: ${field === null ? '' : `${field}: `}`));
+  assert.ok(line, `a line naming ${file} and ${field ?? '(no field)'} in:\n${error.message}`);
+  assert.match(line, problem);
+  return error;
+}
+
+const catalogCopy = () => CATALOG.map((s) => ({ ...s, feeds: [...s.feeds] }));
+
+// ------------------------------------------------------------------------------------------------
+// Defaults
+
+test('a missing file gives the defaults: the catalog as it is, default run settings', async () => {
+  const dir = await tempDir();
+  const config = await loadConfig(dir);
+  assert.equal(config.found, false);
+  assert.equal(config.file, path.join(dir, 'newsvault.yaml'));
+  assert.deepEqual(config.run, DEFAULT_RUN);
+  assert.deepEqual(resolveSources(config), catalogCopy());
+  assert.deepEqual(
+    enabledSources(resolveSources(config)).map((s) => s.slug),
+    CATALOG.filter((s) => s.feeds.length > 0).map((s) => s.slug),
+  );
+});
+
+test('an archive folder that does not exist yet also gives the defaults', async () => {
+  const dir = path.join(await tempDir(), 'not', 'yet');
+  const config = await loadConfig(dir);
+  assert.equal(config.found, false);
+  assert.deepEqual(resolveSources(config), catalogCopy());
+});
+
+test('an empty or comment-only file, or empty sections, give the defaults', async () => {
+  for (const yaml of ['', '# nothing here\n', 'sources:\nrun:\n']) {
+    const { dir } = await archiveWith(yaml);
+    const config = await loadConfig(dir);
+    assert.equal(config.found, true);
+    assert.deepEqual(config.run, DEFAULT_RUN, JSON.stringify(yaml));
+    assert.deepEqual(resolveSources(config), catalogCopy(), JSON.stringify(yaml));
+  }
+});
+
+// ------------------------------------------------------------------------------------------------
+// Valid configs
+
+test('overriding rfi and adding a user source resolves to the catalog, then the user source', async () => {
+  const { dir } = await archiveWith(
+    [
+      'sources:',
+      '  rfi: { enabled: false }',
+      '  mysite:',
+      '    name: My Site',
+      '    feed: https://example.org/rss.xml',
+      '  local-one:',
+      '    feeds: [feeds/local.xml, /srv/other.xml]',
+      '    enabled: false',
+      'run:',
+      '  concurrency: 8',
+      '',
+    ].join('\n'),
+  );
+  const sources = resolveSources(await loadConfig(dir));
+  const expected = catalogCopy().map((s) => (s.slug === 'rfi' ? { ...s, enabled: false } : s));
+  expected.push({ slug: 'mysite', name: 'My Site', feeds: ['https://example.org/rss.xml'], enabled: true });
+  expected.push({ slug: 'local-one', name: 'local-one', feeds: [path.join(dir, 'feeds', 'local.xml'), '/srv/other.xml'], enabled: false });
+  assert.deepEqual(sources, expected);
+  assert.ok(!enabledSources(sources).some((s) => s.slug === 'rfi' || s.slug === 'local-one'));
+});
+
+test('a catalog outlet can be renamed and given other feeds; one that had none is then enabled', async () => {
+  const { dir } = await archiveWith(
+    [
+      'sources:',
+      '  rfa: { name: RFA (new site), feed: "https://www.rfa.org/arc/outboundfeeds/mandarin/rss/" }',
+      '  reuters: { feeds: [saved/reuters.xml] }',
+      '',
+    ].join('\n'),
+  );
+  const bySlug = new Map(resolveSources(await loadConfig(dir)).map((s) => [s.slug, s]));
+  const rfa = bySlug.get('rfa')!;
+  assert.equal(rfa.name, 'RFA (new site)');
+  assert.equal(rfa.nameEn, 'Radio Free Asia Mandarin');
+  assert.deepEqual(rfa.feeds, ['https://www.rfa.org/arc/outboundfeeds/mandarin/rss/']);
+  assert.equal(rfa.enabled, true);
+  const reuters = bySlug.get('reuters')!;
+  assert.deepEqual(reuters.feeds, [path.join(dir, 'saved', 'reuters.xml')]);
+  assert.equal(reuters.enabled, true);
+  assert.equal(reuters.note, undefined, 'the "no feed" note no longer applies');
+  assert.equal(bySlug.size, CATALOG.length, 'overrides add no source');
+});
+
+test('relative feed paths are resolved against the archive folder, not the working folder', async () => {
+  const { dir } = await archiveWith(
+    ['sources:', '  a: { feed: feeds/a.xml }', '  b: { feed: ./x/../b.xml }', '  c: { feed: ../c.xml }', `  d: { feed: "${pathToFileURL('/srv/d.xml').href}" }`, ''].join('\n'),
+  );
+  assert.notEqual(process.cwd(), dir);
+  const feeds = Object.fromEntries(resolveSources(await loadConfig(dir)).map((s) => [s.slug, s.feeds]));
+  assert.deepEqual(feeds.a, [path.join(dir, 'feeds', 'a.xml')]);
+  assert.deepEqual(feeds.b, [path.join(dir, 'b.xml')]);
+  assert.deepEqual(feeds.c, [path.join(path.dirname(dir), 'c.xml')]);
+  assert.deepEqual(feeds.d, ['/srv/d.xml']);
+});
+
+test('run settings override the defaults one by one', async () => {
+  const { dir } = await archiveWith('run:\n  timeoutSeconds: 2.5\n  maxFeedBytes: 1048576\n');
+  assert.deepEqual((await loadConfig(dir)).run, { concurrency: DEFAULT_RUN.concurrency, timeoutSeconds: 2.5, maxFeedBytes: 1048576 });
+});
+
+test('resolveSources returns fresh objects every time', async () => {
+  const config = await loadConfig(await tempDir());
+  const first = resolveSources(config);
+  first[0]!.enabled = false;
+  first[0]!.feeds.push('https://example.org/extra');
+  assert.deepEqual(resolveSources(config), catalogCopy());
+  assert.deepEqual(CATALOG[0]!.feeds, ['https://www.rfi.fr/cn/rss']);
+});
+
+test('resolveSources refuses a hand-built config that a file could not produce', () => {
+  const base: ArchiveConfig = { archiveDir: '/a', file: '/a/newsvault.yaml', found: true, sources: [], run: { ...DEFAULT_RUN } };
+  assert.throws(() => resolveSources({ ...base, sources: [{ slug: 'mine' }] }), (e: unknown) => e instanceof ConfigError && /sources\.mine: has no feed/.test(e.message));
+  assert.throws(() => resolveSources({ ...base, sources: [{ slug: 'a', feeds: ['/x'] }, { slug: 'a', feeds: ['/y'] }] }), /sources\.a: is given twice/);
+  assert.throws(() => resolveSources({ ...base, sources: [{ slug: 'Bad Slug', feeds: ['/x'] }] }), /sources\.Bad Slug: slug must be lowercase/);
+  assert.throws(() => resolveSources({ ...base, sources: [{ slug: 'reuters', enabled: true }] }), /sources\.reuters\.enabled: cannot enable/);
+});
+
+// ------------------------------------------------------------------------------------------------
+// Errors: each names the file, the field and the problem
+
+test('a feed that is neither an http(s) URL nor a file path', async () => {
+  await assertRejected('sources:\n  mysite:\n    feed: "ftp://x"\n', 'sources.mysite.feed', /"ftp:\/\/x" is not an http\(s\) URL or a file path/);
+  await assertRejected('sources:\n  mysite:\n    feeds: [https://ok.org/a, "mailto:x@y.org"]\n', 'sources.mysite.feeds[1]', /"mailto:x@y.org" is not an http\(s\) URL or a file path/);
+  await assertRejected('sources:\n  mysite:\n    feed: "http://exa mple.org/"\n', 'sources.mysite.feed', /is not a valid URL/);
+  await assertRejected('sources:\n  mysite:\n    feed: ""\n', 'sources.mysite.feed', /is empty/);
+  await assertRejected('sources:\n  mysite:\n    feed: 42\n', 'sources.mysite.feed', /must be an http\(s\) URL or a file path, not 42/);
+  await assertRejected('sources:\n  mysite:\n    feed: [a.xml, b.xml]\n', 'sources.mysite.feed', /not a list \(use feeds: for several\)/);
+});
+
+test('a slug that is not lowercase letters, digits and hyphens', async () => {
+  await assertRejected('sources:\n  My Site:\n    feed: https://example.org/rss.xml\n', 'sources.My Site', /slug must be lowercase letters, digits and hyphens/);
+  await assertRejected('sources:\n  RFI: { enabled: false }\n', 'sources.RFI', /slug must be lowercase letters, digits and hyphens.*"rfi"/);
+  await assertRejected('sources:\n  -x: { feed: a.xml }\n', 'sources.-x', /starting with a letter or digit/);
+  await assertRejected(`sources:\n  ${'a'.repeat(65)}: { feed: a.xml }\n`, `sources.${'a'.repeat(65)}`, /at most 64 characters/);
+});
+
+test('a user source without a feed', async () => {
+  await assertRejected('sources:\n  mysite:\n    name: My Site\n', 'sources.mysite', /has no feed: "mysite" is not a catalog outlet, so it needs feed:/);
+  await assertRejected('sources:\n  mysite:\n', 'sources.mysite', /has no feed/);
+  await assertRejected('sources:\n  bbcc: { enabled: false }\n', 'sources.bbcc', /did you mean the catalog outlet "bbc"\?/);
+  await assertRejected('sources:\n  mysite: { feeds: [] }\n', 'sources.mysite.feeds', /must list at least one/);
+});
+
+test('unknown keys, with a suggestion when one is close', async () => {
+  await assertRejected('run:\n  concurency: 4\n', 'run.concurency'.replace('concurrency', 'concurency'), /unknown key \(did you mean "concurrency"\?\); the keys here are concurrency, timeoutSeconds, maxFeedBytes/);
+  await assertRejected('source:\n  rfi: {}\n', 'source', /unknown key \(did you mean "sources"\?\)/);
+  await assertRejected('sources:\n  mysite: { url: https://example.org/ }\n', 'sources.mysite.url', /unknown key; the keys here are name, feed, feeds, enabled/);
+});
+
+test('a YAML syntax error gives its line number', async () => {
+  const error = await assertRejected('sources:\n  rfi: { enabled: false\nrun:\n  concurrency: 2\n', null, /^.*: line 3, column \d+: invalid YAML: /);
+  assert.deepEqual(error.problems.map((p) => p.field), [null]);
+  await assertRejected('run:\n  concurrency: 2\n  concurrency: 3\n', null, /line 3, column \d+: invalid YAML: Map keys must be unique/);
+  await assertRejected('run:\n  concurrency: 2\n\ttimeoutSeconds: 3\n', null, /line 3, column 1: invalid YAML: Tabs are not allowed/);
+  await assertRejected('run: *nowhere\n', null, /invalid YAML: Unresolved alias/);
+});
+
+test('values of the wrong type or out of range', async () => {
+  await assertRejected('run:\n  concurrency: 0\n', 'run.concurrency', /must be a whole number from 1 to 32, not 0/);
+  await assertRejected('run:\n  concurrency: 33\n', 'run.concurrency', /from 1 to 32, not 33/);
+  await assertRejected('run:\n  concurrency: "4"\n', 'run.concurrency', /not "4"/);
+  await assertRejected('run:\n  timeoutSeconds: 0\n', 'run.timeoutSeconds', /greater than 0 and at most 3600, not 0/);
+  await assertRejected('run:\n  maxFeedBytes: 2.5\n', 'run.maxFeedBytes', /whole number of bytes from 1024/);
+  await assertRejected('sources:\n  rfi: { enabled: yes }\n', 'sources.rfi.enabled', /must be true or false, not "yes"/);
+  await assertRejected('sources:\n  rfi: { name: "" }\n', 'sources.rfi.name', /must not be empty/);
+  await assertRejected('sources: [rfi]\n', 'sources', /must be a mapping from source slugs to their settings, not a list/);
+  await assertRejected('sources:\n  rfi: off\n', 'sources.rfi', /must be a mapping with any of: name, feed, feeds, enabled, not "off"/);
+  await assertRejected('- rfi\n- bbc\n', null, /the file must hold a mapping of settings \(sources, run\), not a list/);
+});
+
+test('rules across fields', async () => {
+  await assertRejected('sources:\n  x: { feed: a.xml, feeds: [b.xml] }\n', 'sources.x', /give either feed or feeds, not both/);
+  await assertRejected('sources:\n  x: { feeds: [a.xml, ./a.xml] }\n', 'sources.x.feeds[1]', /is listed twice/);
+  await assertRejected('sources:\n  reuters: { enabled: true }\n', 'sources.reuters.enabled', /cannot enable "reuters": it has no feed .*give it feed: or feeds:/);
+});
+
+test('every problem in the file is reported at once, one line each', async () => {
+  const error = await assertRejected('run:\n  concurrency: 0\n  timeoutSeconds: -1\n', 'run.concurrency', /from 1 to 32/);
+  assert.deepEqual(error.problems.map((p) => p.field), ['run.concurrency', 'run.timeoutSeconds']);
+  assert.equal(error.message.split('\n').length, 2);
+});
+
+test('a newsvault.yaml that is a folder is an error naming it', async () => {
+  const dir = await tempDir();
+  await mkdir(path.join(dir, 'newsvault.yaml'));
+  await assert.rejects(loadConfig(dir), (e: unknown) => e instanceof ConfigError && e.message === `${path.join(dir, 'newsvault.yaml')}: is a folder, not a file`);
+});
+
+// ------------------------------------------------------------------------------------------------
+// The template
+
+test('defaultConfigYaml lists every catalog slug and, as written, changes nothing', async () => {
+  const yaml = defaultConfigYaml();
+  for (const s of CATALOG) assert.match(yaml, new RegExp(`^  # ${s.slug}: \\{ enabled: false \\}`, 'm'), s.slug);
+  for (const key of ['concurrency', 'timeoutSeconds', 'maxFeedBytes', 'name', 'feed', 'enabled']) assert.ok(yaml.includes(`# ${key}`) || yaml.includes(`#   ${key}`), key);
+  const { dir } = await archiveWith(yaml);
+  const config = await loadConfig(dir);
+  assert.equal(config.found, true);
+  assert.deepEqual(config.run, DEFAULT_RUN);
+  assert.deepEqual(resolveSources(config), catalogCopy());
+});
+
+test('uncommenting the template lines gives a valid config that does what they say', async () => {
+  const uncommented = defaultConfigYaml()
+    .split('\n')
+    .map((line) => line.replace(/^(\s*)# ((?:[a-z]+: \{ enabled: false \})|(?:concurrency|timeoutSeconds|maxFeedBytes): \d+)/, '$1$2'))
+    .join('\n');
+  assert.notEqual(uncommented, defaultConfigYaml());
+  const { dir } = await archiveWith(uncommented);
+  const config = await loadConfig(dir);
+  assert.deepEqual(config.run, DEFAULT_RUN);
+  const sources = resolveSources(config);
+  assert.deepEqual(sources.map((s) => s.slug), CATALOG.map((s) => s.slug));
+  assert.ok(sources.every((s) => !s.enabled));
+});
