@@ -1,7 +1,7 @@
 /** File-system edges of the archive: atomic writes, confinement to the archive folder, the run lock. */
+import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 
 export class ArchiveError extends Error {}
 
@@ -24,10 +24,70 @@ export async function readText(file: string): Promise<string | null> {
   }
 }
 
-/** Temporary file + fsync + rename: a reader sees the old file or the new one, never a part. */
+/** The folder temporary files are written in: inside the archive (so a rename is atomic) but in the
+ *  git-ignored state folder, so that a process killed mid-write leaves nothing among the articles. */
+export const TMP_DIR = '.newsvault/tmp';
+
+function archiveRootOf(file: string): string | null {
+  // the archive root is the nearest ancestor holding .newsvault/ (created by the lock); else write beside the file
+  let dir = path.dirname(file);
+  for (let i = 0; i < 8; i++) {
+    if (knownRoots.has(dir)) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return null;
+}
+
+const knownRoots = new Set<string>();
+
+/** Registers an archive root so its writes go through its own temporary folder. */
+export async function prepareRoot(root: string): Promise<void> {
+  const abs = path.resolve(root);
+  if (knownRoots.has(abs)) return;
+  await fs.mkdir(path.join(abs, TMP_DIR), { recursive: true });
+  // everything in the state folder (lock, temporary files) stays out of the archive's git history
+  await fs.writeFile(path.join(abs, '.newsvault', '.gitignore'), '*\n');
+  knownRoots.add(abs);
+}
+
+/** Removes what a killed process left in the temporary folder. Call with the archive locked. */
+export async function clearTemp(root: string): Promise<number> {
+  const dir = path.join(path.resolve(root), TMP_DIR);
+  const names = await listDir(dir);
+  await Promise.all(names.map((n) => fs.rm(path.join(dir, n), { force: true, recursive: true })));
+  return names.length;
+}
+
+/** Temporary file + fsync + rename (+ fsync of the folder): a reader sees the old file or the new one, never a part. */
 export async function writeAtomic(file: string, content: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  await writeFileAtomic(file, content, { encoding: 'utf8', fsync: true });
+  const dest = path.resolve(file);
+  await fs.mkdir(path.dirname(dest), { recursive: true });
+  const root = archiveRootOf(dest);
+  const tmpDir = root ? path.join(root, TMP_DIR) : path.dirname(dest);
+  const tmp = path.join(tmpDir, `.${path.basename(dest).slice(0, 40)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await fs.open(tmp, 'wx');
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => {});
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  await handle.close();
+  try {
+    await fs.rename(tmp, dest);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  const dirHandle = await fs.open(path.dirname(dest), 'r').catch(() => null);
+  if (dirHandle) {
+    await dirHandle.sync().catch(() => {});
+    await dirHandle.close();
+  }
 }
 
 /** Writes only when the bytes differ. Returns whether it wrote. */
@@ -84,16 +144,4 @@ export async function acquireLock(root: string): Promise<() => Promise<void>> {
     }
   }
   throw new LockedError(`could not lock ${root}`);
-}
-
-/** Removes temporary files a killed process may have left (write-file-atomic names them <file>.<hash>). */
-export async function removeStaleTemps(dir: string): Promise<number> {
-  let removed = 0;
-  for (const name of await listDir(dir)) {
-    if (/\.md\.\d+$|\.jsonl\.\d+$/.test(name)) {
-      await fs.rm(path.join(dir, name), { force: true });
-      removed++;
-    }
-  }
-  return removed;
 }

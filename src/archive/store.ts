@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { FeedItem } from '../domain.ts';
 import { joinLines, normaliseLink, parseArticle, renderArticle } from './format.ts';
-import { ArchiveError, inside, listDir, readText, writeAtomic } from './fsutil.ts';
+import { ArchiveError, inside, listDir, prepareRoot, readText, writeAtomic } from './fsutil.ts';
 import { articleId, bodyHash, canonicalUrl, contentHash, identityKey } from './identity.ts';
 import { MAX_DIR_ENTRIES, articleFileName, dayDir } from './layout.ts';
 
@@ -88,6 +88,7 @@ export class SourceStore {
   static async open(root: string, slug: string): Promise<SourceStore> {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(slug)) throw new ArchiveError(`invalid source slug "${slug}"`);
     const store = new SourceStore(root, slug);
+    await prepareRoot(root);
     const text = await readText(inside(root, store.manifestPath));
     if (text) {
       text.split('\n').forEach((line, i) => {
@@ -119,13 +120,17 @@ export class SourceStore {
     return this.records.size;
   }
 
-  /** Finds the article an item is: by GUID, else canonical URL, else (for a real body) body hash. */
-  find(guid: string | null, canonical: string | null, body: string): ManifestRecord | undefined {
-    return (
-      (guid ? this.byGuid.get(guid) : undefined) ??
-      (canonical ? this.byUrl.get(canonical) : undefined) ??
-      (body.length >= MIN_BODY_FOR_HASH_DEDUPE ? this.byBody.get(bodyHash(body)) : undefined)
-    );
+  /** Finds the article an item is: by GUID, else canonical URL, else (for a real body) body hash.
+   *  `by` says how: only a GUID or URL match can be an edit of the article; a body match is a copy. */
+  find(guid: string | null, canonical: string | null, body: string): { record: ManifestRecord; by: 'guid' | 'url' | 'body' } | undefined {
+    const byGuid = guid ? this.byGuid.get(guid) : undefined;
+    if (byGuid) return { record: byGuid, by: 'guid' };
+    const byUrl = canonical ? this.byUrl.get(canonical) : undefined;
+    // an article that has a different GUID is another article, even at the same URL
+    if (byUrl && !(guid && byUrl.guid && byUrl.guid !== guid)) return { record: byUrl, by: 'url' };
+    const byBody = body.length >= MIN_BODY_FOR_HASH_DEDUPE ? this.byBody.get(bodyHash(body)) : undefined;
+    if (byBody) return { record: byBody, by: 'body' };
+    return undefined;
   }
 
   async upsert(item: FeedItem, now: number): Promise<UpsertResult> {
@@ -137,10 +142,11 @@ export class SourceStore {
     const canonical = canonicalUrl(link);
     const title = item.title.trim();
     const hash = contentHash(title, body);
-    const existing = this.find(guid, canonical, body);
+    const match = this.find(guid, canonical, body);
 
-    if (existing) {
-      if (existing.hash === hash || existing.revisions?.some((r) => r.hash === hash)) {
+    if (match) {
+      const existing = match.record;
+      if (match.by === 'body' || existing.hash === hash || existing.revisions?.some((r) => r.hash === hash)) {
         return { status: 'unchanged', record: existing, warnings };
       }
       await this.keepRevision(existing, now);

@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { FeedItem, Source } from '../domain.ts';
-import { SourceStore, acquireLock } from '../archive/index.ts';
+import { SourceStore, acquireLock, clearTemp, prepareRoot } from '../archive/index.ts';
 import { describeError, fetchResource } from '../fetch/index.ts';
 import type { FetchOptions } from '../fetch/index.ts';
 import { parseFeed } from '../parse/index.ts';
@@ -138,6 +138,8 @@ export async function runArchive(opts: RunOptions): Promise<RunReport> {
   const release = await acquireLock(root);
   const written: string[] = [];
   try {
+    await clearTemp(root);
+    await prepareRoot(root);
     const sources = opts.sources.filter((s) => s.enabled);
     const reports = await mapLimit(sources, opts.concurrency ?? 4, async (source) => {
       const report = await archiveSource(root, source, opts, written);
