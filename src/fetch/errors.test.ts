@@ -13,8 +13,8 @@ const ctx = { url: 'http://feeds.example/rss', hostPort: 'feeds.example:80', hos
 test('toFetchError maps Node and undici codes, looking into cause and AggregateError', () => {
   const cases: [unknown, string, string][] = [
     [sysError('ECONNREFUSED', 'connect ECONNREFUSED 1.2.3.4:80'), 'connect', 'could not connect to feeds.example:80 (connection refused)'],
-    [new TypeError('fetch failed', { cause: sysError('ENOTFOUND', 'getaddrinfo ENOTFOUND feeds.example') }), 'dns', 'could not resolve host feeds.example'],
-    [sysError('EAI_AGAIN', 'getaddrinfo EAI_AGAIN'), 'dns', 'could not resolve host feeds.example (temporary DNS failure)'],
+    [new TypeError('fetch failed', { cause: sysError('ENOTFOUND', 'getaddrinfo ENOTFOUND feeds.example') }), 'dns', 'could not connect: could not resolve host feeds.example (no network, or DNS blocked?)'],
+    [sysError('EAI_AGAIN', 'getaddrinfo EAI_AGAIN'), 'dns', 'could not connect: could not resolve host feeds.example (temporary DNS failure) (no network, or DNS blocked?)'],
     [new AggregateError([sysError('ECONNREFUSED', 'a'), sysError('ECONNREFUSED', 'b')], 'x'), 'connect', 'could not connect to feeds.example:80 (connection refused)'],
     [sysError('ECONNRESET', 'read ECONNRESET'), 'network', 'connection reset by feeds.example:80'],
     [sysError('UND_ERR_SOCKET', 'other side closed'), 'network', 'connection to feeds.example:80 closed unexpectedly'],
@@ -56,7 +56,7 @@ test('describeError: one line for anything, no stack', async () => {
   );
   assert.equal(
     describeError(new TypeError('fetch failed', { cause: sysError('ENOTFOUND', 'getaddrinfo ENOTFOUND www.rfi.fr', { hostname: 'www.rfi.fr' }) })),
-    'could not resolve host www.rfi.fr',
+    'could not connect: could not resolve host www.rfi.fr (no network, or DNS blocked?)',
   );
   assert.equal(describeError(new Error('first line\n    second line')), 'first line second line');
   assert.equal(describeError(new Error('outer', { cause: new Error('inner') })), 'outer (inner)');

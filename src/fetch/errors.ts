@@ -173,7 +173,7 @@ function mapKnownError(err: unknown, ctx: ErrorContext, withFileCodes: boolean):
     if (DNS_CODES.has(code)) {
       const host = ctx.hostname ?? (typeof e.hostname === 'string' ? e.hostname : 'host');
       const extra = code === 'EAI_AGAIN' ? ' (temporary DNS failure)' : '';
-      return new FetchError('dns', `could not resolve host ${host}${extra}`, init);
+      return new FetchError('dns', `could not connect: could not resolve host ${host}${extra} (no network, or DNS blocked?)`, init);
     }
     if (TLS_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_')) {
       return new FetchError('connect', `could not connect to ${hostPortOf(e, ctx)} (TLS: ${oneLine(messageOf(e)) || code})`, init);

@@ -73,4 +73,7 @@ test('the README lists sources with counts and the last update', () => {
   const text = renderReadme([{ source, records: [rec(1, Date.UTC(2023, 8, 14, 11, 27))] }]);
   assert.match(text, /\| \[法广 RFI\]\(\/lists\/rfi\.md\) \| 1 \| 2023-09-14 19:27 \(UTC\+8\) \|/);
   assert.match(text, /Last update: 2023-09-14 19:27/);
+  // a source with nothing archived yet has no list page to link to
+  const empty = renderReadme([{ source: { ...source, slug: 'bbc', name: 'BBC 中文' }, records: [] }]);
+  assert.match(empty, /\| BBC 中文 \| 0 \| — \|/);
 });

@@ -86,7 +86,8 @@ export function renderReadme(summaries: SourceSummary[]): string {
     .filter((s) => s.records.length > 0 || s.source.enabled)
     .map(({ source, records }) => {
       const newest = records.reduce((m, r) => Math.max(m, r.published), 0);
-      return `| [${listTitle(source.name)}](${repoLink(`lists/${source.slug}.md`)}) | ${records.length} | ${newest ? formatUtc8(newest) : '—'} |`;
+      const name = records.length ? `[${listTitle(source.name)}](${repoLink(`lists/${source.slug}.md`)})` : listTitle(source.name);
+      return `| ${name} | ${records.length} | ${newest ? formatUtc8(newest) : '—'} |`;
     });
   const total = summaries.reduce((n, s) => n + s.records.length, 0);
   const lastSeen = summaries.reduce((m, s) => s.records.reduce((mm, r) => Math.max(mm, r.changedAt ?? r.firstSeen), m), 0);

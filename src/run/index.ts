@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { FeedItem, Source } from '../domain.ts';
 import { SourceStore, acquireLock, clearTemp, prepareRoot } from '../archive/index.ts';
-import { describeError, fetchResource } from '../fetch/index.ts';
+import { FetchError, describeError, fetchResource } from '../fetch/index.ts';
 import type { FetchOptions } from '../fetch/index.ts';
 import { parseFeed } from '../parse/index.ts';
 import { writeReadme, writeSourceLists } from '../publish/index.ts';
@@ -97,7 +97,8 @@ export async function archiveSource(root: string, source: Source, opts: RunOptio
         report.warnings.push(...feed.warnings);
         feedsRead++;
       } catch (err) {
-        report.errors.push(`${location}: ${describeError(err)}`);
+        // fetch errors name their URL already; parse errors do not
+        report.errors.push(err instanceof FetchError ? describeError(err) : `${location}: ${describeError(err)}`);
         continue;
       }
       const runTime = now();
@@ -114,7 +115,7 @@ export async function archiveSource(root: string, source: Source, opts: RunOptio
       }
     }
     if (await store.save()) written.push(store.manifestPath);
-    written.push(...(await writeSourceLists(root, source, store.all())));
+    if (store.size > 0) written.push(...(await writeSourceLists(root, source, store.all())));
   } catch (err) {
     report.errors.push(describeError(err));
     feedsRead = 0;
