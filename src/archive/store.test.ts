@@ -58,7 +58,7 @@ test('an edited headline or body is the same article: a revision keeps the earli
   assert.equal((await store.upsert(item(), T0 + 9000)).status, 'unchanged');
 });
 
-test('dedupe by canonical URL (tracking parameters differ) and by body (new GUID and URL)', async () => {
+test('dedupe by canonical URL (tracking parameters differ) and by content (new GUID and URL, same title and body)', async () => {
   const root = await tempDir();
   const store = await SourceStore.open(root, 'src');
   const long = `<p>${'这是一篇很长的文章。'.repeat(30)}</p>`;
@@ -66,17 +66,17 @@ test('dedupe by canonical URL (tracking parameters differ) and by body (new GUID
   assert.equal((await store.upsert(item({ id: null, link: 'https://www.news.example/a/1?xtor=RSS-3#x', content: long }), T0)).status, 'unchanged');
   assert.equal((await store.upsert(item({ id: 'other', link: 'https://news.example/b/2', content: `\n${long}\n` }), T0)).status, 'unchanged');
   assert.equal(store.size, 1);
-  // a copy under another GUID and title is a duplicate, not an edit: no revision
-  assert.equal((await store.upsert(item({ id: 'copy', title: '另一个标题', link: 'https://news.example/e', content: long }), T0)).status, 'unchanged');
   assert.equal(store.all()[0]?.revisions, undefined);
+  // the same (boilerplate) body under another title is another article
+  assert.equal((await store.upsert(item({ id: 'copy', title: '另一个标题', link: 'https://news.example/e', content: long }), T0)).status, 'new');
   // the same URL under a different GUID is another article (a safer mistake than merging two)
   assert.equal((await store.upsert(item({ id: 'g-a', link: 'https://news.example/live', content: '<p>A</p>' }), T0)).status, 'new');
   assert.equal((await store.upsert(item({ id: 'g-b', link: 'https://news.example/live', content: '<p>B</p>' }), T0)).status, 'new');
-  assert.equal(store.size, 3);
+  assert.equal(store.size, 4);
   // a short body is not enough to call two items the same
   await store.upsert(item({ id: 'x1', link: 'https://news.example/c', content: '<p>短</p>' }), T0);
   await store.upsert(item({ id: 'x2', link: 'https://news.example/d', content: '<p>短</p>' }), T0);
-  assert.equal(store.size, 5);
+  assert.equal(store.size, 6);
 });
 
 test('items dated before everything already archived are still archived', async () => {

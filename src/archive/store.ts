@@ -72,7 +72,7 @@ export class SourceStore {
   private records = new Map<string, ManifestRecord>();
   private byGuid = new Map<string, ManifestRecord>();
   private byUrl = new Map<string, ManifestRecord>();
-  private byBody = new Map<string, ManifestRecord>();
+  private byContent = new Map<string, ManifestRecord>();
   private dirCounts = new Map<string, number>();
   private dirty = false;
 
@@ -109,7 +109,7 @@ export class SourceStore {
     this.records.set(rec.id, rec);
     if (rec.guid) this.byGuid.set(rec.guid, rec);
     if (rec.canonical) this.byUrl.set(rec.canonical, rec);
-    if (rec.bodyHash) this.byBody.set(rec.bodyHash, rec);
+    if (rec.hash) this.byContent.set(rec.hash, rec);
   }
 
   all(): ManifestRecord[] {
@@ -120,16 +120,18 @@ export class SourceStore {
     return this.records.size;
   }
 
-  /** Finds the article an item is: by GUID, else canonical URL, else (for a real body) body hash.
-   *  `by` says how: only a GUID or URL match can be an edit of the article; a body match is a copy. */
-  find(guid: string | null, canonical: string | null, body: string): { record: ManifestRecord; by: 'guid' | 'url' | 'body' } | undefined {
+  /** Finds the article an item is: by GUID, else canonical URL, else (for a real body) the hash of its
+   *  title and body. `by` says how: only a GUID or URL match can be an edit; a content match is a copy.
+   *  The title is part of the content hash so that items sharing a boilerplate body (a show's blurb,
+   *  a disclaimer) under different titles are never taken for copies of each other. */
+  find(guid: string | null, canonical: string | null, title: string, body: string): { record: ManifestRecord; by: 'guid' | 'url' | 'content' } | undefined {
     const byGuid = guid ? this.byGuid.get(guid) : undefined;
     if (byGuid) return { record: byGuid, by: 'guid' };
     const byUrl = canonical ? this.byUrl.get(canonical) : undefined;
     // an article that has a different GUID is another article, even at the same URL
     if (byUrl && !(guid && byUrl.guid && byUrl.guid !== guid)) return { record: byUrl, by: 'url' };
-    const byBody = body.length >= MIN_BODY_FOR_HASH_DEDUPE ? this.byBody.get(bodyHash(body)) : undefined;
-    if (byBody) return { record: byBody, by: 'body' };
+    const byContent = body.length >= MIN_BODY_FOR_HASH_DEDUPE ? this.byContent.get(contentHash(title, body)) : undefined;
+    if (byContent) return { record: byContent, by: 'content' };
     return undefined;
   }
 
@@ -142,11 +144,11 @@ export class SourceStore {
     const canonical = canonicalUrl(link);
     const title = item.title.trim();
     const hash = contentHash(title, body);
-    const match = this.find(guid, canonical, body);
+    const match = this.find(guid, canonical, title, body);
 
     if (match) {
       const existing = match.record;
-      if (match.by === 'body' || existing.hash === hash || existing.revisions?.some((r) => r.hash === hash)) {
+      if (match.by === 'content' || existing.hash === hash || existing.revisions?.some((r) => r.hash === hash)) {
         return { status: 'unchanged', record: existing, warnings };
       }
       await this.keepRevision(existing, now);
@@ -155,7 +157,6 @@ export class SourceStore {
       existing.title = title;
       existing.link = link || existing.link;
       existing.hash = hash;
-      this.byBody.delete(existing.bodyHash);
       existing.bodyHash = bodyHash(body);
       existing.changedAt = now;
       if (guid && !existing.guid) existing.guid = guid;
