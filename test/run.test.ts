@@ -155,4 +155,9 @@ test('inspect --json prints the normalised feed', async () => {
   assert.equal(feed.items[0].title, '普京与金正恩互赠步枪 克宫确认普京同意访平壤');
   assert.deepEqual(Object.keys(feed.items[0]).sort(), ['author', 'categories', 'content', 'enclosures', 'id', 'link', 'published', 'summary', 'title', 'updated']);
   assert.ok(Array.isArray(feed.warnings));
+  // a feed that cannot be read: one line, exit 3
+  const bad = capture();
+  assert.equal(await main(['node', 'newsvault', 'inspect', `${base}/html`], bad.io), 3);
+  assert.match(bad.err.join(''), /^newsvault: .*not a feed/);
+  assert.doesNotMatch(bad.err.join(''), /\n\s+at /);
 });

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import Table from 'cli-table3';
 import { LockedError } from '../archive/index.ts';
-import { describeError, fetchResource } from '../fetch/index.ts';
-import { parseFeed } from '../parse/index.ts';
+import { FeedParseError, parseFeed } from '../parse/index.ts';
+import { FetchError, describeError, fetchResource } from '../fetch/index.ts';
 import { runArchive } from '../run/index.ts';
 import type { RunReport, SourceReport } from '../run/index.ts';
 import { CATALOG, ConfigError, adHocSources, defaultConfigYaml, loadConfig, resolveSources } from '../sources/index.ts';
@@ -187,6 +187,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     if (err instanceof ConfigError || err instanceof UsageError) {
       io.err(`newsvault: ${err.message}`);
       return EXIT.usage;
+    }
+    if (err instanceof FetchError || err instanceof FeedParseError) {
+      // inspect (and the like) on one feed that cannot be read: the same code as a failed source
+      io.err(`newsvault: ${describeError(err)}`);
+      return EXIT.sourcesFailed;
     }
     if (err instanceof LockedError) {
       io.err(`newsvault: ${err.message}`);
