@@ -5,7 +5,7 @@
 import type { Feed } from '../domain.ts';
 import { decodeBody } from './encoding/index.ts';
 import { adaptJsonFeed, parseJsonRaw } from './json/index.ts';
-import { adaptXmlFeed, parseXmlRaw } from './xml/index.ts';
+import { adaptXmlFeed, parseXmlFeed } from './xml/index.ts';
 
 export { parseDate } from './date/index.ts';
 export { decodeBody } from './encoding/index.ts';
@@ -45,7 +45,7 @@ export async function parseFeed(body: Buffer, opts: ParseOptions = {}): Promise<
       throw new FeedParseError('not a feed: the document is an HTML page');
     }
     try {
-      feed = adaptXmlFeed(await parseXmlRaw(decoded.text, baseUrl));
+      feed = adaptXmlFeed(await parseXmlFeed(decoded.text, baseUrl));
     } catch (err) {
       const message = (err as Error).message.split('\n')[0] ?? 'unknown error';
       throw new FeedParseError(message === 'Not a feed' ? 'not a feed: no RSS, Atom or RDF root element' : `malformed XML: ${message}`);

@@ -4,6 +4,7 @@
  */
 import type { Feed, FeedItem } from '../../domain.ts';
 import { parseDate } from '../date/index.ts';
+import { escapeHtml, textToHtml } from '../text.ts';
 
 export interface RawJsonFeed {
   version?: unknown;
@@ -11,6 +12,8 @@ export interface RawJsonFeed {
   home_page_url?: unknown;
   feed_url?: unknown;
   language?: unknown;
+  author?: unknown;
+  authors?: unknown;
   items?: unknown;
 }
 
@@ -60,26 +63,14 @@ function absolute(url: string | null, base: string | null): string | null {
   }
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** content_text becomes paragraphs of escaped text, so that the archive always holds HTML. */
-function textToHtml(s: string): string {
-  return s
-    .split(/\n\s*\n/)
-    .map((p) => p.trim())
-    .filter((p) => p !== '')
-    .map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`)
-    .join('\n');
-}
-
-function authorName(item: RawJsonItem): string | null {
-  const list = Array.isArray(item.authors) ? item.authors : item.author ? [item.author] : [];
+/** Names (else URLs) of `authors` (1.1) or `author` (1.0), joined with ", "; null when there are none. */
+function authorNames(holder: { author?: unknown; authors?: unknown }): string | null {
+  const list = Array.isArray(holder.authors) ? holder.authors : holder.author ? [holder.author] : [];
   const names = list
-    .map((a) => (a && typeof a === 'object' ? str((a as { name?: unknown }).name) : null))
-    .filter((n): n is string => n !== null);
-  return names.length ? names.join(', ') : null;
+    .map((a) => (a && typeof a === 'object' ? (str((a as { name?: unknown }).name) ?? str((a as { url?: unknown }).url)) : null))
+    .filter((n): n is string => n !== null)
+    .map((n) => n.trim());
+  return names.length ? [...new Set(names)].join(', ') : null;
 }
 
 export function adaptJsonFeed(raw: RawJsonFeed, feedUrl?: string): Feed {
@@ -87,6 +78,8 @@ export function adaptJsonFeed(raw: RawJsonFeed, feedUrl?: string): Feed {
   const base = str(raw.feed_url) && feedUrl == null ? str(raw.feed_url) : feedUrl ?? null;
   const rawItems = Array.isArray(raw.items) ? raw.items : [];
   if (!Array.isArray(raw.items)) warnings.push('JSON Feed has no "items" array');
+  // "If not specified in an item, then the top-level authors, if present, are the authors of the item." (1.0 and 1.1)
+  const feedAuthors = authorNames(raw);
   const items: FeedItem[] = [];
   rawItems.forEach((value, index) => {
     if (!value || typeof value !== 'object') {
@@ -94,24 +87,25 @@ export function adaptJsonFeed(raw: RawJsonFeed, feedUrl?: string): Feed {
       return;
     }
     const item = value as RawJsonItem;
-    const title = str(item.title) ?? '';
+    const title = (str(item.title) ?? '').trim();
     const label = `item ${index + 1}${title ? ` "${title.slice(0, 40)}"` : ''}`;
     const published = parseDate(str(item.date_published) ?? str(item.date_modified));
     if (published.warning) warnings.push(`${label}: ${published.warning}`);
     const modified = str(item.date_modified) ? parseDate(str(item.date_modified)) : { ms: null, warning: null };
+    if (modified.warning) warnings.push(`${label}: updated: ${modified.warning}`);
     const contentHtml = str(item.content_html) ?? (str(item.content_text) ? textToHtml(item.content_text as string) : null);
     const summary = str(item.summary);
     const id = item.id == null ? null : String(item.id).trim() || null;
     items.push({
       id,
-      title: title.trim(),
+      title,
       link: absolute(str(item.url) ?? str(item.external_url), base),
       published: published.ms,
       updated: modified.ms,
-      author: authorName(item),
+      author: authorNames(item) ?? feedAuthors,
       summary: summary && summary !== contentHtml ? summary : null,
       content: contentHtml ?? (summary ? `<p>${escapeHtml(summary)}</p>` : null),
-      categories: Array.isArray(item.tags) ? item.tags.filter((t): t is string => typeof t === 'string') : [],
+      categories: Array.isArray(item.tags) ? [...new Set(item.tags.map(str).filter((t): t is string => t !== null).map((t) => t.trim()))] : [],
       enclosures: (Array.isArray(item.attachments) ? item.attachments : [])
         .filter((a) => a && typeof a === 'object' && str((a as { url?: unknown }).url))
         .map((a) => {
