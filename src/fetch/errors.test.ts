@@ -36,6 +36,42 @@ test('toFetchError maps Node and undici codes, looking into cause and AggregateE
   assert.equal(toFetchError(new Error('something odd'), ctx).code, 'network');
 });
 
+test('through a proxy, connection-level failures name the proxy; tunnel refusals say what the proxy answered', () => {
+  const viaProxy = { ...ctx, proxy: { label: 'socks5h://u:***@127.0.0.1:1080' }, connectTimeoutMs: 10_000 };
+  const refused = toFetchError(sysError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1080', { address: '127.0.0.1', port: 1080 }), viaProxy);
+  assert.equal(refused.reason, 'could not connect to proxy socks5h://u:***@127.0.0.1:1080 (connection refused)');
+  assert.equal(toFetchError(sysError('UND_ERR_CONNECT_TIMEOUT', 'x'), viaProxy).reason, 'timed out connecting to proxy socks5h://u:***@127.0.0.1:1080 (10s)');
+  const dns = toFetchError(sysError('ENOTFOUND', 'getaddrinfo ENOTFOUND proxy.example'), viaProxy);
+  assert.equal(dns.code, 'dns');
+  assert.match(dns.reason, /^could not connect to proxy .*: could not resolve its host$/);
+  // TLS with the site itself (through the tunnel) is still about the site, and permanent.
+  const tls = toFetchError(sysError('CERT_HAS_EXPIRED', 'certificate has expired'), viaProxy);
+  assert.equal(tls.reason, 'could not connect to feeds.example:80 (TLS: certificate has expired)');
+  assert.equal(tls.transient, false);
+  assert.equal(toFetchError(sysError('EAI_AGAIN', 'x'), ctx).transient, true);
+
+  const tunnel = (status: number) => toFetchError(Object.assign(new Error(`Proxy response (${status}) !== 200 when HTTP Tunneling`), { code: 'UND_ERR_ABORTED' }), { ...ctx, proxy: { label: 'http://127.0.0.1:3128' } });
+  assert.equal(tunnel(502).reason, 'proxy http://127.0.0.1:3128 could not open a tunnel to feeds.example:80 (HTTP 502 Bad Gateway)');
+  assert.equal(tunnel(502).code, 'connect');
+  assert.equal(tunnel(502).transient, true);
+  assert.equal(tunnel(403).transient, false);
+  assert.equal(tunnel(407).reason, 'proxy http://127.0.0.1:3128 refused the credentials (HTTP 407 Proxy Authentication Required)');
+
+  const headers = toFetchError(sysError('UND_ERR_HEADERS_TIMEOUT', 'Headers Timeout Error'), { ...ctx, headersTimeoutMs: 15_000 });
+  assert.equal(headers.reason, 'timed out waiting for response headers (no response within 15s)');
+});
+
+test('FetchError.with keeps what it is not told to change', () => {
+  const e = new FetchError('http-status', 'HTTP 429 Too Many Requests', { url: 'http://x.example/', status: 429, retryAfterMs: 5000 });
+  const f = e.with({ reason: 'HTTP 429 Too Many Requests (after 2 attempts)', attempts: 2 });
+  assert.equal(f.message, 'http://x.example/: HTTP 429 Too Many Requests (after 2 attempts)');
+  assert.equal(f.status, 429);
+  assert.equal(f.retryAfterMs, 5000);
+  assert.equal(f.attempts, 2);
+  assert.equal(e.attempts, undefined, 'the original is unchanged');
+  assert.equal(new FetchError('timeout', 't').with({ url: 'http://y.example/' }).message, 'http://y.example/: t');
+});
+
 test('zlib errors map to decode', () => {
   let err: unknown;
   try {
@@ -83,4 +119,8 @@ test('messages hide URL passwords; sizes and durations read well', () => {
   assert.equal(formatDuration(30_000), '30s');
   assert.equal(formatDuration(300), '300ms');
   assert.equal(formatDuration(1500), '1.5s');
+  assert.equal(formatDuration(90_000), '90s');
+  assert.equal(formatDuration(600_000), '10m');
+  assert.equal(formatDuration(3_600_000), '1h');
+  assert.equal(formatDuration(86_400_000), '24h');
 });

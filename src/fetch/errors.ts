@@ -22,6 +22,12 @@ export interface FetchErrorInit {
   /** HTTP status, for 'http-status'. */
   status?: number | undefined;
   cause?: unknown;
+  /** Attempts made before giving up (set by the retry loop). */
+  attempts?: number | undefined;
+  /** What the server's Retry-After asked for, in ms (429 / 503). */
+  retryAfterMs?: number | undefined;
+  /** Overrides the retry rule of the error's code: true = worth retrying, false = permanent. */
+  transient?: boolean | undefined;
 }
 
 export class FetchError extends Error {
@@ -33,6 +39,12 @@ export class FetchError extends Error {
   readonly url: string | undefined;
   /** The response status, for 'http-status' errors. */
   readonly status: number | undefined;
+  /** Attempts made, when the retry loop gave up (the reason then ends with "(after N attempts)"). */
+  readonly attempts: number | undefined;
+  /** The server's Retry-After, in ms, when it sent one. */
+  readonly retryAfterMs: number | undefined;
+  /** Set when the error's code alone does not tell whether a retry can help (TLS: no; EAI_AGAIN: yes). */
+  readonly transient: boolean | undefined;
 
   constructor(code: FetchErrorCode, reason: string, init: FetchErrorInit = {}) {
     const url = init.url === undefined ? undefined : redactUrl(init.url);
@@ -41,7 +53,27 @@ export class FetchError extends Error {
     this.reason = reason;
     this.url = url;
     this.status = init.status;
+    this.attempts = init.attempts;
+    this.retryAfterMs = init.retryAfterMs;
+    this.transient = init.transient;
   }
+
+  /** A copy with other fields; `reason` / `url` replaced when given. */
+  with(init: FetchErrorInit & { reason?: string }): FetchError {
+    return new FetchError(this.code, init.reason ?? this.reason, {
+      url: this.url,
+      status: this.status,
+      cause: this.cause,
+      attempts: this.attempts,
+      retryAfterMs: this.retryAfterMs,
+      transient: this.transient,
+      ...stripUndefined(init),
+    });
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'reason')) as Partial<T>;
 }
 
 /** Hides the password of `http://user:pass@host/` in messages. */
@@ -64,6 +96,8 @@ export function formatBytes(n: number): string {
 }
 
 export function formatDuration(ms: number): string {
+  if (ms >= 3_600_000) return `${trimNumber(ms / 3_600_000)}h`;
+  if (ms >= 120_000) return `${trimNumber(ms / 60_000)}m`;
   return ms >= 1000 ? `${trimNumber(ms / 1000)}s` : `${Math.round(ms)}ms`;
 }
 
@@ -77,6 +111,15 @@ export interface ErrorContext {
   /** `host:port` being connected to. */
   hostPort?: string | undefined;
   hostname?: string | undefined;
+  /**
+   * The proxy the request went through, if any. Connection-level failures (refused, unreachable,
+   * DNS, connect timeout) are then the proxy's: the client never connects to the target itself.
+   */
+  proxy?: { label: string } | undefined;
+  /** Limits in force, named in timeout messages. */
+  connectTimeoutMs?: number | undefined;
+  headersTimeoutMs?: number | undefined;
+  idleTimeoutMs?: number | undefined;
 }
 
 const SOCKET_REASONS: Record<string, string> = {
@@ -86,6 +129,16 @@ const SOCKET_REASONS: Record<string, string> = {
   EHOSTDOWN: 'host down',
   ENETDOWN: 'network down',
   EADDRNOTAVAIL: 'address not available',
+};
+
+const STATUS_TEXT: Record<number, string> = {
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'EAI_NONAME', 'ENODATA']);
@@ -166,27 +219,57 @@ function mapKnownError(err: unknown, ctx: ErrorContext, withFileCodes: boolean):
   const init: FetchErrorInit = { url: ctx.url, cause: err };
 
   for (const e of links) {
+    // undici's ProxyAgent: the proxy answered the CONNECT with something other than 200.
+    const tunnel = /Proxy response \((\d{3})\) !== 200/.exec(messageOf(e));
+    if (tunnel) {
+      const status = Number(tunnel[1]);
+      const proxy = ctx.proxy ? ` ${ctx.proxy.label}` : '';
+      const target = ctx.hostPort ?? ctx.hostname ?? 'the host';
+      const reason =
+        status === 407
+          ? `proxy${proxy} refused the credentials (HTTP 407 Proxy Authentication Required)`
+          : `proxy${proxy} could not open a tunnel to ${target} (HTTP ${status}${STATUS_TEXT[status] ? ` ${STATUS_TEXT[status]}` : ''})`;
+      // 502/503/504 from a proxy are often passing (the target or the proxy's upstream is down).
+      return new FetchError('connect', reason, { ...init, transient: status >= 500 });
+    }
+  }
+
+  for (const e of links) {
     const code = codeOf(e);
     if (code === undefined) continue;
     const socketReason = SOCKET_REASONS[code];
-    if (socketReason) return new FetchError('connect', `could not connect to ${hostPortOf(e, ctx)} (${socketReason})`, init);
+    if (socketReason) {
+      if (ctx.proxy) return new FetchError('connect', `could not connect to proxy ${ctx.proxy.label} (${socketReason})`, init);
+      return new FetchError('connect', `could not connect to ${hostPortOf(e, ctx)} (${socketReason})`, init);
+    }
     if (DNS_CODES.has(code)) {
+      const transient = code === 'EAI_AGAIN';
+      const extra = transient ? ' (temporary DNS failure)' : '';
+      if (ctx.proxy) {
+        return new FetchError('dns', `could not connect to proxy ${ctx.proxy.label}: could not resolve its host${extra}`, { ...init, transient });
+      }
       const host = ctx.hostname ?? (typeof e.hostname === 'string' ? e.hostname : 'host');
-      const extra = code === 'EAI_AGAIN' ? ' (temporary DNS failure)' : '';
-      return new FetchError('dns', `could not connect: could not resolve host ${host}${extra} (no network, or DNS blocked?)`, init);
+      return new FetchError('dns', `could not connect: could not resolve host ${host}${extra} (no network, or DNS blocked?)`, { ...init, transient });
     }
     if (TLS_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_')) {
-      return new FetchError('connect', `could not connect to ${hostPortOf(e, ctx)} (TLS: ${oneLine(messageOf(e)) || code})`, init);
+      return new FetchError('connect', `could not connect to ${hostPortOf(e, ctx)} (TLS: ${oneLine(messageOf(e)) || code})`, { ...init, transient: false });
     }
     switch (code) {
-      case 'UND_ERR_CONNECT_TIMEOUT':
-        return new FetchError('timeout', `timed out connecting to ${hostPortOf(e, ctx)}`, init);
+      case 'UND_ERR_CONNECT_TIMEOUT': {
+        const limit = ctx.connectTimeoutMs === undefined ? '' : ` (${formatDuration(ctx.connectTimeoutMs)})`;
+        if (ctx.proxy) return new FetchError('timeout', `timed out connecting to proxy ${ctx.proxy.label}${limit}`, init);
+        return new FetchError('timeout', `timed out connecting to ${hostPortOf(e, ctx)}${limit}`, init);
+      }
       case 'ETIMEDOUT':
         return new FetchError('timeout', `timed out talking to ${hostPortOf(e, ctx)}`, init);
-      case 'UND_ERR_HEADERS_TIMEOUT':
-        return new FetchError('timeout', 'timed out waiting for response headers', init);
-      case 'UND_ERR_BODY_TIMEOUT':
-        return new FetchError('timeout', 'timed out reading the response body', init);
+      case 'UND_ERR_HEADERS_TIMEOUT': {
+        const limit = ctx.headersTimeoutMs === undefined ? '' : ` (no response within ${formatDuration(ctx.headersTimeoutMs)})`;
+        return new FetchError('timeout', `timed out waiting for response headers${limit}`, init);
+      }
+      case 'UND_ERR_BODY_TIMEOUT': {
+        const limit = ctx.idleTimeoutMs === undefined ? '' : ` (no data for ${formatDuration(ctx.idleTimeoutMs)})`;
+        return new FetchError('timeout', `timed out reading the response body${limit}`, init);
+      }
       case 'ECONNRESET':
         return new FetchError('network', `connection reset by ${hostPortOf(e, ctx)}`, init);
       case 'EPIPE':

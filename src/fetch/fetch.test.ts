@@ -55,8 +55,9 @@ async function withServer(handler: Handler, fn: (s: TestServer) => Promise<void>
   }
 }
 
+/** One attempt (retries have their own tests in retry.test.ts). */
 function get(location: string, opts: FetchOptions = {}) {
-  return fetchResource(location, { dispatcher: agent, ...opts });
+  return fetchResource(location, { dispatcher: agent, retry: { retries: 0 }, ...opts });
 }
 
 async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp): Promise<FetchError> {
@@ -493,4 +494,10 @@ test('invalid options are programmer errors', async () => {
   await assert.rejects(fetchResource('http://127.0.0.1:1/', { maxBytes: 0 }), RangeError);
   await assert.rejects(fetchResource('http://127.0.0.1:1/', { maxRedirects: -1 }), RangeError);
   await assert.rejects(fetchResource('http://127.0.0.1:1/', { timeoutMs: Number.NaN }), RangeError);
+  await assert.rejects(fetchResource('http://127.0.0.1:1/', { retry: { retries: -1 } }), /retry\.retries must be an integer >= 0/);
+  await assert.rejects(fetchResource('http://127.0.0.1:1/', { retry: { retries: 1.5 } }), RangeError);
+  await assert.rejects(fetchResource('http://127.0.0.1:1/', { connectTimeoutMs: 0 }), /connectTimeoutMs must be > 0/);
+  await assert.rejects(fetchResource('http://127.0.0.1:1/', { firstByteTimeoutMs: -5 }), RangeError);
+  await assert.rejects(fetchResource('http://127.0.0.1:1/', { minBytesPerSecond: -1 }), RangeError);
+  await assert.rejects(fetchResource('http://127.0.0.1:1/', { perHostDelayMs: Number.NaN }), RangeError);
 });

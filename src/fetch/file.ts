@@ -17,7 +17,7 @@ export async function readLocalFile(filePath: string, maxBytes: number, signal: 
     // Still limited while streaming: the file may grow, or be a FIFO / device.
     const stream = addAbortSignal(signal, createReadStream(filePath));
     const body = await collect(stream as AsyncIterable<Buffer>, maxBytes, 'file', signal);
-    return { url: filePath, status: 200, contentType: null, body, headers: {}, redirects: [] };
+    return { url: filePath, status: 200, contentType: null, body, headers: {}, redirects: [], notModified: false, attempts: 1 };
   } catch (err) {
     if (err instanceof FetchError) throw withUrl(err, filePath);
     const mapped = toFetchError(err, ctx);

@@ -1,16 +1,40 @@
-/** HTTP(S) with undici: one exchange, one attempt (redirects + body), nothing else. */
+/**
+ * HTTP(S) with undici: one exchange, one attempt (redirects + body), nothing else.
+ *
+ * Limits of one attempt, each with its own message:
+ *   connect        the dispatcher's connect timeout (TCP, TLS, proxy handshake)
+ *   first byte     a timer per hop: request start (connecting included) → response headers
+ *   idle body      undici bodyTimeout: no body data for as long as the first-byte limit
+ *   whole body     a timer from the headers to the last byte
+ *   minimum rate   a sliding-window watchdog (rate.ts)
+ *   bytes          on the wire and after decoding (decode.ts)
+ */
 
 import { STATUS_CODES } from 'node:http';
 import { request, type Dispatcher } from 'undici';
-import { FetchError, formatBytes, toFetchError, type ErrorContext } from './errors.ts';
-import { collect, decodeBody, limitBytes, parseContentEncoding } from './decode.ts';
+import { FetchError, formatBytes, formatDuration, toFetchError, type ErrorContext } from './errors.ts';
+import { collect, decodeBody, limitBytes, parseContentEncoding, type Chunks } from './decode.ts';
 import { isHttpScheme } from './location.ts';
 import type { ResolvedOptions } from './options.ts';
+import type { ProxySpec } from './proxy-env.ts';
+import { TransferRate, formatRate } from './rate.ts';
+import { parseRetryAfter } from './retry.ts';
 import type { FetchResult } from './types.ts';
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Request headers not carried to another origin when a redirect crosses origins. */
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+
+/** How one URL is reached: the dispatcher to use and the proxy behind it (for messages). */
+export interface Route {
+  dispatcher: Dispatcher | undefined;
+  proxy: ProxySpec | null;
+  /** Whether the dispatcher is ours (so its connect timeout is the one in the options). */
+  managed?: boolean;
+}
+
+/** Chooses the route of each hop (NO_PROXY may differ between the hosts of a redirect chain). */
+export type Router = (url: URL) => Route;
 
 export interface Exchange {
   url: URL;
@@ -20,29 +44,60 @@ export interface Exchange {
   headers: Record<string, string>;
   /** Not yet read: the caller must consume, dump or destroy it. */
   body: Dispatcher.ResponseData['body'];
+  route: Route;
 }
 
 export interface ExchangeInit {
   headers: Record<string, string>;
-  dispatcher: Dispatcher | undefined;
+  route: Route;
   signal: AbortSignal;
+  connectTimeoutMs?: number | undefined;
+  firstByteTimeoutMs?: number | undefined;
 }
 
-export function errorContext(url: URL): ErrorContext {
+export function errorContext(url: URL, route?: Route, limits: Partial<ExchangeInit> = {}): ErrorContext {
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  return { url: url.href, hostPort: `${url.hostname}:${port}`, hostname: url.hostname };
+  return {
+    url: url.href,
+    hostPort: `${url.hostname}:${port}`,
+    hostname: url.hostname,
+    proxy: route?.proxy ? { label: route.proxy.label } : undefined,
+    connectTimeoutMs: route?.managed ? limits.connectTimeoutMs : undefined,
+    headersTimeoutMs: limits.firstByteTimeoutMs,
+    idleTimeoutMs: limits.firstByteTimeoutMs,
+  };
 }
 
-/** One GET of exactly `url`: no redirect following, no body reading. Network errors → FetchError. */
+/**
+ * One GET of exactly `url`: no redirect following, no body reading. Network errors → FetchError.
+ * The first-byte limit runs from the request's start (connecting included) to the response
+ * headers, on a precise timer of its own (undici's headersTimeout, kept as a backstop, has about
+ * a second of resolution).
+ */
 export async function exchange(url: URL, init: ExchangeInit): Promise<Exchange> {
   const target = new URL(url.href);
   target.hash = '';
+  const ctx = errorContext(url, init.route, init);
+  const controller = new AbortController();
+  const follow = () => controller.abort(init.signal.reason);
+  if (init.signal.aborted) follow();
+  else init.signal.addEventListener('abort', follow, { once: true });
+  let timedOut: FetchError | undefined;
+  const limit = init.firstByteTimeoutMs;
+  const timer =
+    limit !== undefined && limit <= 0x7fffffff
+      ? setTimeout(() => {
+          timedOut = new FetchError('timeout', `timed out waiting for response headers (no response within ${formatDuration(limit)})`, { url: url.href });
+          controller.abort(timedOut);
+        }, limit)
+      : undefined;
   try {
     const res = await request(target, {
       method: 'GET',
       headers: init.headers,
-      signal: init.signal,
-      ...(init.dispatcher ? { dispatcher: init.dispatcher } : {}),
+      signal: controller.signal,
+      ...(limit !== undefined ? { headersTimeout: limit + 1000, bodyTimeout: limit } : {}),
+      ...(init.route.dispatcher ? { dispatcher: init.route.dispatcher } : {}),
     });
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(res.headers)) {
@@ -55,9 +110,12 @@ export async function exchange(url: URL, init: ExchangeInit): Promise<Exchange> 
       statusText: res.statusText || STATUS_CODES[res.statusCode] || '',
       headers,
       body: res.body,
+      route: init.route,
     };
   } catch (err) {
-    throw toFetchError(err, errorContext(url));
+    throw timedOut ?? toFetchError(err, ctx);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -71,24 +129,36 @@ async function discard(body: Exchange['body']): Promise<void> {
 }
 
 /** Destroys a body we no longer want; undici then emits an abort error nobody needs to see. */
-function abandon(body: Exchange['body']): void {
+function abandon(body: Exchange['body'], reason?: Error): void {
   body.on('error', () => {});
-  body.destroy();
+  body.destroy(reason);
 }
 
 /**
- * One attempt: GET `start`, follow redirects (http/https only, loop detection, limit),
- * require a 2xx, and read the body within the byte limits. Retries, conditional GET and
+ * One attempt: GET `start`, follow redirects (http/https only, loop detection, limit), then
+ * a 2xx is read within the limits, a 304 to a conditional request is `notModified`, anything
+ * else is an 'http-status' error (with the server's Retry-After, if any). Retries and
  * politeness belong around this function, not inside it.
  */
-export async function attemptHttp(start: URL, opts: ResolvedOptions, signal: AbortSignal): Promise<FetchResult> {
+export async function attemptHttp(
+  start: URL,
+  opts: ResolvedOptions,
+  signal: AbortSignal,
+  router: Router = () => ({ dispatcher: opts.dispatcher, proxy: null }),
+): Promise<FetchResult> {
   let url = start;
   let headers = { ...opts.headers };
   const redirects: string[] = [];
   const visited = new Set<string>([withoutHash(url)]);
 
   for (;;) {
-    const res = await exchange(url, { headers, dispatcher: opts.dispatcher, signal });
+    const res = await exchange(url, {
+      headers,
+      route: router(url),
+      signal,
+      connectTimeoutMs: opts.connectTimeoutMs,
+      firstByteTimeoutMs: opts.firstByteTimeoutMs,
+    });
     const ctx = { url: url.href };
 
     if (REDIRECT_STATUSES.has(res.status)) {
@@ -101,7 +171,7 @@ export async function attemptHttp(start: URL, opts: ResolvedOptions, signal: Abo
       } catch {
         throw new FetchError('redirect', `redirect to an invalid URL (${truncate(location)})`, ctx);
       }
-      if (!isHttpScheme(next.protocol)) throw new FetchError('redirect', `redirect to unsupported scheme ${next.protocol}`, ctx);
+      if (!isHttpScheme(next.protocol)) throw new FetchError('redirect', `redirect to unsupported scheme ${next.protocol} (only http: and https: are followed)`, ctx);
       redirects.push(url.href);
       if (visited.has(withoutHash(next))) throw new FetchError('redirect', `redirect loop (back to ${next.href})`, ctx);
       if (redirects.length > opts.maxRedirects) throw new FetchError('redirect', `too many redirects (${redirects.length})`, ctx);
@@ -111,44 +181,108 @@ export async function attemptHttp(start: URL, opts: ResolvedOptions, signal: Abo
       continue;
     }
 
+    if (res.status === 304) {
+      await discard(res.body);
+      if (!opts.conditional) {
+        throw new FetchError('http-status', 'HTTP 304 Not Modified to a request that was not conditional', { ...ctx, status: 304 });
+      }
+      return result(res, Buffer.alloc(0), redirects, true);
+    }
+
     if (res.status < 200 || res.status > 299) {
       await discard(res.body);
       const text = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
-      throw new FetchError('http-status', text, { ...ctx, status: res.status });
+      const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now()) ?? undefined;
+      throw new FetchError('http-status', text, { ...ctx, status: res.status, retryAfterMs });
     }
 
-    const body = await readBody(res, opts.maxBytes, signal);
-    const result: FetchResult = {
-      url: url.href,
-      status: res.status,
-      contentType: res.headers['content-type'] ?? null,
-      body,
-      headers: res.headers,
-      redirects,
-    };
-    if (res.headers['etag'] !== undefined) result.etag = res.headers['etag'];
-    if (res.headers['last-modified'] !== undefined) result.lastModified = res.headers['last-modified'];
-    return result;
+    const body = await readBody(res, opts, signal);
+    return result(res, body, redirects, false);
   }
 }
 
-/** Wire limit (Content-Length up front, then counted), decoding, decoded limit. */
-export async function readBody(res: Exchange, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
-  const ctx = errorContext(res.url);
+function result(res: Exchange, body: Buffer, redirects: string[], notModified: boolean): FetchResult {
+  const out: FetchResult = {
+    url: res.url.href,
+    status: res.status,
+    contentType: res.headers['content-type'] ?? null,
+    body,
+    headers: res.headers,
+    redirects,
+    notModified,
+    attempts: 1,
+  };
+  if (res.headers['etag'] !== undefined) out.etag = res.headers['etag'];
+  if (res.headers['last-modified'] !== undefined) out.lastModified = res.headers['last-modified'];
+  return out;
+}
+
+export type BodyLimits = Pick<ResolvedOptions, 'maxBytes' | 'bodyTimeoutMs' | 'minBytesPerSecond' | 'rateWindowMs' | 'rateGraceMs'> &
+  Partial<Pick<ResolvedOptions, 'firstByteTimeoutMs'>>;
+
+/**
+ * Wire limit (Content-Length up front, then counted), decoding, decoded limit; the whole-body
+ * timer and the minimum-rate watchdog stop the body with a FetchError naming the limit.
+ */
+export async function readBody(res: Exchange, limits: BodyLimits, signal: AbortSignal): Promise<Buffer> {
+  const ctx = errorContext(res.url, res.route, { firstByteTimeoutMs: limits.firstByteTimeoutMs });
+  const { maxBytes } = limits;
+  let stopped: FetchError | undefined;
+  const stop = (err: FetchError) => {
+    if (stopped) return;
+    stopped = err;
+    abandon(res.body, err);
+  };
+  const started = Date.now();
+  const rate = new TransferRate({ minBytesPerSecond: limits.minBytesPerSecond, windowMs: limits.rateWindowMs, graceMs: limits.rateGraceMs }, started);
+  const bodyTimer = setTimeout(
+    () => stop(new FetchError('timeout', `the body took longer than ${formatDuration(limits.bodyTimeoutMs)}`)),
+    Math.min(limits.bodyTimeoutMs, 0x7fffffff),
+  );
+  const watchdog =
+    limits.minBytesPerSecond > 0
+      ? setInterval(
+          () => {
+            const observed = rate.tooSlow(Date.now());
+            if (observed === null) return;
+            const window = formatDuration(limits.rateWindowMs);
+            stop(
+              new FetchError(
+                'timeout',
+                observed === 0
+                  ? `the server stopped sending mid-body (no data for ${window})`
+                  : `transfer too slow: ${formatRate(observed)} over the last ${window} (minimum ${formatRate(limits.minBytesPerSecond)})`,
+              ),
+            );
+          },
+          Math.max(10, Math.min(1000, limits.rateWindowMs / 4)),
+        )
+      : undefined;
+
   try {
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
       throw new FetchError('too-large', `response larger than ${formatBytes(maxBytes)} (Content-Length ${declared})`);
     }
-    const wire = limitBytes(res.body as AsyncIterable<Buffer>, maxBytes, 'response');
-    const decoded = decodeBody(wire, parseContentEncoding(res.headers['content-encoding']));
-    return await collect(decoded, maxBytes, 'response', signal);
-  } catch (err) {
+    const wire = limitBytes(measured(res.body as AsyncIterable<Buffer>, rate), maxBytes, 'response');
+    const encodings = parseContentEncoding(res.headers['content-encoding']);
+    const decoded = decodeBody(wire, encodings);
+    return await collect(decoded, maxBytes, encodings.length > 0 ? 'decompressed response' : 'response', signal);
+  } catch (caught) {
+    const err = stopped ?? caught;
     abandon(res.body);
-    if (err instanceof FetchError && err.url === undefined) {
-      throw new FetchError(err.code, err.reason, { url: ctx.url, status: err.status, cause: err.cause });
-    }
+    if (err instanceof FetchError && err.url === undefined) throw err.with({ url: ctx.url });
     throw toFetchError(err, ctx);
+  } finally {
+    clearTimeout(bodyTimer);
+    if (watchdog !== undefined) clearInterval(watchdog);
+  }
+}
+
+async function* measured(source: AsyncIterable<Buffer>, rate: TransferRate): Chunks {
+  for await (const chunk of source) {
+    rate.add(chunk.length, Date.now());
+    yield chunk;
   }
 }
 

@@ -1,43 +1,109 @@
 /**
- * The fetch stage: read one feed location (http(s) URL or local file) into a FetchResult.
+ * The fetch stage: read one location (http(s) URL or local file) into a FetchResult. Every network
+ * read of Newsvault goes through `fetchResource` (see docs/fetching.md).
  *
  *   fetchResource(location, opts)
- *     → resolveLocation   (scheme policy: http/https, local paths, file: only with allowFile)
- *     → withDeadline      (timeoutMs for the whole attempt, linked to opts.signal)
- *     → attemptHttp       (one attempt: GET, redirects, 2xx check, limited streaming body)
- *       | readLocalFile
- *
- * Later iterations (conditional GET, retries with backoff, proxies, per-host politeness)
- * wrap `attemptHttp`/`fetchResource` or pass a `dispatcher`; FetchError.code tells what
- * is worth retrying, and FetchResult keeps `etag` / `lastModified` for the next request.
+ *     → resolveLocation      (scheme policy: http/https, local paths, file: only with allowFile)
+ *     → router               (per hop: proxy from opts.proxy or the environment → dispatcher)
+ *     → for each attempt (retry.ts decides whether and when to try again):
+ *         politeness.acquire (per-host / global concurrency, delay between requests to a host)
+ *         withDeadline       (timeoutMs for the whole attempt, linked to opts.signal)
+ *         attemptHttp        (GET, redirects, 304, 2xx check, limited streaming body)
+ *     | readLocalFile
  */
 
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dispatcherFor } from './dispatchers.ts';
 import { FetchError, formatDuration, toFetchError } from './errors.ts';
 import { readLocalFile } from './file.ts';
-import { attemptHttp } from './http.ts';
+import { attemptHttp, type Router } from './http.ts';
 import { resolveLocation } from './location.ts';
-import { resolveOptions, type FetchOptions } from './options.ts';
+import { resolveOptions, type FetchOptions, type ResolvedOptions } from './options.ts';
+import type { Release } from './politeness.ts';
+import { chooseProxy } from './proxy-env.ts';
+import { decideRetry, finalError } from './retry.ts';
 import type { FetchResult } from './types.ts';
 
 export { FetchError, describeError, type FetchErrorCode } from './errors.ts';
 export {
   ACCEPT,
   ACCEPT_ENCODING,
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_FIRST_BYTE_TIMEOUT_MS,
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_REDIRECTS,
+  DEFAULT_MIN_BYTES_PER_SECOND,
+  DEFAULT_RATE_GRACE_MS,
+  DEFAULT_RATE_WINDOW_MS,
+  DEFAULT_RETRY,
   DEFAULT_TIMEOUT_MS,
   defaultUserAgent,
+  newsvaultVersion,
   type FetchOptions,
+  type RetryOptions,
+  type Validators,
 } from './options.ts';
+export { DEFAULT_POLITENESS, Politeness, type AcquireOptions, type PolitenessOptions, type Release } from './politeness.ts';
+export { chooseProxy, noProxyMatches, parseProxy, proxyFromEnv, type ProxySpec } from './proxy-env.ts';
+export { backoffDelay, isRetryable, parseRetryAfter } from './retry.ts';
+export { closeDispatchers } from './dispatchers.ts';
 export type { FetchResult } from './types.ts';
 
 export async function fetchResource(location: string, opts: FetchOptions = {}): Promise<FetchResult> {
   const options = resolveOptions(opts);
   const target = resolveLocation(location, options);
-  const where = target.kind === 'http' ? target.url.href : target.path;
-  return withDeadline(options.timeoutMs, opts.signal, where, (signal) =>
-    target.kind === 'http' ? attemptHttp(target.url, options, signal) : readLocalFile(target.path, options.maxBytes, signal),
-  );
+  if (target.kind === 'file') {
+    return withDeadline(options.timeoutMs, opts.signal, target.path, (signal) => readLocalFile(target.path, options.maxBytes, signal));
+  }
+  const router = makeRouter(options);
+  router(target.url); // an unusable proxy setting fails here, before any I/O
+  return withRetries(target.url, options, router, opts.signal);
+}
+
+/** The caller's dispatcher as is, else ours for the proxy that applies to each URL. */
+function makeRouter(options: ResolvedOptions): Router {
+  const given = options.dispatcher;
+  if (given !== undefined) return () => ({ dispatcher: given, proxy: null, managed: false });
+  return (url) => {
+    const proxy = chooseProxy(url, options.proxy, options.env);
+    return { dispatcher: dispatcherFor(proxy, options.connectTimeoutMs), proxy, managed: true };
+  };
+}
+
+async function withRetries(url: URL, options: ResolvedOptions, router: Router, outer: AbortSignal | undefined): Promise<FetchResult> {
+  const host = url.host;
+  for (let attempt = 1; ; attempt++) {
+    let delayMs: number;
+    let release: Release | undefined;
+    try {
+      if (options.politeness) {
+        release = await options.politeness.acquire(host, { delayMs: options.perHostDelayMs, signal: outer }).catch((err: unknown) => {
+          throw aborted(url.href, err);
+        });
+      }
+      const result = await withDeadline(options.timeoutMs, outer, url.href, (signal) => attemptHttp(url, options, signal, router));
+      result.attempts = attempt;
+      return result;
+    } catch (err) {
+      const fe = err instanceof FetchError ? err : toFetchError(err, { url: url.href });
+      const decision = decideRetry(fe, attempt, options.retry);
+      if (!decision.retry) throw finalError(fe, attempt, decision.note);
+      delayMs = decision.delayMs;
+      if (fe.retryAfterMs !== undefined) options.politeness?.defer(host, Date.now() + fe.retryAfterMs);
+    } finally {
+      release?.();
+    }
+    try {
+      await sleep(delayMs, undefined, outer ? { signal: outer } : undefined);
+    } catch (err) {
+      throw finalError(aborted(url.href, err), attempt, null);
+    }
+  }
+}
+
+function aborted(url: string, cause: unknown): FetchError {
+  return new FetchError('aborted', 'request aborted', { url, cause });
 }
 
 /**
@@ -50,7 +116,7 @@ async function withDeadline<T>(
   where: string,
   work: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  if (outer?.aborted) throw new FetchError('aborted', 'request aborted', { url: where, cause: outer.reason });
+  if (outer?.aborted) throw aborted(where, outer.reason);
   const controller = new AbortController();
   let timedOut = false;
   // setTimeout fires at once for delays beyond 2^31-1 ms: treat those as "no timeout".
@@ -63,16 +129,27 @@ async function withDeadline<T>(
       : undefined;
   const onAbort = (): void => controller.abort(outer?.reason);
   outer?.addEventListener('abort', onAbort, { once: true });
+  // Settle when the signal aborts even if `work` does not (a dispatcher stuck in a bad state must
+  // not hold a run past its deadline); whatever `work` does later is ignored.
+  let stopWaiting: (() => void) | undefined;
+  const abandoned = new Promise<never>((_resolve, reject) => {
+    stopWaiting = () => reject(controller.signal.reason);
+    controller.signal.addEventListener('abort', stopWaiting, { once: true });
+  });
+  abandoned.catch(() => {});
+  const running = work(controller.signal);
+  running.catch(() => {});
   try {
-    return await work(controller.signal);
+    return await Promise.race([running, abandoned]);
   } catch (err) {
     // The URL in these messages is the one being read when the deadline hit (after redirects).
     const url = err instanceof FetchError && err.url !== undefined ? err.url : where;
     if (timedOut) throw new FetchError('timeout', `timed out after ${formatDuration(timeoutMs)}`, { url, cause: err });
-    if (outer?.aborted) throw new FetchError('aborted', 'request aborted', { url, cause: err });
+    if (outer?.aborted) throw aborted(url, err);
     throw err instanceof FetchError ? err : toFetchError(err, { url: where });
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     outer?.removeEventListener('abort', onAbort);
+    if (stopWaiting !== undefined) controller.signal.removeEventListener('abort', stopWaiting);
   }
 }

@@ -6,7 +6,17 @@ export interface FetchResult extends FetchedResource {
   headers: Record<string, string>;
   /** URLs that answered with a redirect, in order, before `url`. `[]` when none (and for files). */
   redirects: string[];
-  /** Validators for a later conditional GET (If-None-Match / If-Modified-Since). */
+  /**
+   * True when a conditional GET (FetchOptions.validators) was answered 304 Not Modified: then
+   * `status` is 304 and `body` is empty, and there is nothing to parse or write.
+   */
+  notModified: boolean;
+  /** Attempts made (1 without retries; always 1 for files). */
+  attempts: number;
+  /**
+   * Validators for a later conditional GET (If-None-Match / If-Modified-Since), as the final
+   * response gave them. On a 304 they may be absent: keep the ones you sent.
+   */
   etag?: string;
   lastModified?: string;
 }

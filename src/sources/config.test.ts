@@ -15,6 +15,8 @@ import {
   resolveSources,
   type ArchiveConfig,
 } from './index.ts';
+import { proxyProblem, sourceFetchSettings } from './config.ts';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MIN_BYTES_PER_SECOND, DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, DEFAULT_MAX_BYTES, DEFAULT_POLITENESS } from '../fetch/index.ts';
 
 const tempDirs: string[] = [];
 after(async () => {
@@ -148,7 +150,71 @@ test('relative feed paths are resolved against the archive folder, not the worki
 
 test('run settings override the defaults one by one', async () => {
   const { dir } = await archiveWith('run:\n  timeoutSeconds: 2.5\n  maxFeedBytes: 1048576\n');
-  assert.deepEqual((await loadConfig(dir)).run, { concurrency: DEFAULT_RUN.concurrency, timeoutSeconds: 2.5, maxFeedBytes: 1048576 });
+  assert.deepEqual((await loadConfig(dir)).run, { ...DEFAULT_RUN, timeoutSeconds: 2.5, maxFeedBytes: 1048576 });
+});
+
+test('fetch settings: run keys, per-source proxy and delay, and sourceFetchSettings merging them', async () => {
+  const { dir } = await archiveWith(
+    [
+      'sources:',
+      '  rfi: { proxy: direct }',
+      '  mysite: { feed: https://example.org/rss.xml, proxy: "http://user:pw@proxy.example:3128", perHostDelayMs: 5000 }',
+      '  other: { feed: https://other.example/rss.xml }',
+      'run:',
+      '  retries: 0',
+      '  connectTimeoutSeconds: 2.5',
+      '  minBytesPerSecond: 0',
+      '  perHostConcurrency: 1',
+      '  perHostDelayMs: 250',
+      '  proxy: "  socks5h://127.0.0.1:1080  "',
+      '',
+    ].join('\n'),
+  );
+  const config = await loadConfig(dir);
+  assert.deepEqual(config.run, {
+    ...DEFAULT_RUN,
+    retries: 0,
+    connectTimeoutSeconds: 2.5,
+    minBytesPerSecond: 0,
+    perHostConcurrency: 1,
+    perHostDelayMs: 250,
+    proxy: 'socks5h://127.0.0.1:1080',
+  });
+  assert.deepEqual(sourceFetchSettings(config, 'rfi'), { proxy: 'direct', perHostDelayMs: 250 });
+  assert.deepEqual(sourceFetchSettings(config, 'mysite'), { proxy: 'http://user:pw@proxy.example:3128', perHostDelayMs: 5000 });
+  assert.deepEqual(sourceFetchSettings(config, 'other'), { proxy: 'socks5h://127.0.0.1:1080', perHostDelayMs: 250 });
+  assert.deepEqual(sourceFetchSettings(config, 'bbc'), { proxy: 'socks5h://127.0.0.1:1080', perHostDelayMs: 250 }, 'a slug not in the file');
+  const rfi = resolveSources(config).find((s) => s.slug === 'rfi')!;
+  assert.equal(rfi.enabled, true, 'a proxy-only override changes nothing else');
+  // Without run.proxy, a source without its own proxy uses the environment's (undefined).
+  assert.deepEqual(sourceFetchSettings(await loadConfig(await tempDir()), 'rfi'), { proxy: undefined, perHostDelayMs: DEFAULT_RUN.perHostDelayMs });
+});
+
+test('the run defaults are the fetch layer\'s defaults', () => {
+  assert.equal(DEFAULT_RUN.timeoutSeconds * 1000, DEFAULT_TIMEOUT_MS);
+  assert.equal(DEFAULT_RUN.maxFeedBytes, DEFAULT_MAX_BYTES);
+  assert.equal(DEFAULT_RUN.retries, DEFAULT_RETRY.retries);
+  assert.equal(DEFAULT_RUN.connectTimeoutSeconds * 1000, DEFAULT_CONNECT_TIMEOUT_MS);
+  assert.equal(DEFAULT_RUN.minBytesPerSecond, DEFAULT_MIN_BYTES_PER_SECOND);
+  assert.equal(DEFAULT_RUN.perHostConcurrency, DEFAULT_POLITENESS.perHostConcurrency);
+  assert.equal(DEFAULT_RUN.perHostDelayMs, DEFAULT_POLITENESS.perHostDelayMs);
+});
+
+test('proxy settings that cannot work are refused with the reason', async () => {
+  await assertRejected('run:\n  proxy: socks4://127.0.0.1:1080\n', 'run.proxy', /socks4:\/\/ proxies are not supported \(use socks5:\/\/ or socks5h:\/\/\)/);
+  await assertRejected('run:\n  proxy: 127.0.0.1:8080\n', 'run.proxy', /must be a proxy URL starting with http:\/\/, https:\/\/, socks5:\/\/ or socks5h:\/\/, or direct, not "127.0.0.1:8080"/);
+  await assertRejected('run:\n  proxy: 8080\n', 'run.proxy', /must be a proxy URL \(http:\/\/, https:\/\/, socks5:\/\/, socks5h:\/\/\) or direct, not 8080/);
+  await assertRejected('sources:\n  rfi: { proxy: "http://proxy.example:3128/path" }\n', 'sources.rfi.proxy', /only scheme:\/\/\[user:password@\]host\[:port\]/);
+  await assertRejected('sources:\n  rfi: { proxy: "http://exa mple:1" }\n', 'sources.rfi.proxy', /is not a valid URL/);
+  await assertRejected('run:\n  retries: 11\n', 'run.retries', /whole number from 0 to 10, not 11/);
+  await assertRejected('run:\n  connectTimeoutSeconds: 0\n', 'run.connectTimeoutSeconds', /greater than 0 and at most 300/);
+  await assertRejected('run:\n  minBytesPerSecond: -1\n', 'run.minBytesPerSecond', /whole number of bytes per second from 0/);
+  await assertRejected('run:\n  perHostConcurrency: 0\n', 'run.perHostConcurrency', /from 1 to 16/);
+  await assertRejected('sources:\n  rfi: { perHostDelayMs: 1.5 }\n', 'sources.rfi.perHostDelayMs', /whole number of milliseconds from 0 to 600000/);
+  await assertRejected('run:\n  proxi: direct\n', 'run.proxi', /unknown key \(did you mean "proxy"\?\)/);
+  assert.equal(proxyProblem('DIRECT'), null);
+  assert.equal(proxyProblem('https://u:p@proxy.example'), null);
+  assert.equal(proxyProblem('socks5h://[::1]:1080'), null);
 });
 
 test('resolveSources returns fresh objects every time', async () => {
@@ -217,7 +283,7 @@ test('values of the wrong type or out of range', async () => {
   await assertRejected('sources:\n  rfi: { enabled: yes }\n', 'sources.rfi.enabled', /must be true or false, not "yes"/);
   await assertRejected('sources:\n  rfi: { name: "" }\n', 'sources.rfi.name', /must not be empty/);
   await assertRejected('sources: [rfi]\n', 'sources', /must be a mapping from source slugs to their settings, not a list/);
-  await assertRejected('sources:\n  rfi: off\n', 'sources.rfi', /must be a mapping with any of: name, feed, feeds, enabled, not "off"/);
+  await assertRejected('sources:\n  rfi: off\n', 'sources.rfi', /must be a mapping with any of: name, feed, feeds, enabled, proxy, perHostDelayMs, not "off"/);
   await assertRejected('- rfi\n- bbc\n', null, /the file must hold a mapping of settings \(sources, run\), not a list/);
 });
 
@@ -245,7 +311,7 @@ test('a newsvault.yaml that is a folder is an error naming it', async () => {
 test('defaultConfigYaml lists every catalog slug and, as written, changes nothing', async () => {
   const yaml = defaultConfigYaml();
   for (const s of CATALOG) assert.match(yaml, new RegExp(`^  # ${s.slug}: \\{ enabled: false \\}`, 'm'), s.slug);
-  for (const key of ['concurrency', 'timeoutSeconds', 'maxFeedBytes', 'name', 'feed', 'enabled']) assert.ok(yaml.includes(`# ${key}`) || yaml.includes(`#   ${key}`), key);
+  for (const key of ['concurrency', 'timeoutSeconds', 'maxFeedBytes', 'retries', 'connectTimeoutSeconds', 'minBytesPerSecond', 'perHostConcurrency', 'perHostDelayMs', 'proxy', 'name', 'feed', 'enabled']) assert.ok(yaml.includes(`# ${key}`) || yaml.includes(`#   ${key}`), key);
   const { dir } = await archiveWith(yaml);
   const config = await loadConfig(dir);
   assert.equal(config.found, true);
@@ -256,9 +322,17 @@ test('defaultConfigYaml lists every catalog slug and, as written, changes nothin
 test('uncommenting the template lines gives a valid config that does what they say', async () => {
   const uncommented = defaultConfigYaml()
     .split('\n')
-    .map((line) => line.replace(/^(\s*)# ((?:[a-z]+: \{ enabled: false \})|(?:concurrency|timeoutSeconds|maxFeedBytes): \d+)/, '$1$2'))
+    .map((line) =>
+      line.replace(
+        /^(\s*)# ((?:[a-z]+: \{ enabled: false \})|(?:concurrency|timeoutSeconds|maxFeedBytes|retries|connectTimeoutSeconds|minBytesPerSecond|perHostConcurrency|perHostDelayMs): \d+)/,
+        '$1$2',
+      ),
+    )
     .join('\n');
   assert.notEqual(uncommented, defaultConfigYaml());
+  for (const key of ['retries', 'connectTimeoutSeconds', 'minBytesPerSecond', 'perHostConcurrency', 'perHostDelayMs']) {
+    assert.match(uncommented, new RegExp(`^  ${key}: \\d+`, 'm'), `${key} is a real key once uncommented`);
+  }
   const { dir } = await archiveWith(uncommented);
   const config = await loadConfig(dir);
   assert.deepEqual(config.run, DEFAULT_RUN);

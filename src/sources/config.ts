@@ -7,10 +7,19 @@
  *         name: My Site                 # default: the slug
  *         feed: https://example.org/rss.xml   # or feeds: [...]; http(s) URL or file path
  *         enabled: true                 # default true
+ *         proxy: direct                 # this source only: a proxy URL, or direct (default: run.proxy)
+ *         perHostDelayMs: 5000          # this source only: gap between requests to its host
  *     run:
  *       concurrency: 4                  # 1..32
- *       timeoutSeconds: 30              # > 0, at most 3600
+ *       timeoutSeconds: 30              # > 0, at most 3600: one attempt of one request
  *       maxFeedBytes: 20971520          # 1024 .. 1 GiB
+ *       retries: 2                      # 0..10: more attempts after a failure that may pass
+ *       connectTimeoutSeconds: 10       # > 0, at most 300
+ *       minBytesPerSecond: 1024         # 0 .. 1 GiB; 0 = no minimum transfer rate
+ *       perHostConcurrency: 2           # 1..16 requests at once to one host
+ *       perHostDelayMs: 1000            # 0 .. 600000 ms between requests to one host
+ *       proxy: socks5h://127.0.0.1:1080 # http://, https://, socks5://, socks5h:// URL, or direct
+ *                                       # (default: HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY)
  *
  * Every key is optional and unknown keys are refused. A missing file means the defaults: the
  * catalog as it is, and DEFAULT_RUN.
@@ -31,24 +40,53 @@ export const CONFIG_FILE_NAME = 'newsvault.yaml';
 export interface RunSettings {
   /** Sources processed at once. */
   concurrency: number;
-  /** Give up on one feed request after this many seconds. */
+  /** Give up on one attempt of one feed request after this many seconds. */
   timeoutSeconds: number;
   /** Refuse a feed body larger than this. */
   maxFeedBytes: number;
+  /** Further attempts after a failure that may pass (connection error, timeout, 408, 429, 5xx). */
+  retries: number;
+  /** Give up connecting (TCP, TLS, proxy handshake) after this many seconds. */
+  connectTimeoutSeconds: number;
+  /** Cut off a body arriving slower than this (bytes per second, over 5 s); 0 = no minimum. */
+  minBytesPerSecond: number;
+  /** Requests at once to one host. */
+  perHostConcurrency: number;
+  /** Minimum gap between the starts of two requests to one host, in ms. */
+  perHostDelayMs: number;
+  /** Proxy for every source: a URL (http, https, socks5, socks5h) or "direct". Absent: the environment's. */
+  proxy?: string;
 }
 
 export const DEFAULT_RUN: Readonly<RunSettings> = Object.freeze({
   concurrency: 4,
   timeoutSeconds: 30,
   maxFeedBytes: 20 * 1024 * 1024,
+  retries: 2,
+  connectTimeoutSeconds: 10,
+  minBytesPerSecond: 1024,
+  perHostConcurrency: 2,
+  perHostDelayMs: 1000,
 });
 
-/** Inclusive bounds of the run settings (timeoutSeconds must also be greater than 0). */
+/** Inclusive bounds of the run settings (timeoutSeconds and connectTimeoutSeconds must also be greater than 0). */
 export const RUN_LIMITS = Object.freeze({
   concurrency: { min: 1, max: 32 },
   timeoutSeconds: { min: 0, max: 3600 },
   maxFeedBytes: { min: 1024, max: 1024 * 1024 * 1024 },
+  retries: { min: 0, max: 10 },
+  connectTimeoutSeconds: { min: 0, max: 300 },
+  minBytesPerSecond: { min: 0, max: 1024 * 1024 * 1024 },
+  perHostConcurrency: { min: 1, max: 16 },
+  perHostDelayMs: { min: 0, max: 600_000 },
 });
+
+/** How one source is fetched: its own settings over the run's. */
+export interface SourceFetchSettings {
+  /** A proxy URL or "direct"; undefined = the environment's proxy variables. */
+  proxy: string | undefined;
+  perHostDelayMs: number;
+}
 
 /**
  * What newsvault.yaml says about one slug. For a catalog slug every field is an override
@@ -60,6 +98,10 @@ export interface SourceSettings {
   /** http(s) URLs as written, local files as absolute paths. */
   feeds?: string[];
   enabled?: boolean;
+  /** A proxy URL or "direct" for this source's requests (overrides run.proxy). */
+  proxy?: string;
+  /** Gap between requests to this source's host(s), in ms (overrides run.perHostDelayMs). */
+  perHostDelayMs?: number;
 }
 
 export interface ArchiveConfig {
@@ -134,6 +176,8 @@ export function parseConfig(text: string, file: string, archiveDir: string): Arc
       settings.feeds = entry.feeds;
     }
     if (entry?.enabled !== undefined) settings.enabled = entry.enabled;
+    if (entry?.proxy !== undefined) settings.proxy = entry.proxy;
+    if (entry?.perHostDelayMs !== undefined) settings.perHostDelayMs = entry.perHostDelayMs;
     sources.push(settings);
   }
   problems.push(...checkSourceSettings(sources));
@@ -156,6 +200,38 @@ export function resolveSources(config: ArchiveConfig): Source[] {
     .filter((s) => catalogSource(s.slug) === undefined)
     .map((s): Source => ({ slug: s.slug, name: s.name ?? s.slug, feeds: [...(s.feeds ?? [])], enabled: s.enabled ?? true }));
   return [...catalog, ...user];
+}
+
+/** The proxy and politeness delay of one source: its own settings, else the run's. */
+export function sourceFetchSettings(config: ArchiveConfig, slug: string): SourceFetchSettings {
+  const own = config.sources.find((s) => s.slug === slug);
+  return {
+    proxy: own?.proxy ?? config.run.proxy,
+    perHostDelayMs: own?.perHostDelayMs ?? config.run.perHostDelayMs,
+  };
+}
+
+/** Why a proxy setting is unusable, or null. Accepted: "direct", or http(s):// / socks5(h):// with a host. */
+export function proxyProblem(raw: string): string | null {
+  const value = raw.trim();
+  if (value.toLowerCase() === 'direct') return null;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+  const expected = 'a proxy URL starting with http://, https://, socks5:// or socks5h://, or direct';
+  if (scheme === undefined) return `must be ${expected}, not ${JSON.stringify(raw)}`;
+  if (!['http', 'https', 'socks5', 'socks5h'].includes(scheme)) {
+    return `${scheme}:// proxies are not supported (${scheme === 'socks4' || scheme === 'socks' ? 'use socks5:// or socks5h://' : `use ${expected}`})`;
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${JSON.stringify(raw)} is not a valid URL`;
+  }
+  if (url.hostname === '') return `${JSON.stringify(raw)} has no host`;
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+    return `a proxy URL is only scheme://[user:password@]host[:port], not ${JSON.stringify(raw)}`;
+  }
+  return null;
 }
 
 /** Only the sources a run should poll. */
@@ -187,13 +263,29 @@ export function defaultConfigYaml(): string {
     '  #   feed: https://example.org/rss.xml   # or feeds: [...]: http(s) URLs or file paths;',
     '  #                                       # a relative path is relative to this folder',
     '  #   enabled: true                       # default: true',
+    '  #   proxy: direct                       # this source only: a proxy URL, or direct (default: run.proxy)',
+    '  #   perHostDelayMs: 5000                # this source only: ms between requests to its site',
     '',
     'run:',
-    `  # concurrency: ${DEFAULT_RUN.concurrency}            # sources processed at once (${RUN_LIMITS.concurrency.min} to ${RUN_LIMITS.concurrency.max})`,
-    `  # timeoutSeconds: ${DEFAULT_RUN.timeoutSeconds}        # give up on a feed request after this many seconds`,
-    `  # maxFeedBytes: ${DEFAULT_RUN.maxFeedBytes}    # refuse a feed larger than this (${DEFAULT_RUN.maxFeedBytes / 1024 / 1024} MiB)`,
+    runLine('concurrency', DEFAULT_RUN.concurrency, `sources processed at once (${RUN_LIMITS.concurrency.min} to ${RUN_LIMITS.concurrency.max})`),
+    runLine('timeoutSeconds', DEFAULT_RUN.timeoutSeconds, 'give up on one attempt of a feed request after this many seconds'),
+    runLine('maxFeedBytes', DEFAULT_RUN.maxFeedBytes, `refuse a feed larger than this (${DEFAULT_RUN.maxFeedBytes / 1024 / 1024} MiB), compressed or not`),
+    runLine('retries', DEFAULT_RUN.retries, `more attempts after a timeout, lost connection, 408, 429 or 5xx (${RUN_LIMITS.retries.min} to ${RUN_LIMITS.retries.max})`),
+    runLine('connectTimeoutSeconds', DEFAULT_RUN.connectTimeoutSeconds, 'give up connecting (TCP, TLS, proxy) after this many seconds'),
+    runLine('minBytesPerSecond', DEFAULT_RUN.minBytesPerSecond, 'cut off a server sending slower than this (0: no minimum)'),
+    runLine('perHostConcurrency', DEFAULT_RUN.perHostConcurrency, `requests at once to one site (${RUN_LIMITS.perHostConcurrency.min} to ${RUN_LIMITS.perHostConcurrency.max})`),
+    runLine('perHostDelayMs', DEFAULT_RUN.perHostDelayMs, 'ms between the starts of two requests to one site'),
+    runLine('proxy', 'socks5h://127.0.0.1:1080', 'every request through this proxy: http://, https://, socks5://,'),
+    runLine('', '', 'or socks5h:// (the proxy resolves host names); direct ignores'),
+    runLine('', '', 'HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY (used by default)'),
     '',
   ].join('\n');
+}
+
+/** `  # key: value` padded to one column, then `# comment` (no key: a continuation line). */
+function runLine(key: string, value: string | number, comment: string): string {
+  const setting = key === '' ? '  #' : `  # ${key}: ${value}`;
+  return `${setting.padEnd(40)}# ${comment}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -267,8 +359,18 @@ function slugKeyProblem(slug: string): string | null {
 // Schema and messages
 
 const FILE_KEYS = ['sources', 'run'] as const;
-const RUN_KEYS = ['concurrency', 'timeoutSeconds', 'maxFeedBytes'] as const;
-const SOURCE_KEYS = ['name', 'feed', 'feeds', 'enabled'] as const;
+const RUN_KEYS = [
+  'concurrency',
+  'timeoutSeconds',
+  'maxFeedBytes',
+  'retries',
+  'connectTimeoutSeconds',
+  'minBytesPerSecond',
+  'perHostConcurrency',
+  'perHostDelayMs',
+  'proxy',
+] as const;
+const SOURCE_KEYS = ['name', 'feed', 'feeds', 'enabled', 'proxy', 'perHostDelayMs'] as const;
 
 /** How a wrong value reads after "must be …,": `not "yes"`, `not a list`, `but it is empty`. */
 function notThis(value: unknown): string {
@@ -292,6 +394,25 @@ function fileSchema(archiveDir: string) {
     return z.NEVER;
   });
 
+  const { concurrency, timeoutSeconds, maxFeedBytes, retries, connectTimeoutSeconds, minBytesPerSecond, perHostConcurrency, perHostDelayMs } = RUN_LIMITS;
+  const wholeNumber = (min: number, max: number, unit = '') => {
+    const error = mustBe(`a whole number${unit} from ${min} to ${max}`);
+    return z.int({ error }).min(min, { error }).max(max, { error }).optional();
+  };
+  const seconds = (limits: { min: number; max: number }) => {
+    const error = mustBe(`a number of seconds greater than ${limits.min} and at most ${limits.max}`);
+    return z.number({ error }).gt(limits.min, { error }).max(limits.max, { error }).optional();
+  };
+
+  const proxySetting = z
+    .string({ error: mustBe('a proxy URL (http://, https://, socks5://, socks5h://) or direct') })
+    .trim()
+    .superRefine((raw, ctx) => {
+      const problem = proxyProblem(raw);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, input: raw });
+    })
+    .optional();
+
   const source = z
     .strictObject(
       {
@@ -310,19 +431,14 @@ function fileSchema(archiveDir: string) {
           .min(1, { error: 'must list at least one http(s) URL or file path' })
           .optional(),
         enabled: z.boolean({ error: mustBe('true or false') }).optional(),
+        proxy: proxySetting,
+        perHostDelayMs: wholeNumber(perHostDelayMs.min, perHostDelayMs.max, ' of milliseconds'),
       },
       { error: mustBe(`a mapping with any of: ${SOURCE_KEYS.join(', ')}`) },
     )
     .nullable();
 
   const slugKey = z.string().refine(isValidSlug, { error: (issue) => slugKeyProblem(String(issue.input)) ?? 'invalid slug' });
-
-  const { concurrency, timeoutSeconds, maxFeedBytes } = RUN_LIMITS;
-  const wholeNumber = (min: number, max: number, unit = '') => {
-    const error = mustBe(`a whole number${unit} from ${min} to ${max}`);
-    return z.int({ error }).min(min, { error }).max(max, { error }).optional();
-  };
-  const timeoutError = mustBe(`a number of seconds greater than ${timeoutSeconds.min} and at most ${timeoutSeconds.max}`);
 
   return z.strictObject(
     {
@@ -334,12 +450,14 @@ function fileSchema(archiveDir: string) {
         .strictObject(
           {
             concurrency: wholeNumber(concurrency.min, concurrency.max),
-            timeoutSeconds: z
-              .number({ error: timeoutError })
-              .gt(timeoutSeconds.min, { error: timeoutError })
-              .max(timeoutSeconds.max, { error: timeoutError })
-              .optional(),
+            timeoutSeconds: seconds(timeoutSeconds),
             maxFeedBytes: wholeNumber(maxFeedBytes.min, maxFeedBytes.max, ' of bytes'),
+            retries: wholeNumber(retries.min, retries.max),
+            connectTimeoutSeconds: seconds(connectTimeoutSeconds),
+            minBytesPerSecond: wholeNumber(minBytesPerSecond.min, minBytesPerSecond.max, ' of bytes per second'),
+            perHostConcurrency: wholeNumber(perHostConcurrency.min, perHostConcurrency.max),
+            perHostDelayMs: wholeNumber(perHostDelayMs.min, perHostDelayMs.max, ' of milliseconds'),
+            proxy: proxySetting,
           },
           { error: mustBe(`a mapping with any of: ${RUN_KEYS.join(', ')}`) },
         )

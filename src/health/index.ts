@@ -1,0 +1,24 @@
+/**
+ * Health: the archive's operational state (conditional-GET validators per feed, health per source)
+ * in `<archive>/.newsvault/state.json`, the backoff of failing sources, and `newsvault status`.
+ * See docs/fetching.md.
+ */
+export {
+  BACKOFF_AFTER_FAILURES,
+  BACKOFF_FIRST_MS,
+  BACKOFF_MAX_MS,
+  FAILING_LONG_MS,
+  backoffUntil,
+  emptyHealth,
+  emptyState,
+  isDue,
+  recordAttempt,
+  rememberValidators,
+  validatorsFor,
+  type AttemptOutcome,
+  type FeedValidators,
+  type HealthState,
+  type SourceHealth,
+} from './state.ts';
+export { STATE_FILE, loadState, parseState, saveState, serializeState, statePath, type LoadedState } from './store.ts';
+export { formatAge, renderStatusTable, span, statusJson, statusRows, type HealthLabel, type StatusRow, type StatusSource } from './status.ts';
