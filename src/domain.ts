@@ -19,7 +19,12 @@ export interface Source {
   enabled: boolean;
   /** Why a catalog source has no feed or is disabled by default, shown by `newsvault sources`. */
   note?: string;
+  /** When to fetch the article page for the full text (default auto: when the feed gives only a summary). */
+  fullText?: FullTextMode;
 }
+
+export const FULL_TEXT_MODES = ['auto', 'always', 'never'] as const;
+export type FullTextMode = (typeof FULL_TEXT_MODES)[number];
 
 /** One item of a feed after parsing, in the shape `inspect --json` prints (see docs/feed-json.md). */
 export interface FeedItem {

@@ -15,7 +15,7 @@ import {
   resolveSources,
   type ArchiveConfig,
 } from './index.ts';
-import { proxyProblem, sourceFetchSettings } from './config.ts';
+import { parseConfig, proxyProblem, sourceFetchSettings } from './config.ts';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MIN_BYTES_PER_SECOND, DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, DEFAULT_MAX_BYTES, DEFAULT_POLITENESS } from '../fetch/index.ts';
 
 const tempDirs: string[] = [];
@@ -283,7 +283,7 @@ test('values of the wrong type or out of range', async () => {
   await assertRejected('sources:\n  rfi: { enabled: yes }\n', 'sources.rfi.enabled', /must be true or false, not "yes"/);
   await assertRejected('sources:\n  rfi: { name: "" }\n', 'sources.rfi.name', /must not be empty/);
   await assertRejected('sources: [rfi]\n', 'sources', /must be a mapping from source slugs to their settings, not a list/);
-  await assertRejected('sources:\n  rfi: off\n', 'sources.rfi', /must be a mapping with any of: name, feed, feeds, enabled, proxy, perHostDelayMs, not "off"/);
+  await assertRejected('sources:\n  rfi: off\n', 'sources.rfi', /must be a mapping with any of: name, feed, feeds, enabled, proxy, perHostDelayMs, fullText, not "off"/);
   await assertRejected('- rfi\n- bbc\n', null, /the file must hold a mapping of settings \(sources, run\), not a list/);
 });
 
@@ -339,4 +339,18 @@ test('uncommenting the template lines gives a valid config that does what they s
   const sources = resolveSources(config);
   assert.deepEqual(sources.map((s) => s.slug), CATALOG.map((s) => s.slug));
   assert.ok(sources.every((s) => !s.enabled));
+});
+
+test('fullText per source and run.assets', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'newsvault-sources-'));
+  await writeFile(path.join(dir, 'newsvault.yaml'), 'sources:\n  rfi: { fullText: always }\n  mine: { feed: https://x.example/rss, fullText: never }\nrun:\n  assets: true\n');
+  const config = await loadConfig(dir);
+  assert.equal(config.run.assets, true);
+  const sources = resolveSources(config);
+  assert.equal(sources.find((s) => s.slug === 'rfi')?.fullText, 'always');
+  assert.equal(sources.find((s) => s.slug === 'mine')?.fullText, 'never');
+  assert.equal(sources.find((s) => s.slug === 'bbc')?.fullText, undefined);
+  await writeFile(path.join(dir, 'newsvault.yaml'), 'sources:\n  rfi: { fullText: sometimes }\n');
+  await assert.rejects(loadConfig(dir), /sources\.rfi\.fullText: must be auto, always or never, not "sometimes"/);
+  assert.equal(parseConfig('', path.join(dir, 'x.yaml'), dir).run.assets, false);
 });

@@ -29,7 +29,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 
-import type { Source } from '../domain.ts';
+import { FULL_TEXT_MODES, type FullTextMode, type Source } from '../domain.ts';
 import { CATALOG, catalogSource } from './catalog.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { checkFeedLocation } from './location.ts';
@@ -56,6 +56,8 @@ export interface RunSettings {
   perHostDelayMs: number;
   /** Proxy for every source: a URL (http, https, socks5, socks5h) or "direct". Absent: the environment's. */
   proxy?: string;
+  /** Download the images articles reference into the archive's assets/ folder. */
+  assets: boolean;
 }
 
 export const DEFAULT_RUN: Readonly<RunSettings> = Object.freeze({
@@ -67,6 +69,7 @@ export const DEFAULT_RUN: Readonly<RunSettings> = Object.freeze({
   minBytesPerSecond: 1024,
   perHostConcurrency: 2,
   perHostDelayMs: 1000,
+  assets: false,
 });
 
 /** Inclusive bounds of the run settings (timeoutSeconds and connectTimeoutSeconds must also be greater than 0). */
@@ -102,6 +105,8 @@ export interface SourceSettings {
   proxy?: string;
   /** Gap between requests to this source's host(s), in ms (overrides run.perHostDelayMs). */
   perHostDelayMs?: number;
+  /** When to fetch the article page for the full text (see src/extract). */
+  fullText?: FullTextMode;
 }
 
 export interface ArchiveConfig {
@@ -178,6 +183,7 @@ export function parseConfig(text: string, file: string, archiveDir: string): Arc
     if (entry?.enabled !== undefined) settings.enabled = entry.enabled;
     if (entry?.proxy !== undefined) settings.proxy = entry.proxy;
     if (entry?.perHostDelayMs !== undefined) settings.perHostDelayMs = entry.perHostDelayMs;
+    if (entry?.fullText !== undefined) settings.fullText = entry.fullText;
     sources.push(settings);
   }
   problems.push(...checkSourceSettings(sources));
@@ -198,7 +204,13 @@ export function resolveSources(config: ArchiveConfig): Source[] {
   const catalog = CATALOG.map((source) => applyOverride(source, bySlug.get(source.slug)));
   const user = config.sources
     .filter((s) => catalogSource(s.slug) === undefined)
-    .map((s): Source => ({ slug: s.slug, name: s.name ?? s.slug, feeds: [...(s.feeds ?? [])], enabled: s.enabled ?? true }));
+    .map((s): Source => ({
+      slug: s.slug,
+      name: s.name ?? s.slug,
+      feeds: [...(s.feeds ?? [])],
+      enabled: s.enabled ?? true,
+      ...(s.fullText ? { fullText: s.fullText } : {}),
+    }));
   return [...catalog, ...user];
 }
 
@@ -265,6 +277,8 @@ export function defaultConfigYaml(): string {
     '  #   enabled: true                       # default: true',
     '  #   proxy: direct                       # this source only: a proxy URL, or direct (default: run.proxy)',
     '  #   perHostDelayMs: 5000                # this source only: ms between requests to its site',
+    '  #   fullText: auto                      # fetch the article page for the full text: auto (when the',
+    '  #                                       # feed has only a summary), always, or never',
     '',
     'run:',
     runLine('concurrency', DEFAULT_RUN.concurrency, `sources processed at once (${RUN_LIMITS.concurrency.min} to ${RUN_LIMITS.concurrency.max})`),
@@ -278,6 +292,7 @@ export function defaultConfigYaml(): string {
     runLine('proxy', 'socks5h://127.0.0.1:1080', 'every request through this proxy: http://, https://, socks5://,'),
     runLine('', '', 'or socks5h:// (the proxy resolves host names); direct ignores'),
     runLine('', '', 'HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY (used by default)'),
+    runLine('assets', 'true', 'keep copies of article images in assets/ (default: false)'),
     '',
   ].join('\n');
 }
@@ -295,6 +310,7 @@ function applyOverride(source: Source, settings: SourceSettings | undefined): So
   const result: Source = { ...source, feeds: [...source.feeds] };
   if (settings === undefined) return result;
   if (settings.name !== undefined) result.name = settings.name;
+  if (settings.fullText !== undefined) result.fullText = settings.fullText;
   const gainsFeeds = settings.feeds !== undefined && settings.feeds.length > 0 && source.feeds.length === 0;
   if (settings.feeds !== undefined) result.feeds = [...settings.feeds];
   // An outlet that had no feed is switched on when the user gives it one, and its
@@ -369,8 +385,9 @@ const RUN_KEYS = [
   'perHostConcurrency',
   'perHostDelayMs',
   'proxy',
+  'assets',
 ] as const;
-const SOURCE_KEYS = ['name', 'feed', 'feeds', 'enabled', 'proxy', 'perHostDelayMs'] as const;
+const SOURCE_KEYS = ['name', 'feed', 'feeds', 'enabled', 'proxy', 'perHostDelayMs', 'fullText'] as const;
 
 /** How a wrong value reads after "must be …,": `not "yes"`, `not a list`, `but it is empty`. */
 function notThis(value: unknown): string {
@@ -433,6 +450,7 @@ function fileSchema(archiveDir: string) {
         enabled: z.boolean({ error: mustBe('true or false') }).optional(),
         proxy: proxySetting,
         perHostDelayMs: wholeNumber(perHostDelayMs.min, perHostDelayMs.max, ' of milliseconds'),
+        fullText: z.enum(FULL_TEXT_MODES, { error: mustBe(FULL_TEXT_MODES.join(', ').replace(/, (\w+)$/, ' or $1')) }).optional(),
       },
       { error: mustBe(`a mapping with any of: ${SOURCE_KEYS.join(', ')}`) },
     )
@@ -458,6 +476,7 @@ function fileSchema(archiveDir: string) {
             perHostConcurrency: wholeNumber(perHostConcurrency.min, perHostConcurrency.max),
             perHostDelayMs: wholeNumber(perHostDelayMs.min, perHostDelayMs.max, ' of milliseconds'),
             proxy: proxySetting,
+            assets: z.boolean({ error: mustBe('true or false') }).optional(),
           },
           { error: mustBe(`a mapping with any of: ${RUN_KEYS.join(', ')}`) },
         )

@@ -12,8 +12,11 @@ export {
   enabledSources,
   loadConfig,
   parseConfig,
+  proxyProblem,
   resolveSources,
+  sourceFetchSettings,
   type ArchiveConfig,
+  type SourceFetchSettings,
   type RunSettings,
   type SourceSettings,
 } from './config.ts';
