@@ -64,6 +64,8 @@ test('one working source beside failing ones: it is archived, the others are rep
       `  broken: { name: 坏来源, feed: "${base}/broken" }`,
       `  refused: { name: 连不上, feed: "http://127.0.0.1:${refusedPort}/rss" }`,
       `  page: { name: 网页, feed: "${base}/html" }`,
+      'run:',
+      '  retries: 0',
       '',
     ].join('\n'),
   );

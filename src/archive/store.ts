@@ -28,11 +28,41 @@ export interface ManifestRecord {
   firstSeen: number;
   /** When the text last changed (a revision was kept). */
   changedAt?: number;
+  /** 'page' when the text was extracted from the article's web page rather than taken from the feed. */
+  textSource?: 'page';
   /** Earlier versions, oldest first: their hashes and the files that keep them. */
   revisions?: { hash: string; path: string; savedAt: number }[];
 }
 
 export type UpsertStatus = 'new' | 'changed' | 'unchanged';
+
+export interface UpsertOptions {
+  /** Where the text came from: 'page' when extracted from the article's page. */
+  textSource?: 'feed' | 'page';
+  /** Turns the body into what is written (e.g. images mirrored) once the article's path is known.
+   *  Change detection uses the body before this step, so an unchanged item is never rewritten. */
+  prepareBody?: (contentHtml: string, articlePath: string) => Promise<string>;
+}
+
+/** What identifies an item and what would be written for it. */
+interface ItemKeys {
+  contentHtml: string;
+  body: string;
+  guid: string | null;
+  link: string;
+  canonical: string | null;
+  title: string;
+  hash: string;
+}
+
+function itemKeys(item: FeedItem): ItemKeys {
+  const contentHtml = item.content ?? item.summary ?? '';
+  const body = joinLines(contentHtml);
+  const guid = item.id?.trim() || null;
+  const link = normaliseLink(item.link ?? (guid && /^https?:\/\//i.test(guid) ? guid : null));
+  const title = item.title.trim();
+  return { contentHtml, body, guid, link, canonical: canonicalUrl(link), title, hash: contentHash(title, body) };
+}
 
 export interface UpsertResult {
   status: UpsertStatus;
@@ -56,6 +86,7 @@ function serialise(r: ManifestRecord): string {
     bodyHash: r.bodyHash,
     firstSeen: r.firstSeen,
     ...(r.changedAt ? { changedAt: r.changedAt } : {}),
+    ...(r.textSource ? { textSource: r.textSource } : {}),
     ...(r.revisions?.length ? { revisions: r.revisions } : {}),
   };
   return JSON.stringify(ordered);
@@ -135,15 +166,16 @@ export class SourceStore {
     return undefined;
   }
 
-  async upsert(item: FeedItem, now: number): Promise<UpsertResult> {
+  /** The archived article an item is, if any (by the same rules as upsert). */
+  lookup(item: FeedItem): ManifestRecord | undefined {
+    const k = itemKeys(item);
+    return this.find(k.guid, k.canonical, k.title, k.body)?.record;
+  }
+
+  async upsert(item: FeedItem, now: number, opts: UpsertOptions = {}): Promise<UpsertResult> {
     const warnings: string[] = [];
-    const contentHtml = item.content ?? item.summary ?? '';
-    const body = joinLines(contentHtml);
-    const guid = item.id?.trim() || null;
-    const link = normaliseLink(item.link ?? (guid && /^https?:\/\//i.test(guid) ? guid : null));
-    const canonical = canonicalUrl(link);
-    const title = item.title.trim();
-    const hash = contentHash(title, body);
+    const { contentHtml, body, guid, link, canonical, title, hash } = itemKeys(item);
+    const prepare = opts.prepareBody ?? (async (html: string) => html);
     const match = this.find(guid, canonical, title, body);
 
     if (match) {
@@ -152,13 +184,16 @@ export class SourceStore {
         return { status: 'unchanged', record: existing, warnings };
       }
       await this.keepRevision(existing, now);
-      const text = renderArticle({ published: existing.published, title, link: link || existing.link, contentHtml });
+      const written = await prepare(contentHtml, existing.path);
+      const text = renderArticle({ published: existing.published, title, link: link || existing.link, contentHtml: written });
       await writeAtomic(inside(this.root, existing.path), text);
       existing.title = title;
       existing.link = link || existing.link;
       existing.hash = hash;
       existing.bodyHash = bodyHash(body);
       existing.changedAt = now;
+      if (opts.textSource === 'page') existing.textSource = 'page';
+      else delete existing.textSource;
       if (guid && !existing.guid) existing.guid = guid;
       if (canonical && !existing.canonical) existing.canonical = canonical;
       this.index(existing);
@@ -189,8 +224,10 @@ export class SourceStore {
       hash,
       bodyHash: bodyHash(body),
       firstSeen: now,
+      ...(opts.textSource === 'page' ? { textSource: 'page' as const } : {}),
     };
-    await writeAtomic(inside(this.root, file), renderArticle({ published, title, link, contentHtml }));
+    const written = await prepare(contentHtml, file);
+    await writeAtomic(inside(this.root, file), renderArticle({ published, title, link, contentHtml: written }));
     this.index(record);
     this.dirty = true;
     return { status: 'new', record, warnings };

@@ -11,10 +11,12 @@ import { Command, CommanderError, Option } from 'commander';
 import Table from 'cli-table3';
 import { LockedError } from '../archive/index.ts';
 import { FeedParseError, parseFeed } from '../parse/index.ts';
-import { FetchError, describeError, fetchResource } from '../fetch/index.ts';
+import { FetchError, Politeness, describeError, fetchResource } from '../fetch/index.ts';
+import { ExtractError, extractCommand, loadArchiveRules } from '../extract/index.ts';
+import { loadState, renderStatusTable, statusJson } from '../health/index.ts';
 import { runArchive } from '../run/index.ts';
 import type { RunReport, SourceReport } from '../run/index.ts';
-import { CATALOG, ConfigError, adHocSources, defaultConfigYaml, loadConfig, resolveSources } from '../sources/index.ts';
+import { CATALOG, ConfigError, adHocSources, defaultConfigYaml, loadConfig, resolveSources, sourceFetchSettings } from '../sources/index.ts';
 
 export const EXIT = { ok: 0, internal: 1, usage: 2, sourcesFailed: 3, locked: 4 } as const;
 
@@ -78,9 +80,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--feed <urlOrFile...>', 'archive these feeds instead of the configured sources')
     .option('--only <slug...>', 'run only these configured sources')
     .option('--concurrency <n>', 'sources processed at once')
+    .option('--assets', 'keep copies of article images in assets/ (config: run.assets)')
+    .option('--force', 'poll sources even while they back off after failures')
     .option('--json', 'print the report as JSON')
     .option('-v, --verbose', 'print every warning')
-    .action(async (opts: { archive?: string; feed?: string[]; only?: string[]; concurrency?: string; json?: boolean; verbose?: boolean }) => {
+    .action(async (opts: { archive?: string; feed?: string[]; only?: string[]; concurrency?: string; assets?: boolean; force?: boolean; json?: boolean; verbose?: boolean }) => {
       const root = path.resolve(opts.archive ?? defaultArchive());
       const config = await loadConfig(root);
       const configured = resolveSources(config);
@@ -98,12 +102,34 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       const concurrency = opts.concurrency ? Number(opts.concurrency) : config.run.concurrency;
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a whole number ≥ 1');
       if (!opts.json) io.err(`Archiving ${sources.filter((s) => s.enabled).length} source(s) into ${root}`);
+      const { rules, warnings: ruleWarnings } = await loadArchiveRules(root);
+      for (const w of ruleWarnings) io.err(`newsvault: ${w}`);
+      const run = config.run;
       const report = await runArchive({
         root,
         sources,
         known: configured,
         concurrency,
-        fetch: { timeoutMs: config.run.timeoutSeconds * 1000, maxBytes: config.run.maxFeedBytes },
+        force: opts.force || Boolean(opts.only?.length) || Boolean(opts.feed?.length),
+        assets: opts.assets || run.assets,
+        rules,
+        fetch: {
+          timeoutMs: run.timeoutSeconds * 1000,
+          maxBytes: run.maxFeedBytes,
+          connectTimeoutMs: run.connectTimeoutSeconds * 1000,
+          minBytesPerSecond: run.minBytesPerSecond,
+          retry: { retries: run.retries },
+          ...(run.proxy ? { proxy: run.proxy } : {}),
+          politeness: new Politeness({
+            globalConcurrency: Math.max(8, concurrency * 2),
+            perHostConcurrency: run.perHostConcurrency,
+            perHostDelayMs: run.perHostDelayMs,
+          }),
+        },
+        fetchFor: (source) => {
+          const own = sourceFetchSettings(config, source.slug);
+          return { perHostDelayMs: own.perHostDelayMs, ...(own.proxy ? { proxy: own.proxy } : {}) };
+        },
         onSource: opts.json ? undefined : (r) => io.err(`  ${r.slug}: ${r.status}${r.new ? `, ${r.new} new` : ''}${r.errors[0] ? ` — ${oneLine(r.errors[0])}` : ''}`),
       });
       if (opts.json) {
@@ -150,6 +176,30 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     });
 
   program
+    .command('status')
+    .description("each source's health: last success, last attempt, failures, last error, backoff")
+    .addOption(archiveOption())
+    .option('--json', 'print as JSON')
+    .action(async (opts: { archive?: string; json?: boolean }) => {
+      const root = path.resolve(opts.archive ?? defaultArchive());
+      const sources = resolveSources(await loadConfig(root));
+      const { state, warning } = await loadState(root);
+      if (warning) io.err(`newsvault: ${warning}`);
+      const now = Date.now();
+      io.out(opts.json ? JSON.stringify(statusJson(state, sources, now), null, 2) : renderStatusTable(state, sources, now));
+    });
+
+  program
+    .command('extract')
+    .description('fetch one article page (URL or file) and show what would be archived')
+    .argument('<urlOrFile>')
+    .addOption(archiveOption())
+    .option('--json', 'print {title, byline, published, lang, contentHtml, text, leadImage, rule} as JSON')
+    .action(async (location: string, opts: { archive?: string; json?: boolean }) => {
+      io.out(await extractCommand(location, { json: opts.json, archive: path.resolve(opts.archive ?? defaultArchive()) }));
+    });
+
+  program
     .command('inspect')
     .description('parse one feed (URL or file) and show what Newsvault sees')
     .argument('<urlOrFile>')
@@ -188,7 +238,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       io.err(`newsvault: ${err.message}`);
       return EXIT.usage;
     }
-    if (err instanceof FetchError || err instanceof FeedParseError) {
+    if (err instanceof FetchError || err instanceof FeedParseError || err instanceof ExtractError) {
       // inspect (and the like) on one feed that cannot be read: the same code as a failed source
       io.err(`newsvault: ${describeError(err)}`);
       return EXIT.sourcesFailed;

@@ -1,19 +1,15 @@
 /**
- * End to end on 127.0.0.1, the way the run is meant to use this stage: a feed whose item carries only
- * a summary → needsFullText → fetchAndExtract (with a rule the archive adds in rules/) → mirrorImages
- * → SourceStore.upsert. The article file holds the full text in the archive format, its images are in
+ * End to end on 127.0.0.1 through the run: a feed whose item carries only a summary → needsFullText →
+ * fetchAndExtract (with a rule the archive adds in rules/) → SourceStore.upsert with mirrorImages. The article file holds the full text in the archive format, its images are in
  * assets/ behind working relative links, a broken image stays remote, and a second pass changes nothing.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { FeedItem } from '../domain.ts';
-import { SourceStore, dayDir, joinLines, parseArticle } from '../archive/index.ts';
-import { fetchResource } from '../fetch/index.ts';
-import { parseFeed } from '../parse/index.ts';
-import { assetsIn, mirrorImages } from '../assets/index.ts';
-import { fetchAndExtract, loadArchiveRules, needsFullText, type SiteRule } from './index.ts';
+import { SourceStore, joinLines, parseArticle } from '../archive/index.ts';
+import { runArchive, type SourceReport } from '../run/index.ts';
+import { loadArchiveRules, type SiteRule } from './index.ts';
 import { jpeg, listFiles, png, serve, tempDir, type TestServer } from './test-helpers.ts';
 
 const PHOTO = jpeg();
@@ -78,50 +74,19 @@ before(async () => {
 
 after(() => server.close());
 
-/** What the run does with one feed (see the report of issue 4 for where this goes in src/run). */
-async function archiveFeed(root: string, slug: string, rules: SiteRule[], now: number): Promise<{ statuses: string[]; extracted: string[]; failedImages: string[] }> {
-  const resource = await fetchResource(`${server.base}/feed.xml`);
-  const feed = await parseFeed(resource.body, { url: resource.url, contentType: resource.contentType });
-  const store = await SourceStore.open(root, slug);
-  const statuses: string[] = [];
-  const extracted: string[] = [];
-  const failedImages: string[] = [];
-  for (const original of feed.items) {
-    let item: FeedItem = original;
-    const known = store.all().find((r) => r.guid === item.id);
-    if (known && needsFullText(item, 'auto')) {
-      // archived from its page already: the feed's summary must not replace it
-      statuses.push('unchanged');
-      continue;
-    }
-    if (!known && needsFullText(item, 'auto')) {
-      const article = await fetchAndExtract(item.link!, { rules });
-      extracted.push(item.link!);
-      item = {
-        ...item,
-        content: article.contentHtml,
-        title: item.title || article.title || '',
-        published: item.published ?? article.published,
-        author: item.author ?? article.byline,
-      };
-    }
-    // mirror before upsert: every article file is four folders deep, so the day folder is enough;
-    // for an article archived before, the images it already has are reused without a request
-    const articlePath = known ? known.path : `${dayDir(slug, item.published ?? now)}/article.md`;
-    const stored = known ? parseArticle(await fs.readFile(path.join(root, known.path), 'utf8')) : null;
-    const mirrored = await mirrorImages(item.content ?? '', {
-      archiveRoot: root,
-      articlePath,
-      baseUrl: item.link ?? undefined,
-      known: stored ? assetsIn(stored.contentHtml, known!.path) : undefined,
-    });
-    failedImages.push(...mirrored.failed.map((f) => f.url));
-    item = { ...item, content: mirrored.html };
-    const result = await store.upsert(item, now);
-    statuses.push(result.status);
-  }
-  await store.save();
-  return { statuses, extracted, failedImages };
+/** One run of the archive over the test feed, with images mirrored. */
+async function archiveFeed(root: string, slug: string, rules: SiteRule[], now: number): Promise<{ report: SourceReport; failedImages: string[] }> {
+  const run = await runArchive({
+    root,
+    sources: [{ slug, name: slug, feeds: [`${server.base}/feed.xml`], enabled: true }],
+    rules,
+    assets: true,
+    now: () => now,
+    fetch: { retry: { retries: 0 } },
+  });
+  const report = run.sources[0]!;
+  const failedImages = report.warnings.map((w) => /^image (\S+) not kept/.exec(w)?.[1]).filter((u): u is string => u !== undefined);
+  return { report, failedImages };
 }
 
 test('a summary-only feed item is archived in full text, with its images in assets/', async () => {
@@ -134,9 +99,10 @@ test('a summary-only feed item is archived in full text, with its images in asse
   const now = Date.parse('2024-04-10T12:00:00Z');
   server.hits.length = 0;
   const first = await archiveFeed(root, 'port', rules, now);
-  assert.deepEqual(first.statuses, ['new', 'new']);
-  assert.deepEqual(first.extracted, [`${server.base}/news/2024/04/port.html`]); // the full-text item's page is not fetched
-  assert.ok(!server.hits.includes('/news/2024/04/full.html'));
+  assert.equal(first.report.new, 2);
+  assert.equal(first.report.fullText, 1);
+  assert.ok(server.hits.includes('/news/2024/04/port.html'));
+  assert.ok(!server.hits.includes('/news/2024/04/full.html')); // the full-text item's page is not fetched
   assert.deepEqual(first.failedImages, [`${server.base}/img/missing.jpg`]);
   // the full-text item's image is the same picture: stored once
   const fullRecord = (await SourceStore.open(root, 'port')).all().find((r) => r.guid === 'full-2024-04-09')!;
@@ -182,8 +148,8 @@ test('a summary-only feed item is archived in full text, with its images in asse
   const before = await fs.readFile(file, 'utf8');
   server.hits.length = 0;
   const second = await archiveFeed(root, 'port', rules, now + 3600_000);
-  assert.deepEqual(second.statuses, ['unchanged', 'unchanged']);
-  assert.deepEqual(second.extracted, []);
+  assert.equal(second.report.unchanged, 2);
+  assert.equal(second.report.fullText, 0);
   assert.deepEqual(server.hits, ['/feed.xml']);
   assert.equal(await fs.readFile(file, 'utf8'), before);
   assert.deepEqual((await listFiles(root)).filter((f) => f.startsWith('assets/')), assets);

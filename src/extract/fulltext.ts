@@ -15,12 +15,10 @@
  *
  * Characters are counted without whitespace, so 400 means about 400 Chinese characters.
  */
-import type { FeedItem } from '../domain.ts';
+import { FULL_TEXT_MODES, type FeedItem, type FullTextMode } from '../domain.ts';
 import { textOfHtml } from './text.ts';
 
-export type FullTextMode = 'auto' | 'always' | 'never';
-
-export const FULL_TEXT_MODES: readonly FullTextMode[] = ['auto', 'always', 'never'];
+export { FULL_TEXT_MODES, type FullTextMode };
 export const FULL_TEXT_MIN_CHARS = 400;
 export const FULL_TEXT_MAX_TRUNCATED_CHARS = 3000;
 
