@@ -183,3 +183,20 @@ test('enclosure and media:content URLs resolve like links (feedparser resolves o
   assert.equal(feed.items[0]?.link, 'https://site.example/news/a/1');
   assert.deepEqual(feed.items[0]?.enclosures.map((e) => e.url), ['https://site.example/audio/1.mp3', 'https://site.example/news/img/1.jpg']);
 });
+
+test('mayHoldRelativeUrls: a second pass only for feeds that may hold relative URLs', async () => {
+  const { mayHoldRelativeUrls } = await import('./index.ts');
+  const cases: [string, boolean][] = [
+    ['<a href="https://x/">', false],
+    ['<a href="/x">', true],
+    ['&lt;a href=&quot;/x&quot;', true],
+    ['&lt;img src=&quot;https://a/b.jpg&quot;', false],
+    ['<link>https://x/</link>', false],
+    ['<link>/content/1</link>', true],
+    ['<link><![CDATA[content/1]]></link>', true],
+    ['<enclosure url="a.mp3"/>', true],
+    ['<a href="#top">', false],
+    ['<atom:link href="https://x"/>', false],
+  ];
+  for (const [text, expected] of cases) assert.equal(mayHoldRelativeUrls(text), expected, text);
+});

@@ -125,10 +125,21 @@ export async function parseXmlFeed(text: string, documentUrl?: string): Promise<
   const first = await parseXmlRaw(text, documentUrl);
   const type = String(first.meta['#type'] ?? '');
   const channelLink = typeof first.meta.link === 'string' ? first.meta.link.trim() : '';
-  if ((type === 'rss' || type === 'rdf') && /^https?:\/\/[^/]/i.test(channelLink) && channelLink !== documentUrl) {
+  if ((type === 'rss' || type === 'rdf') && /^https?:\/\/[^/]/i.test(channelLink) && channelLink !== documentUrl && mayHoldRelativeUrls(text)) {
     return parseXmlRaw(text, channelLink);
   }
   return first;
+}
+
+/** Whether a document may hold a relative URL (in a link element, an enclosure, or an href/src attribute,
+ *  escaped or not). Feeds with absolute URLs only — most of them — are then parsed once. */
+export function mayHoldRelativeUrls(text: string): boolean {
+  const quote = `(?:"|'|&quot;|&#34;|&#x22;|&apos;|&#39;)`;
+  const relative = `(?![a-z][a-z0-9+.-]*:|#|${quote})`;
+  return (
+    new RegExp(`(?:href|src|url)\\s*=\\s*${quote}${relative}`, 'i').test(text) ||
+    new RegExp(`<(?:[\\w-]+:)?(?:link|comments|docs)>\\s*(?:<!\\[CDATA\\[)?\\s*${relative}[^<\\s]`, 'i').test(text)
+  );
 }
 
 /** Raw values as a list of nodes: feedparser keeps one child as a node, repeated children as an array. */
