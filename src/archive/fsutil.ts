@@ -61,7 +61,7 @@ export async function clearTemp(root: string): Promise<number> {
 }
 
 /** Temporary file + fsync + rename (+ fsync of the folder): a reader sees the old file or the new one, never a part. */
-export async function writeAtomic(file: string, content: string): Promise<void> {
+export async function writeAtomic(file: string, content: string | Uint8Array): Promise<void> {
   const dest = path.resolve(file);
   await fs.mkdir(path.dirname(dest), { recursive: true });
   const root = archiveRootOf(dest);
@@ -69,7 +69,7 @@ export async function writeAtomic(file: string, content: string): Promise<void> 
   const tmp = path.join(tmpDir, `.${path.basename(dest).slice(0, 40)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(tmp, 'wx');
   try {
-    await handle.writeFile(content, 'utf8');
+    await handle.writeFile(content);
     await handle.sync();
   } catch (err) {
     await handle.close().catch(() => {});

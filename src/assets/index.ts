@@ -24,13 +24,14 @@
  * (articles/<slug>/<YYYY>/<MM-DD>/…md) and every revision (revisions/<slug>/<YYYY>/<MM-DD>/…) is four
  * folders deep, so images can be mirrored before the file's final name is known.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { escapeAttribute } from 'entities';
 import { fileTypeFromBuffer } from 'file-type';
 import { describeError, fetchResource, type FetchOptions } from '../fetch/index.ts';
 import { scanTags, type ScannedTag } from './tags.ts';
+import { prepareRoot, writeAtomic } from '../archive/index.ts';
 
 export const DEFAULT_MAX_IMAGES = 30;
 export const DEFAULT_MAX_BYTES_PER_IMAGE = 5 * 1024 * 1024;
@@ -282,28 +283,8 @@ async function storeOnce(root: string, rel: string, bytes: Buffer): Promise<bool
   const dest = path.join(root, ...rel.split('/'));
   const existing = await fs.stat(dest).catch(() => null);
   if (existing?.isFile() && existing.size === bytes.length) return true;
-  await fs.mkdir(path.dirname(dest), { recursive: true });
-  // the archive's temporary folder when there is one (a run creates it; a killed run's leftovers are
-  // cleared there), else beside the file
-  const stateTmp = path.join(root, '.newsvault', 'tmp');
-  const tmpDir = (await fs.stat(stateTmp).catch(() => null))?.isDirectory() ? stateTmp : path.dirname(dest);
-  const tmp = path.join(tmpDir, `.${path.basename(dest).slice(0, 16)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'wx');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } catch (err) {
-    await handle.close().catch(() => {});
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-  await handle.close();
-  try {
-    await fs.rename(tmp, dest);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
+  await prepareRoot(root);
+  await writeAtomic(dest, bytes);
   return false;
 }
 

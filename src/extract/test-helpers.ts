@@ -1,9 +1,8 @@
 /** Helpers for the extraction and asset tests: a local HTTP server, temporary folders, image bytes. */
 import { randomBytes } from 'node:crypto';
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
@@ -53,23 +52,8 @@ export async function serve(routes: Record<string, Reply> | ((pathname: string) 
   };
 }
 
-export async function tempDir(prefix = 'newsvault-extract-'): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
-}
-
-/** Every file below `dir`, relative, forward slashes, sorted. */
-export async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string): Promise<void> => {
-    for (const e of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) await walk(full);
-      else out.push(path.relative(dir, full).split(path.sep).join('/'));
-    }
-  };
-  await walk(dir);
-  return out.sort();
-}
+// temporary archives and their files (the archive's own .newsvault/ state folder left out)
+export { listFiles, tempDir } from '../../test/helpers/tree.ts';
 
 export function fixture(name: string): string {
   return readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Agent } from 'undici';
 import { fetchResource, FetchError, describeError, ACCEPT, ACCEPT_ENCODING, type FetchOptions } from './index.ts';
+import { gzipBomb } from './testdata/servers.ts';
 
 // One agent for the whole file, closed at the end, so no keep-alive socket outlives the tests.
 const agent = new Agent({ keepAliveTimeout: 100 });
@@ -211,20 +212,6 @@ test('compressed body over maxBytes on the wire: too-large', async () => {
   );
 });
 
-/** 50 MB of zeros, gzipped (about 50 KB), made without holding 50 MB in memory. */
-async function gzipBomb(zeros: number): Promise<Buffer> {
-  const gz = zlib.createGzip({ level: 9 });
-  const out: Buffer[] = [];
-  gz.on('data', (c: Buffer) => out.push(c));
-  const done = new Promise((resolve) => gz.on('end', resolve));
-  const block = Buffer.alloc(1024 * 1024);
-  for (let i = 0; i < zeros / block.length; i++) {
-    if (!gz.write(block)) await new Promise((resolve) => gz.once('drain', resolve));
-  }
-  gz.end();
-  await done;
-  return Buffer.concat(out);
-}
 
 test('gzip bomb (50 MB of zeros) with maxBytes 1 MiB: too-large, fast, small memory', async () => {
   const bomb = await gzipBomb(50 * 1024 * 1024);

@@ -10,7 +10,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +18,7 @@ import { runArchive, type SourceReport } from '../run/index.ts';
 import { emptyState, recordAttempt, renderStatusTable, saveState, loadState } from '../health/index.ts';
 import { closeDispatchers, Politeness, type FetchOptions } from './index.ts';
 import { drip, endless, gzipBomb, serve } from './testdata/servers.ts';
+import { snapshot } from '../../test/helpers/tree.ts';
 
 const FEED_UTF8 = Buffer.from(
   [
@@ -41,22 +41,6 @@ interface Case {
   expect: { status: 'failed'; reason: RegExp } | { status: 'ok' };
 }
 
-async function snapshot(dir: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const walk = async (d: string): Promise<void> => {
-    for (const e of await fs.readdir(d, { withFileTypes: true })) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) {
-        if (e.name !== '.newsvault') await walk(full);
-      } else {
-        const stat = await fs.stat(full);
-        out.set(path.relative(dir, full), `${createHash('sha256').update(await fs.readFile(full)).digest('hex')} ${stat.mtimeMs}`);
-      }
-    }
-  };
-  await walk(dir);
-  return out;
-}
 
 test('a run over every fault: bounded time, one-line reasons, others archived, nothing damaged', async (t) => {
   const bomb = await gzipBomb(32 * 1024 * 1024);
