@@ -1,7 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
@@ -11,40 +10,11 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Agent } from 'undici';
 import { fetchResource, FetchError, describeError, ACCEPT, ACCEPT_ENCODING, type FetchOptions } from './index.ts';
-import { gzipBomb } from './testdata/servers.ts';
+import { gzipBomb, serve, type Handler, type TestServer } from './testdata/servers.ts';
 
 // One agent for the whole file, closed at the end, so no keep-alive socket outlives the tests.
 const agent = new Agent({ keepAliveTimeout: 100 });
 after(() => agent.close());
-
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
-
-interface TestServer {
-  base: string;
-  port: number;
-  requests: http.IncomingMessage[];
-  close(): Promise<void>;
-}
-
-async function serve(handler: Handler): Promise<TestServer> {
-  const requests: http.IncomingMessage[] = [];
-  const server = http.createServer((req, res) => {
-    requests.push(req);
-    handler(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    base: `http://127.0.0.1:${port}`,
-    port,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** Runs `fn` against a server and always closes it. */
 async function withServer(handler: Handler, fn: (s: TestServer) => Promise<void>): Promise<void> {
