@@ -146,6 +146,10 @@ test('init creates a config, README and .gitignore, and refuses to overwrite', a
   assert.match(c.err.join(''), /already exists/);
   // the template is a valid config
   assert.equal(await main(['node', 'newsvault', 'sources', '--archive', root, '--json'], capture().io), 0);
+  // --archive names the folder as every other command does
+  const other = path.join(await tempDir(), 'other');
+  assert.equal(await main(['node', 'newsvault', 'init', '--archive', other], capture().io), 0);
+  assert.deepEqual(await listFiles(other), ['.gitignore', 'README.md', 'newsvault.yaml']);
 });
 
 test('inspect --json prints the normalised feed', async () => {

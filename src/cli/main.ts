@@ -12,15 +12,35 @@ import Table from 'cli-table3';
 import { LockedError } from '../archive/index.ts';
 import { FeedParseError, parseFeed } from '../parse/index.ts';
 import { FetchError, Politeness, describeError, fetchResource } from '../fetch/index.ts';
+import type { FetchOptions } from '../fetch/index.ts';
 import { ExtractError, extractCommand, loadArchiveRules } from '../extract/index.ts';
 import { loadState, renderStatusTable, statusJson } from '../health/index.ts';
 import { runArchive } from '../run/index.ts';
 import type { RunReport, SourceReport } from '../run/index.ts';
 import { CATALOG, ConfigError, adHocSources, defaultConfigYaml, loadConfig, resolveSources, sourceFetchSettings } from '../sources/index.ts';
+import type { ArchiveConfig } from '../sources/index.ts';
 
 export const EXIT = { ok: 0, internal: 1, usage: 2, sourcesFailed: 3, locked: 4 } as const;
 
 class UsageError extends Error {}
+
+/** The archive's fetch settings (timeouts, caps, retries, proxy, politeness) as fetch options. */
+export function fetchOptionsFrom(config: ArchiveConfig, concurrency = config.run.concurrency): FetchOptions {
+  const run = config.run;
+  return {
+    timeoutMs: run.timeoutSeconds * 1000,
+    maxBytes: run.maxFeedBytes,
+    connectTimeoutMs: run.connectTimeoutSeconds * 1000,
+    minBytesPerSecond: run.minBytesPerSecond,
+    retry: { retries: run.retries },
+    ...(run.proxy ? { proxy: run.proxy } : {}),
+    politeness: new Politeness({
+      globalConcurrency: Math.max(8, concurrency * 2),
+      perHostConcurrency: run.perHostConcurrency,
+      perHostDelayMs: run.perHostDelayMs,
+    }),
+  };
+}
 
 export function defaultArchive(cwd = process.cwd()): string {
   return existsSync(path.join(cwd, 'newsvault.yaml')) ? cwd : path.join(cwd, 'archive');
@@ -113,19 +133,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         force: opts.force || Boolean(opts.only?.length) || Boolean(opts.feed?.length),
         assets: opts.assets || run.assets,
         rules,
-        fetch: {
-          timeoutMs: run.timeoutSeconds * 1000,
-          maxBytes: run.maxFeedBytes,
-          connectTimeoutMs: run.connectTimeoutSeconds * 1000,
-          minBytesPerSecond: run.minBytesPerSecond,
-          retry: { retries: run.retries },
-          ...(run.proxy ? { proxy: run.proxy } : {}),
-          politeness: new Politeness({
-            globalConcurrency: Math.max(8, concurrency * 2),
-            perHostConcurrency: run.perHostConcurrency,
-            perHostDelayMs: run.perHostDelayMs,
-          }),
-        },
+        fetch: fetchOptionsFrom(config, concurrency),
         fetchFor: (source) => {
           const own = sourceFetchSettings(config, source.slug);
           return { perHostDelayMs: own.perHostDelayMs, ...(own.proxy ? { proxy: own.proxy } : {}) };
@@ -144,9 +152,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   program
     .command('init')
     .description('create a new archive folder: newsvault.yaml, README.md, .gitignore')
-    .argument('[dir]', 'folder to create', 'archive')
-    .action(async (dir: string) => {
-      const root = path.resolve(dir);
+    .argument('[dir]', 'folder to create (default: ./archive)')
+    .addOption(archiveOption())
+    .action(async (dir: string | undefined, opts: { archive?: string }) => {
+      if (dir && opts.archive && path.resolve(dir) !== path.resolve(opts.archive)) throw new UsageError('give the folder once: as an argument or with --archive');
+      const root = path.resolve(dir ?? opts.archive ?? 'archive');
       await fs.mkdir(root, { recursive: true });
       const configPath = path.join(root, 'newsvault.yaml');
       if (existsSync(configPath)) throw new UsageError(`${configPath} already exists; nothing changed`);
@@ -196,16 +206,21 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .addOption(archiveOption())
     .option('--json', 'print {title, byline, published, lang, contentHtml, text, leadImage, rule} as JSON')
     .action(async (location: string, opts: { archive?: string; json?: boolean }) => {
-      io.out(await extractCommand(location, { json: opts.json, archive: path.resolve(opts.archive ?? defaultArchive()) }));
+      const root = path.resolve(opts.archive ?? defaultArchive());
+      const config = await loadConfig(root);
+      io.out(await extractCommand(location, { json: opts.json, archive: root, fetch: fetchOptionsFrom(config) }));
     });
 
   program
     .command('inspect')
     .description('parse one feed (URL or file) and show what Newsvault sees')
     .argument('<urlOrFile>')
+    .addOption(archiveOption())
     .option('--json', 'print the normalised feed as JSON (docs/feed-json.md)')
-    .action(async (location: string, opts: { json?: boolean }) => {
-      const resource = await fetchResource(/^https?:/i.test(location) ? location : path.resolve(location));
+    .action(async (location: string, opts: { archive?: string; json?: boolean }) => {
+      // the archive's settings (proxy, timeouts) apply when there is one
+      const config = await loadConfig(path.resolve(opts.archive ?? defaultArchive()));
+      const resource = await fetchResource(/^https?:/i.test(location) ? location : path.resolve(location), fetchOptionsFrom(config));
       const feed = await parseFeed(resource.body, { url: resource.url, contentType: resource.contentType });
       const shape = {
         title: feed.title,
