@@ -4,6 +4,7 @@
  * backoff) is read before and saved after, in the archive's git-ignored state folder.
  */
 import { promises as fs } from 'node:fs';
+import { escapeAttribute } from 'entities';
 import path from 'node:path';
 import type { FeedItem, Source } from '../domain.ts';
 import { SourceStore, acquireLock, clearTemp, prepareRoot } from '../archive/index.ts';
@@ -104,11 +105,13 @@ function emptyReport(source: Source): SourceReport {
   };
 }
 
-/** The feed item with the page's article in it: the page's text; title, date and author only where the feed lacks them. */
-function withPage(item: FeedItem, page: ExtractedArticle): FeedItem {
+/** The feed item with the page's article in it: the page's text (led by the page's lead image when the text
+ *  has no picture of its own); title, date and author only where the feed lacks them. */
+export function withPage(item: FeedItem, page: ExtractedArticle): FeedItem {
+  const lead = page.leadImage && !/<img\b/i.test(page.contentHtml) ? `<img src="${escapeAttribute(page.leadImage)}">` : '';
   return {
     ...item,
-    content: page.contentHtml,
+    content: lead + page.contentHtml,
     title: item.title.trim() ? item.title : (page.title ?? ''),
     published: item.published ?? page.published,
     author: item.author ?? page.byline,
