@@ -31,7 +31,8 @@ export interface FeedItem {
   /** GUID / Atom id / JSON Feed id as given, or null. */
   id: string | null;
   title: string;
-  /** Absolute link as the feed gave it, resolved against xml:base / the feed URL, or null. */
+  /** Absolute link as the feed gave it, or null. Relative links resolve against xml:base, then (RSS and RDF)
+   *  the channel's <link>, then the feed's URL; see docs/feed-json.md. */
   link: string | null;
   /** ms since epoch, or null when missing or unparseable (a warning says which). */
   published: number | null;
