@@ -16,7 +16,7 @@ import type { FetchOptions } from '../fetch/index.ts';
 import { ExtractError, extractCommand, loadArchiveRules } from '../extract/index.ts';
 import { loadState, renderStatusTable, statusJson } from '../health/index.ts';
 import { runArchive } from '../run/index.ts';
-import type { RunReport, SourceReport } from '../run/index.ts';
+import type { RunReport } from '../run/index.ts';
 import { CATALOG, ConfigError, adHocSources, defaultConfigYaml, loadConfig, resolveSources, sourceFetchSettings } from '../sources/index.ts';
 import type { ArchiveConfig } from '../sources/index.ts';
 
@@ -44,6 +44,11 @@ export function fetchOptionsFrom(config: ArchiveConfig, concurrency = config.run
 
 export function defaultArchive(cwd = process.cwd()): string {
   return existsSync(path.join(cwd, 'newsvault.yaml')) ? cwd : path.join(cwd, 'archive');
+}
+
+/** The archive a command works on: --archive, else the default. */
+function archiveRoot(opts: { archive?: string }): string {
+  return path.resolve(opts.archive ?? defaultArchive());
 }
 
 interface Io {
@@ -76,9 +81,6 @@ export function renderRunTable(report: RunReport): string {
   return `${table.toString()}\n${report.sources.length} source(s), ${failed} with errors, ${warnings} warning(s), ${(report.durationMs / 1000).toFixed(1)}s. Archive: ${report.archive}`;
 }
 
-function reportJson(r: SourceReport) {
-  return { ...r };
-}
 
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -105,7 +107,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--json', 'print the report as JSON')
     .option('-v, --verbose', 'print every warning')
     .action(async (opts: { archive?: string; feed?: string[]; only?: string[]; concurrency?: string; assets?: boolean; force?: boolean; json?: boolean; verbose?: boolean }) => {
-      const root = path.resolve(opts.archive ?? defaultArchive());
+      const root = archiveRoot(opts);
       const config = await loadConfig(root);
       const configured = resolveSources(config);
       let sources = configured;
@@ -141,7 +143,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         onSource: opts.json ? undefined : (r) => io.err(`  ${r.slug}: ${r.status}${r.new ? `, ${r.new} new` : ''}${r.errors[0] ? ` — ${oneLine(r.errors[0])}` : ''}`),
       });
       if (opts.json) {
-        io.out(JSON.stringify({ ...report, sources: report.sources.map(reportJson) }, null, 2));
+        io.out(JSON.stringify(report, null, 2));
       } else {
         io.out(renderRunTable(report));
         if (opts.verbose) for (const r of report.sources) for (const w of r.warnings) io.out(`warning: ${r.slug}: ${w}`);
@@ -174,7 +176,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .addOption(archiveOption())
     .option('--json', 'print as JSON')
     .action(async (opts: { archive?: string; json?: boolean }) => {
-      const root = path.resolve(opts.archive ?? defaultArchive());
+      const root = archiveRoot(opts);
       const sources = resolveSources(await loadConfig(root));
       if (opts.json) {
         io.out(JSON.stringify({ catalog: CATALOG, configured: sources }, null, 2));
@@ -191,7 +193,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .addOption(archiveOption())
     .option('--json', 'print as JSON')
     .action(async (opts: { archive?: string; json?: boolean }) => {
-      const root = path.resolve(opts.archive ?? defaultArchive());
+      const root = archiveRoot(opts);
       const sources = resolveSources(await loadConfig(root));
       const { state, warning } = await loadState(root);
       if (warning) io.err(`newsvault: ${warning}`);
@@ -206,7 +208,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .addOption(archiveOption())
     .option('--json', 'print {title, byline, published, lang, contentHtml, text, leadImage, rule} as JSON')
     .action(async (location: string, opts: { archive?: string; json?: boolean }) => {
-      const root = path.resolve(opts.archive ?? defaultArchive());
+      const root = archiveRoot(opts);
       const config = await loadConfig(root);
       io.out(await extractCommand(location, { json: opts.json, archive: root, fetch: fetchOptionsFrom(config) }));
     });
@@ -219,7 +221,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--json', 'print the normalised feed as JSON (docs/feed-json.md)')
     .action(async (location: string, opts: { archive?: string; json?: boolean }) => {
       // the archive's settings (proxy, timeouts) apply when there is one
-      const config = await loadConfig(path.resolve(opts.archive ?? defaultArchive()));
+      const config = await loadConfig(archiveRoot(opts));
       const resource = await fetchResource(/^https?:/i.test(location) ? location : path.resolve(location), fetchOptionsFrom(config));
       const feed = await parseFeed(resource.body, { url: resource.url, contentType: resource.contentType });
       const shape = {

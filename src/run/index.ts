@@ -199,6 +199,9 @@ export async function archiveSource(
   let feedsRead = 0;
   let httpStatus: number | null = null;
   let retryAfterMs: number | undefined;
+  // validators of feeds whose items were all archived; kept only once the manifest is saved, so that a
+  // later 304 can never hide items whose record was lost
+  const pending: { location: string; validators: { notModified: boolean; etag?: string; lastModified?: string } }[] = [];
   try {
     const store = await SourceStore.open(root, source.slug);
     if (source.feeds.length === 0) report.errors.push('no feed configured');
@@ -241,16 +244,16 @@ export async function archiveSource(
           report.errors.push(`item "${item.title.slice(0, 40)}": ${describeError(err)}`);
         }
       }
-      // keep the validators only once the items are safely archived: a 304 later must not hide lost ones
-      if (state && validators && itemFailures === 0) state = rememberValidators(state, location, validators);
+      if (validators && itemFailures === 0) pending.push({ location, validators });
     }
     if (await store.save()) written.push(store.manifestPath);
+    if (state) for (const p of pending) state = rememberValidators(state, p.location, p.validators);
     if (store.size > 0) written.push(...(await writeSourceLists(root, source, store.all())));
   } catch (err) {
     report.errors.push(describeError(err));
     feedsRead = 0;
   }
-  if (source.feeds.length === 0 || (feedsRead === 0 && source.feeds.length > 0)) report.status = 'failed';
+  if (feedsRead === 0) report.status = 'failed';
   else if (report.errors.length > 0) report.status = 'partial';
   report.durationMs = Date.now() - started;
   if (state) {
