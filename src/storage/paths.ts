@@ -1,0 +1,42 @@
+/**
+ * Where things live in an archive folder, named in one place.
+ *
+ * `.newsvault/` is the archive's local, git-ignored state: the lock, temporary files of atomic writes,
+ * health and validators, extraction retries. Everything else in the folder is the archive itself.
+ */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+/** The state folder, relative to the archive root. */
+export const STATE_DIR = '.newsvault';
+/** Temporary files of atomic writes: inside the archive (so a rename is atomic), outside its tracked tree. */
+export const TMP_DIR = `${STATE_DIR}/tmp`;
+export const LOCK_FILE = `${STATE_DIR}/lock`;
+export const HEALTH_FILE = `${STATE_DIR}/state.json`;
+export const ATTEMPTS_FILE = `${STATE_DIR}/fulltext.json`;
+/** The archive's settings file at its root. */
+export const CONFIG_FILE = 'newsvault.yaml';
+
+/** Whether `dir` is an archive root: it holds a newsvault.yaml or a `.newsvault/` state folder. */
+export function isArchiveRoot(dir: string): boolean {
+  if (existsSync(path.join(dir, CONFIG_FILE))) return true;
+  try {
+    return statSync(path.join(dir, STATE_DIR)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The archive a command run in `start` works on, found like git finds its repository: `start` or the
+ * nearest folder above it that is an archive root; null when there is none (the caller picks a default).
+ */
+export function findArchiveRoot(start: string): string | null {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (isArchiveRoot(dir)) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
