@@ -5,13 +5,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { parseArticle, SourceStore, TMP_DIR } from '../src/archive/index.ts';
+import { parseArticle } from '../src/archive/index.ts';
+import { FileArchive, TMP_DIR } from '../src/storage/index.ts';
 import { runArchive } from '../src/run/index.ts';
 import { listFiles, tempDir } from './helpers/tree.ts';
 
 const writer = `
-import { SourceStore } from ${JSON.stringify(new URL('../src/archive/index.ts', import.meta.url).pathname)};
-const store = await SourceStore.open(process.argv[2], 'crash');
+import { FileArchive } from ${JSON.stringify(new URL('../src/storage/index.ts', import.meta.url).pathname)};
+const store = await new FileArchive(process.argv[2]).source('crash');
 process.stdout.write('ready\\n');
 for (let i = 0; ; i++) {
   await store.upsert({ id: 'g' + i, title: '标题 ' + i, link: 'https://crash.example/' + i, published: 1700000000000 + i * 60000,
@@ -39,10 +40,10 @@ test('SIGKILL during writes: no partial article, no stray temporary file', async
   await fs.rm(script, { force: true });
 
   const files = await listFiles(root);
-  const articles = files.filter((f) => f.startsWith('articles/'));
+  const articles = files.filter((f) => f.startsWith('articles/') && f !== 'articles/crash/index.jsonl');
   assert.ok(articles.length >= 5, `the writer wrote files before it was killed (${articles.length})`);
   for (const f of articles) {
-    assert.match(f, /\.md$/, `only article files among the articles: ${f}`);
+    assert.match(f, /\.md$/, `only article files and the manifest among the articles: ${f}`);
     const parsed = parseArticle(await fs.readFile(path.join(root, f), 'utf8'));
     assert.ok(parsed && parsed.contentHtml.endsWith('</p>'), `${f} is complete`);
   }
@@ -50,5 +51,8 @@ test('SIGKILL during writes: no partial article, no stray temporary file', async
   await fs.writeFile(path.join(root, TMP_DIR, '.leftover.tmp'), 'partial');
   await runArchive({ root, sources: [] });
   assert.deepEqual(await fs.readdir(path.join(root, TMP_DIR)), []);
-  assert.ok((await SourceStore.open(root, 'crash')).size >= 0);
+  // every article file has its record (read back from the manifest, or recovered from the file)
+  const store = await new FileArchive(root).source('crash');
+  assert.equal(store.size, articles.length);
+  assert.deepEqual(store.all().map((r) => r.path).sort(), [...articles].sort());
 });

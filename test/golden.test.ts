@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseFeed } from '../src/parse/index.ts';
-import { SourceStore } from '../src/archive/index.ts';
+import { FileArchive } from '../src/storage/index.ts';
 import { main } from '../src/cli/main.ts';
 import { tempDir } from './helpers/tree.ts';
 
@@ -25,7 +25,7 @@ for (const name of ['rfi-golden.rss', 'rfi-golden.atom']) {
     const feed = await parseFeed(body, { url: 'https://www.rfi.fr/cn/rss' });
     assert.equal(feed.items.length, 2);
     const root = await tempDir();
-    const store = await SourceStore.open(root, 'rfi');
+    const store = await new FileArchive(root).source('rfi');
     const written: string[] = [];
     for (const item of feed.items) {
       const result = await store.upsert(item, Date.UTC(2023, 8, 18));

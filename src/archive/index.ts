@@ -1,8 +1,11 @@
-/** The archive stage: the on-disk format, layout, identity and per-source stores. */
+/** The archive stage: the on-disk format, layout, identity, manifests, per-source stores and change events. */
 export { joinLines, normaliseLink, parseArticle, renderArticle, titleForFile } from './format.ts';
 export type { ArticleFields } from './format.ts';
 export { articleId, canonicalUrl, contentHash } from './identity.ts';
-export { articleFileName, dayDir, safeTitle, utc8Parts, MAX_DIR_ENTRIES } from './layout.ts';
-export { SourceStore, compareRecords } from './store.ts';
-export type { ManifestRecord, UpsertOptions, UpsertResult, UpsertStatus } from './store.ts';
-export { ArchiveError, LockedError, TMP_DIR, acquireLock, clearTemp, inside, prepareRoot, readText, writeAtomic, writeIfChanged } from './fsutil.ts';
+export { articleFileName, dayDir, idFromFileName, safeTitle, utc8Parts, MAX_DIR_ENTRIES } from './layout.ts';
+export { manifestRecordSchema, parseManifest, serialiseRecord } from './manifest.ts';
+export type { ManifestRecord, ParsedManifest, RevisionEntry } from './manifest.ts';
+export { ArchiveError, SourceStore, compareRecords, itemKeys } from './store.ts';
+export type { ArchiveFiles, CommitOptions, ItemKeys, Match, MatchedBy, Plan, UpsertResult } from './store.ts';
+export { countEvents, isChange } from './events.ts';
+export type { ArticleAdded, ArticleGone, ArticleRevised, ArticleUnchanged, ChangeEvent, ChangeType, ItemFailed, ItemRef } from './events.ts';

@@ -3,9 +3,12 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { FeedItem } from '../domain.ts';
-import { SourceStore } from './store.ts';
+import { itemKeys } from './store.ts';
 import { parseArticle } from './format.ts';
-import { snapshot, tempDir } from '../../test/helpers/tree.ts';
+import { listFiles, snapshot, tempDir } from '../../test/helpers/tree.ts';
+import { FileArchive } from '../storage/index.ts';
+
+const open = (root: string, slug: string) => new FileArchive(root).source(slug);
 
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5);
 
@@ -27,19 +30,17 @@ function item(over: Partial<FeedItem> = {}): FeedItem {
 
 test('the same item twice: the second time is unchanged and writes nothing', async () => {
   const root = await tempDir();
-  const store = await SourceStore.open(root, 'src');
+  const store = await open(root, 'src');
   assert.equal((await store.upsert(item(), T0)).status, 'new');
-  assert.equal(await store.save(), true);
   const before = await snapshot(root);
-  const again = await SourceStore.open(root, 'src');
+  const again = await open(root, 'src');
   assert.equal((await again.upsert(item(), T0 + 1000)).status, 'unchanged');
-  assert.equal(await again.save(), false);
   assert.deepEqual(await snapshot(root), before);
 });
 
 test('an edited headline or body is the same article: a revision keeps the earlier text', async () => {
   const root = await tempDir();
-  const store = await SourceStore.open(root, 'src');
+  const store = await open(root, 'src');
   const first = await store.upsert(item(), T0);
   const edited = await store.upsert(item({ title: '标题一（更新）', content: '<p>改过的正文。</p>' }), T0 + 5000);
   assert.equal(edited.status, 'changed');
@@ -60,7 +61,7 @@ test('an edited headline or body is the same article: a revision keeps the earli
 
 test('dedupe by canonical URL (tracking parameters differ) and by content (new GUID and URL, same title and body)', async () => {
   const root = await tempDir();
-  const store = await SourceStore.open(root, 'src');
+  const store = await open(root, 'src');
   const long = `<p>${'这是一篇很长的文章。'.repeat(30)}</p>`;
   await store.upsert(item({ id: null, link: 'https://news.example/a/1?utm_source=rss', content: long }), T0);
   assert.equal((await store.upsert(item({ id: null, link: 'https://www.news.example/a/1?xtor=RSS-3#x', content: long }), T0)).status, 'unchanged');
@@ -81,7 +82,7 @@ test('dedupe by canonical URL (tracking parameters differ) and by content (new G
 
 test('items dated before everything already archived are still archived', async () => {
   const root = await tempDir();
-  const store = await SourceStore.open(root, 'src');
+  const store = await open(root, 'src');
   await store.upsert(item({ id: 'new', published: T0 }), T0);
   const old = await store.upsert(item({ id: 'old', link: 'https://news.example/old', published: T0 - 86400e3 * 365 }), T0);
   assert.equal(old.status, 'new');
@@ -90,13 +91,12 @@ test('items dated before everything already archived are still archived', async 
 
 test('an item with no date: first-seen time stands in, with a warning, stable across runs', async () => {
   const root = await tempDir();
-  const store = await SourceStore.open(root, 'src');
+  const store = await open(root, 'src');
   const r = await store.upsert(item({ published: null }), T0);
   assert.equal(r.record.published, T0);
   assert.equal(r.record.dateGuessed, true);
   assert.match(r.warnings[0] ?? '', /no publication date/);
-  await store.save();
-  const again = await SourceStore.open(root, 'src');
+  const again = await open(root, 'src');
   assert.equal((await again.upsert(item({ published: null }), T0 + 3600e3)).status, 'unchanged');
 });
 
@@ -105,27 +105,150 @@ test('a full day folder spills into <MM-DD>-2', async () => {
   const day = path.join(root, 'articles/src/2024/01-02');
   await fs.mkdir(day, { recursive: true });
   await Promise.all(Array.from({ length: 1000 }, (_, i) => fs.writeFile(path.join(day, `f${i}`), '')));
-  const store = await SourceStore.open(root, 'src');
+  const store = await open(root, 'src');
   const r = await store.upsert(item(), T0);
   assert.match(r.record.path, /^articles\/src\/2024\/01-02-2\//);
 });
 
 test('hostile titles and GUIDs never write outside the archive', async () => {
   const root = await tempDir();
-  const store = await SourceStore.open(root, 'src');
+  const store = await open(root, 'src');
   const r = await store.upsert(item({ id: '../../../etc/passwd', title: '../../x/..\\..\\y\u0000:*?', link: 'file:///etc/passwd' }), T0);
   const full = path.resolve(root, r.record.path);
   assert.ok(full.startsWith(path.join(root, 'articles', 'src') + path.sep));
   assert.equal(path.basename(full).includes('/'), false);
-  await assert.rejects(SourceStore.open(root, '../evil'), /invalid source slug/);
+  await assert.rejects(open(root, '../evil'), /invalid source slug/);
 });
 
-test('the manifest is rebuilt from article files when lost', async () => {
+test('a lost manifest is rebuilt from the article files when the source is opened', async () => {
   const root = await tempDir();
-  const store = await SourceStore.open(root, 'src');
+  const store = await open(root, 'src');
   const r = await store.upsert(item(), T0);
-  const rebuilt = await SourceStore.rebuild(root, 'src', T0);
+  await fs.rm(path.join(root, 'articles/src/index.jsonl'));
+  const rebuilt = await open(root, 'src');
   assert.equal(rebuilt.size, 1);
   assert.equal(rebuilt.all()[0]?.id, r.record.id);
+  assert.match(rebuilt.warnings.join('\n'), /1 article file\(s\) had no record/);
   assert.equal((await rebuilt.upsert(item({ id: null }), T0)).status, 'unchanged');
+});
+
+test('the manifest is a journal: a commit appends one line, the last line of an id wins, compaction keeps one', async () => {
+  const root = await tempDir();
+  const manifest = path.join(root, 'articles/src/index.jsonl');
+  const store = await open(root, 'src');
+  await store.upsert(item(), T0);
+  await store.upsert(item({ id: 'g2', link: 'https://news.example/a/2', title: '标题二' }), T0);
+  const two = await fs.readFile(manifest, 'utf8');
+  assert.equal(two.split('\n').filter(Boolean).length, 2);
+  await store.upsert(item({ title: '标题一（更新）' }), T0 + 1000);
+  const three = await fs.readFile(manifest, 'utf8');
+  assert.ok(three.startsWith(two), 'earlier lines are never rewritten by a commit');
+  assert.equal(three.split('\n').filter(Boolean).length, 3);
+  const reopened = await open(root, 'src');
+  assert.equal(reopened.size, 2);
+  assert.equal(reopened.all().find((r) => r.guid === 'guid-1')?.title, '标题一（更新）');
+  assert.equal(await reopened.compact(), false, 'not worth compacting yet');
+  assert.equal(await reopened.compact(true), true);
+  const compacted = (await fs.readFile(manifest, 'utf8')).split('\n').filter(Boolean);
+  assert.equal(compacted.length, 2);
+  assert.deepEqual((await open(root, 'src')).all(), reopened.all());
+});
+
+test('a damaged manifest line is reported and never trusted; a torn last line does not swallow the next record', async () => {
+  const root = await tempDir();
+  const manifest = path.join(root, 'articles/src/index.jsonl');
+  const store = await open(root, 'src');
+  const a = await store.upsert(item(), T0);
+  const good = await fs.readFile(manifest, 'utf8');
+  // a line that parses but points outside the archive, and a torn append
+  const evil = JSON.stringify({ ...a.record, id: 'aaaaaaaaaa', path: 'articles/../../etc/passwd.md' });
+  await fs.writeFile(manifest, `${good}${evil}\n{"id":"bbbbbbbbbb","pa`);
+  const reopened = await open(root, 'src');
+  assert.equal(reopened.size, 1);
+  assert.match(reopened.warnings.join('\n'), /line 2 is not a valid record \(path: must be a path under articles\/\)/);
+  assert.match(reopened.warnings.join('\n'), /line 3 is not valid JSON/);
+  const b = await reopened.upsert(item({ id: 'g2', link: 'https://news.example/a/2', title: '标题二' }), T0);
+  assert.equal(b.status, 'new');
+  const again = await open(root, 'src');
+  assert.equal(again.size, 2, 'the record appended after the torn line reads back');
+  assert.deepEqual(again.all().map((r) => r.id).sort(), [a.record.id, b.record.id].sort());
+});
+
+/** Two versions of one article, long enough to matter. */
+const v1 = item({ content: `<p>${'第一版的正文。'.repeat(80)}</p>` });
+const v2 = item({ title: '标题一（更新）', content: `<p>${'第二版的正文。'.repeat(80)}</p>` });
+const v3 = item({ title: '标题一（再更新）', content: `<p>${'第三版的正文。'.repeat(80)}</p>` });
+
+/** Every text the archive keeps for the article: the file and its revisions, by title. */
+async function keptTitles(root: string): Promise<string[]> {
+  const store = await open(root, 'src');
+  const rec = store.all()[0]!;
+  const titles: string[] = [];
+  for (const r of rec.revisions ?? []) titles.push(parseArticle(await fs.readFile(path.join(root, r.path), 'utf8'))!.title);
+  titles.push(parseArticle(await fs.readFile(path.join(root, rec.path), 'utf8'))!.title);
+  return titles;
+}
+
+test('a commit cut short after the article was replaced (before its record): the retry keeps both versions', async () => {
+  const root = await tempDir();
+  const store = await open(root, 'src');
+  const first = await store.upsert(v1, T0);
+  const manifest = path.join(root, 'articles/src/index.jsonl');
+  const before = await fs.readFile(manifest, 'utf8');
+  await store.upsert(v2, T0 + 1000);
+  // what a kill between the article's rename and the record's append leaves: the record is not there
+  await fs.writeFile(manifest, before);
+  const retry = await (await open(root, 'src')).upsert(v2, T0 + 2000);
+  assert.equal(retry.status, 'changed');
+  assert.deepEqual(retry.record.revisions?.map((r) => r.hash), [first.record.hash]);
+  assert.deepEqual(await keptTitles(root), ['标题一', '标题一（更新）']);
+  // and once more with a third version arriving before the retry
+  await (await open(root, 'src')).upsert(v3, T0 + 3000);
+  assert.deepEqual(await keptTitles(root), ['标题一', '标题一（更新）', '标题一（再更新）']);
+});
+
+test('a commit cut short after the revision was saved (before the article): the retry reuses it', async () => {
+  const root = await tempDir();
+  const store = await open(root, 'src');
+  const first = await store.upsert(v1, T0);
+  const revision = path.join(root, first.record.path.replace(/^articles\//, 'revisions/').replace(/\.md$/, '.v1.md'));
+  await fs.mkdir(path.dirname(revision), { recursive: true });
+  await fs.copyFile(path.join(root, first.record.path), revision);
+  const retry = await (await open(root, 'src')).upsert(v2, T0 + 1000);
+  assert.deepEqual(retry.record.revisions?.map((r) => r.path), [path.relative(root, revision).split(path.sep).join('/')]);
+  assert.deepEqual(await keptTitles(root), ['标题一', '标题一（更新）']);
+});
+
+test('a revision file is never overwritten: a different text under the next name is kept and the new one goes after it', async () => {
+  const root = await tempDir();
+  const store = await open(root, 'src');
+  const first = await store.upsert(v1, T0);
+  const taken = path.join(root, first.record.path.replace(/^articles\//, 'revisions/').replace(/\.md$/, '.v1.md'));
+  await fs.mkdir(path.dirname(taken), { recursive: true });
+  await fs.writeFile(taken, 'someone else’s text');
+  const r = await store.upsert(v2, T0 + 1000);
+  assert.match(r.record.revisions?.[0]?.path ?? '', /\.v2\.md$/);
+  assert.equal(await fs.readFile(taken, 'utf8'), 'someone else’s text');
+  assert.deepEqual(await keptTitles(root), ['标题一', '标题一（更新）']);
+});
+
+test('commit emits typed events: added, revised with both hashes and the revision path, unchanged', async () => {
+  const root = await tempDir();
+  const store = await open(root, 'src');
+  const keys = itemKeys(v1);
+  const plan = await store.plan(keys, v1, T0);
+  assert.equal(plan.kind, 'new');
+  assert.deepEqual(await listFiles(root), [], 'planning writes nothing');
+  const added = await store.commit(plan, { now: T0 });
+  assert.equal(added.type, 'added');
+  const revised = await store.commit(await store.plan(itemKeys(v2), v2, T0 + 1), { now: T0 + 1 });
+  assert.ok(revised.type === 'revised');
+  assert.equal(revised.previousHash, keys.hash);
+  assert.equal(revised.hash, itemKeys(v2).hash);
+  assert.equal(revised.revisions.length, 1);
+  assert.match(revised.revisions[0]!, /^revisions\/src\/.*\.v1\.md$/);
+  const unchanged = await store.commit(await store.plan(itemKeys(v2), v2, T0 + 2), { now: T0 + 2 });
+  assert.deepEqual(unchanged, { type: 'unchanged', source: 'src', at: T0 + 2, id: revised.record.id, path: revised.record.path });
+  // the events carry copies: later commits do not change what an earlier event said
+  assert.equal(added.type === 'added' && added.record.revisions, undefined);
 });

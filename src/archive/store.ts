@@ -1,61 +1,55 @@
 /**
- * One source's part of the archive: its article files and its manifest
- * (`articles/<slug>/index.jsonl`, one JSON record per article, the only place the GUID is kept).
- * Dedupe, stable placement and revision-keeping live here.
+ * One source's part of the archive: its article files, their revisions, and its manifest journal
+ * (see manifest.ts). Dedupe, stable placement and revision-keeping live here.
+ *
+ * Each item goes through two steps:
+ * - `plan` (no writes): is it new, an edit of an archived article, or nothing new? For a new article it
+ *   picks the file's path, so that the caller can do its network work (extract, mirror images) first;
+ * - `commit` (one call): writes the revision, the article and its manifest record, and returns a change
+ *   event. A commit killed at any point loses nothing, because
+ *     1. the text being replaced is first saved as a revision file that is created whole and never
+ *        overwritten (`writeOnce`): a retried commit cannot replace a saved text with another;
+ *     2. the article file is then replaced atomically;
+ *     3. the manifest record is appended and flushed last: it is the commit point.
+ *   A retry after a kill between 2 and 3 finds the article file already holding the new text, finds the
+ *   recorded text among the revision files by its SHA-256, and records it; a kill between 1 and 2 leaves a
+ *   revision file that the retry recognises by its bytes instead of writing it again.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { FeedItem } from '../domain.ts';
+import { appendDurable, inside, listDir, readText, sha256, writeAtomic, writeOnce } from '../util/index.ts';
+import type { ArticleAdded, ArticleRevised, ArticleUnchanged, ChangeEvent } from './events.ts';
 import { joinLines, normaliseLink, parseArticle, renderArticle } from './format.ts';
-import { ArchiveError, inside, listDir, prepareRoot, readText, writeAtomic } from './fsutil.ts';
 import { articleId, bodyHash, canonicalUrl, contentHash, identityKey } from './identity.ts';
-import { MAX_DIR_ENTRIES, articleFileName, dayDir } from './layout.ts';
+import { MAX_DIR_ENTRIES, articleFileName, dayDir, idFromFileName } from './layout.ts';
+import { parseManifest, serialiseRecord, type ManifestRecord, type RevisionEntry } from './manifest.ts';
 
-export interface ManifestRecord {
-  id: string;
-  /** Path of the article file, relative to the archive root, with forward slashes. */
-  path: string;
-  guid: string | null;
-  link: string;
-  canonical: string | null;
-  published: number;
-  /** True when the feed gave no usable date and the first-seen time stands in. */
-  dateGuessed?: boolean;
-  title: string;
-  /** contentHash of the current text. */
-  hash: string;
-  bodyHash: string;
-  firstSeen: number;
-  /** When the text last changed (a revision was kept). */
-  changedAt?: number;
-  /** 'page' when the text was extracted from the article's web page rather than taken from the feed. */
-  textSource?: 'page';
-  /** Earlier versions, oldest first: their hashes and the files that keep them. */
-  revisions?: { hash: string; path: string; savedAt: number }[];
+export class ArchiveError extends Error {
+  override readonly name = 'ArchiveError';
 }
 
-export type UpsertStatus = 'new' | 'changed' | 'unchanged';
-
-export interface UpsertOptions {
-  /** Where the text came from: 'page' when extracted from the article's page. */
-  textSource?: 'feed' | 'page';
-  /** Turns the body into what is written (e.g. images mirrored) once the article's path is known.
-   *  Change detection uses the body before this step, so an unchanged item is never rewritten. */
-  prepareBody?: (contentHtml: string, articlePath: string) => Promise<string>;
+/** Where an archive's files are and where its temporary files go. */
+export interface ArchiveFiles {
+  root: string;
+  tmpDir: string;
 }
 
-/** What identifies an item and what would be written for it. */
-interface ItemKeys {
+/** What identifies an item and what would be written for it: computed once per item. */
+export interface ItemKeys {
+  /** The body as given (before line joining). */
   contentHtml: string;
+  /** The body with its lines joined, as the article file holds it. */
   body: string;
   guid: string | null;
   link: string;
   canonical: string | null;
   title: string;
+  /** contentHash(title, body). */
   hash: string;
 }
 
-function itemKeys(item: FeedItem): ItemKeys {
+export function itemKeys(item: FeedItem): ItemKeys {
   const contentHtml = item.content ?? item.summary ?? '';
   const body = joinLines(contentHtml);
   const guid = item.id?.trim() || null;
@@ -64,51 +58,77 @@ function itemKeys(item: FeedItem): ItemKeys {
   return { contentHtml, body, guid, link, canonical: canonicalUrl(link), title, hash: contentHash(title, body) };
 }
 
+export type MatchedBy = 'guid' | 'url' | 'content';
+
+export interface Match {
+  record: ManifestRecord;
+  by: MatchedBy;
+}
+
+/** What committing an item would do. */
+export type Plan =
+  | { kind: 'unchanged'; keys: ItemKeys; record: ManifestRecord }
+  | { kind: 'new'; keys: ItemKeys; id: string; path: string; published: number; dateGuessed: boolean; warnings: string[] }
+  | { kind: 'revise'; keys: ItemKeys; record: ManifestRecord };
+
+export interface CommitOptions {
+  now: number;
+  /** Where the text came from: 'page' when extracted from the article's web page. */
+  textSource?: 'feed' | 'page';
+  /** The body to write instead of `plan.keys.contentHtml` (e.g. with images mirrored). Change detection
+   *  always uses the planned body, so an unchanged item is never rewritten. */
+  contentHtml?: string;
+}
+
 export interface UpsertResult {
-  status: UpsertStatus;
+  status: 'new' | 'changed' | 'unchanged';
+  /** The article's record after the commit. */
   record: ManifestRecord;
   warnings: string[];
+  event: ArticleAdded | ArticleRevised | ArticleUnchanged;
 }
 
 const MIN_BODY_FOR_HASH_DEDUPE = 200;
-
-function serialise(r: ManifestRecord): string {
-  const ordered: ManifestRecord = {
-    id: r.id,
-    path: r.path,
-    guid: r.guid,
-    link: r.link,
-    canonical: r.canonical,
-    published: r.published,
-    ...(r.dateGuessed ? { dateGuessed: true } : {}),
-    title: r.title,
-    hash: r.hash,
-    bodyHash: r.bodyHash,
-    firstSeen: r.firstSeen,
-    ...(r.changedAt ? { changedAt: r.changedAt } : {}),
-    ...(r.textSource ? { textSource: r.textSource } : {}),
-    ...(r.revisions?.length ? { revisions: r.revisions } : {}),
-  };
-  return JSON.stringify(ordered);
-}
+/** The manifest is compacted when it holds this many more lines than articles, and twice as many. */
+const COMPACT_SLACK = 64;
 
 /** Newest first, then by id: the same order on every machine. */
 export function compareRecords(a: ManifestRecord, b: ManifestRecord): number {
   return b.published - a.published || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
+/** A copy an event can carry without seeing later changes. */
+function snapshot(r: ManifestRecord): ManifestRecord {
+  return { ...r, ...(r.revisions ? { revisions: r.revisions.map((v) => ({ ...v })) } : {}) };
+}
+
+function revisionPath(articlePath: string, n: number): string {
+  return `revisions/${articlePath.replace(/^articles\//, '').replace(/\.md$/, '')}.v${n}.md`;
+}
+
+/** The contentHash of an article file's text, or null when it is not in the format. */
+function fileContentHash(text: string): string | null {
+  const fields = parseArticle(text);
+  return fields ? contentHash(fields.title, fields.contentHtml) : null;
+}
+
 export class SourceStore {
   readonly root: string;
   readonly slug: string;
+  /** What was wrong with the manifest when it was opened (damaged lines, a rebuild). */
+  readonly warnings: string[] = [];
+  private readonly tmpDir: string;
   private records = new Map<string, ManifestRecord>();
   private byGuid = new Map<string, ManifestRecord>();
   private byUrl = new Map<string, ManifestRecord>();
   private byContent = new Map<string, ManifestRecord>();
   private dirCounts = new Map<string, number>();
-  private dirty = false;
+  private lines = 0;
+  private torn = false;
 
-  private constructor(root: string, slug: string) {
-    this.root = root;
+  private constructor(files: ArchiveFiles, slug: string) {
+    this.root = path.resolve(files.root);
+    this.tmpDir = files.tmpDir;
     this.slug = slug;
   }
 
@@ -116,24 +136,68 @@ export class SourceStore {
     return `articles/${this.slug}/index.jsonl`;
   }
 
-  static async open(root: string, slug: string): Promise<SourceStore> {
+  private abs(rel: string): string {
+    return inside(this.root, rel);
+  }
+
+  /**
+   * Opens a source's manifest. Damaged lines are reported in `warnings` and skipped; the article files
+   * they described (and any file without a record, e.g. when the manifest is missing) are then recovered
+   * from the files themselves (GUIDs are lost for those; URLs and bodies still dedupe).
+   */
+  static async open(files: ArchiveFiles, slug: string): Promise<SourceStore> {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(slug)) throw new ArchiveError(`invalid source slug "${slug}"`);
-    const store = new SourceStore(root, slug);
-    await prepareRoot(root);
-    const text = await readText(inside(root, store.manifestPath));
+    const store = new SourceStore(files, slug);
+    const text = await readText(store.abs(store.manifestPath));
     if (text) {
-      text.split('\n').forEach((line, i) => {
-        if (line.trim() === '') return;
-        let rec: ManifestRecord;
-        try {
-          rec = JSON.parse(line) as ManifestRecord;
-        } catch {
-          throw new ArchiveError(`${store.manifestPath}: line ${i + 1} is not valid JSON`);
-        }
-        store.index(rec);
-      });
+      const parsed = parseManifest(text, store.manifestPath);
+      for (const rec of parsed.records.values()) store.index(rec);
+      store.lines = parsed.lines;
+      store.torn = parsed.torn;
+      store.warnings.push(...parsed.damaged);
     }
+    if (text === null || store.warnings.length > 0) await store.recoverUnrecorded();
     return store;
+  }
+
+  /** Adds a record for every article file of the source that has none. */
+  private async recoverUnrecorded(): Promise<void> {
+    const known = new Set([...this.records.values()].map((r) => r.path));
+    const files: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const entry of entries) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else if (entry.name.endsWith('.md')) files.push(full);
+      }
+    };
+    await walk(this.abs(`articles/${this.slug}`));
+    let recovered = 0;
+    for (const file of files.sort()) {
+      const rel = path.relative(this.root, file).split(path.sep).join('/');
+      if (known.has(rel)) continue;
+      const text = (await readText(file)) ?? '';
+      const fields = parseArticle(text);
+      const id = idFromFileName(path.basename(file));
+      if (!fields || !id || this.records.has(id)) continue;
+      const { mtimeMs } = await fs.stat(file);
+      await this.record({
+        id,
+        path: rel,
+        guid: null,
+        link: fields.link,
+        canonical: canonicalUrl(fields.link),
+        published: fields.published,
+        title: fields.title,
+        hash: contentHash(fields.title, fields.contentHtml),
+        bodyHash: bodyHash(fields.contentHtml),
+        sha: sha256(text),
+        firstSeen: Math.floor(mtimeMs),
+      });
+      recovered++;
+    }
+    if (recovered > 0) this.warnings.push(`${this.manifestPath}: ${recovered} article file(s) had no record; recovered from the files (their GUIDs are unknown)`);
   }
 
   private index(rec: ManifestRecord): void {
@@ -143,6 +207,7 @@ export class SourceStore {
     if (rec.hash) this.byContent.set(rec.hash, rec);
   }
 
+  /** Every article's current record, newest first. */
   all(): ManifestRecord[] {
     return [...this.records.values()].sort(compareRecords);
   }
@@ -155,92 +220,157 @@ export class SourceStore {
    *  title and body. `by` says how: only a GUID or URL match can be an edit; a content match is a copy.
    *  The title is part of the content hash so that items sharing a boilerplate body (a show's blurb,
    *  a disclaimer) under different titles are never taken for copies of each other. */
-  find(guid: string | null, canonical: string | null, title: string, body: string): { record: ManifestRecord; by: 'guid' | 'url' | 'content' } | undefined {
-    const byGuid = guid ? this.byGuid.get(guid) : undefined;
+  find(keys: ItemKeys): Match | undefined {
+    const byGuid = keys.guid ? this.byGuid.get(keys.guid) : undefined;
     if (byGuid) return { record: byGuid, by: 'guid' };
-    const byUrl = canonical ? this.byUrl.get(canonical) : undefined;
+    const byUrl = keys.canonical ? this.byUrl.get(keys.canonical) : undefined;
     // an article that has a different GUID is another article, even at the same URL
-    if (byUrl && !(guid && byUrl.guid && byUrl.guid !== guid)) return { record: byUrl, by: 'url' };
-    const byContent = body.length >= MIN_BODY_FOR_HASH_DEDUPE ? this.byContent.get(contentHash(title, body)) : undefined;
+    if (byUrl && !(keys.guid && byUrl.guid && byUrl.guid !== keys.guid)) return { record: byUrl, by: 'url' };
+    const byContent = keys.body.length >= MIN_BODY_FOR_HASH_DEDUPE ? this.byContent.get(keys.hash) : undefined;
     if (byContent) return { record: byContent, by: 'content' };
     return undefined;
   }
 
-  /** The archived article an item is, if any (by the same rules as upsert). */
-  lookup(item: FeedItem): ManifestRecord | undefined {
-    const k = itemKeys(item);
-    return this.find(k.guid, k.canonical, k.title, k.body)?.record;
-  }
-
-  async upsert(item: FeedItem, now: number, opts: UpsertOptions = {}): Promise<UpsertResult> {
-    const warnings: string[] = [];
-    const { contentHtml, body, guid, link, canonical, title, hash } = itemKeys(item);
-    const prepare = opts.prepareBody ?? (async (html: string) => html);
-    const match = this.find(guid, canonical, title, body);
-
+  /** Decides what committing the item would do, writing nothing. A new article's file slot is reserved. */
+  async plan(keys: ItemKeys, item: Pick<FeedItem, 'published' | 'updated'>, now: number): Promise<Plan> {
+    const match = this.find(keys);
     if (match) {
-      const existing = match.record;
-      if (match.by === 'content' || existing.hash === hash || existing.revisions?.some((r) => r.hash === hash)) {
-        return { status: 'unchanged', record: existing, warnings };
+      const r = match.record;
+      if (match.by === 'content' || r.hash === keys.hash || r.revisions?.some((v) => v.hash === keys.hash)) {
+        return { kind: 'unchanged', keys, record: r };
       }
-      await this.keepRevision(existing, now);
-      const written = await prepare(contentHtml, existing.path);
-      const text = renderArticle({ published: existing.published, title, link: link || existing.link, contentHtml: written });
-      await writeAtomic(inside(this.root, existing.path), text);
-      existing.title = title;
-      existing.link = link || existing.link;
-      existing.hash = hash;
-      existing.bodyHash = bodyHash(body);
-      existing.changedAt = now;
-      if (opts.textSource === 'page') existing.textSource = 'page';
-      else delete existing.textSource;
-      if (guid && !existing.guid) existing.guid = guid;
-      if (canonical && !existing.canonical) existing.canonical = canonical;
-      this.index(existing);
-      this.dirty = true;
-      return { status: 'changed', record: existing, warnings };
+      return { kind: 'revise', keys, record: r };
     }
-
+    const warnings: string[] = [];
     let published = item.published ?? item.updated;
     let dateGuessed = false;
     if (published == null) {
       published = now;
       dateGuessed = true;
-      warnings.push(`"${title.slice(0, 40)}": no publication date; the time it was first seen stands in`);
+      warnings.push(`"${keys.title.slice(0, 40)}": no publication date; the time it was first seen stands in`);
     }
-    const key = identityKey({ guid, canonical, body });
+    const key = identityKey({ guid: keys.guid, canonical: keys.canonical, body: keys.body });
     let id = articleId(this.slug, key);
     if (this.records.has(id)) id = articleId(this.slug, key, 16);
-    const file = await this.place(published, title, id);
-    const record: ManifestRecord = {
-      id,
-      path: file,
-      guid,
-      link,
-      canonical,
-      published,
-      ...(dateGuessed ? { dateGuessed } : {}),
-      title,
-      hash,
-      bodyHash: bodyHash(body),
-      firstSeen: now,
-      ...(opts.textSource === 'page' ? { textSource: 'page' as const } : {}),
-    };
-    const written = await prepare(contentHtml, file);
-    await writeAtomic(inside(this.root, file), renderArticle({ published, title, link, contentHtml: written }));
-    this.index(record);
-    this.dirty = true;
-    return { status: 'new', record, warnings };
+    const file = await this.place(published, keys.title, id);
+    return { kind: 'new', keys, id, path: file, published, dateGuessed, warnings };
   }
 
-  /** Copies the current text of an article to revisions/… before it is replaced. */
-  private async keepRevision(rec: ManifestRecord, now: number): Promise<void> {
-    const current = await readText(inside(this.root, rec.path));
-    if (current == null) return;
-    const n = (rec.revisions?.length ?? 0) + 1;
-    const revPath = `revisions/${rec.path.replace(/^articles\//, '').replace(/\.md$/, '')}.v${n}.md`;
-    await writeAtomic(inside(this.root, revPath), current);
-    rec.revisions = [...(rec.revisions ?? []), { hash: rec.hash, path: revPath, savedAt: now }];
+  /** Writes what the plan says (see the top of this file) and returns its event. */
+  async commit(plan: Plan, opts: CommitOptions): Promise<ArticleAdded | ArticleRevised | ArticleUnchanged> {
+    const { keys } = plan;
+    const { now } = opts;
+    const html = opts.contentHtml ?? keys.contentHtml;
+    if (plan.kind === 'unchanged') {
+      return { type: 'unchanged', source: this.slug, at: now, id: plan.record.id, path: plan.record.path };
+    }
+    if (plan.kind === 'new') {
+      const text = renderArticle({ published: plan.published, title: keys.title, link: keys.link, contentHtml: html });
+      const record: ManifestRecord = {
+        id: plan.id,
+        path: plan.path,
+        guid: keys.guid,
+        link: keys.link,
+        canonical: keys.canonical,
+        published: plan.published,
+        ...(plan.dateGuessed ? { dateGuessed: true as const } : {}),
+        title: keys.title,
+        hash: keys.hash,
+        bodyHash: bodyHash(keys.body),
+        sha: sha256(text),
+        firstSeen: now,
+        ...(opts.textSource === 'page' ? { textSource: 'page' as const } : {}),
+      };
+      await writeAtomic(this.abs(plan.path), text, { tmpDir: this.tmpDir });
+      await this.record(record);
+      return { type: 'added', source: this.slug, at: now, record: snapshot(record) };
+    }
+    const current = plan.record;
+    const link = keys.link || current.link;
+    const text = renderArticle({ published: current.published, title: keys.title, link, contentHtml: html });
+    const saved = await this.keepRevisions(current, text, now);
+    await writeAtomic(this.abs(current.path), text, { tmpDir: this.tmpDir });
+    const next: ManifestRecord = {
+      ...current,
+      title: keys.title,
+      link,
+      hash: keys.hash,
+      bodyHash: bodyHash(keys.body),
+      sha: sha256(text),
+      changedAt: now,
+      guid: current.guid ?? keys.guid,
+      canonical: current.canonical ?? keys.canonical,
+      ...(saved.length ? { revisions: [...(current.revisions ?? []), ...saved] } : {}),
+    };
+    if (opts.textSource === 'page') next.textSource = 'page';
+    else delete next.textSource;
+    await this.record(next);
+    return {
+      type: 'revised',
+      source: this.slug,
+      at: now,
+      record: snapshot(next),
+      previousHash: current.hash,
+      hash: keys.hash,
+      revisions: saved.map((s) => s.path),
+    };
+  }
+
+  /** plan + commit with the item's own body: for callers with no work between the two. */
+  async upsert(item: FeedItem, now: number, opts: Omit<CommitOptions, 'now'> = {}): Promise<UpsertResult> {
+    const plan = await this.plan(itemKeys(item), item, now);
+    const event = await this.commit(plan, { ...opts, now });
+    const record = event.type === 'unchanged' ? snapshot(this.records.get(event.id)!) : event.record;
+    const status = event.type === 'added' ? 'new' : event.type === 'revised' ? 'changed' : 'unchanged';
+    return { status, record, warnings: plan.kind === 'new' ? plan.warnings : [], event };
+  }
+
+  /**
+   * Makes sure the text an article file holds now, and the text its record names, are both kept before
+   * the file is replaced by `next`. Returns the revision entries to add to the record.
+   */
+  private async keepRevisions(rec: ManifestRecord, next: string, now: number): Promise<RevisionEntry[]> {
+    const current = await readText(this.abs(rec.path));
+    if (current === null) return [];
+    const currentSha = sha256(current);
+    const recorded = rec.sha ? currentSha === rec.sha : fileContentHash(current) === rec.hash;
+    const entries: RevisionEntry[] = [];
+    let n = (rec.revisions?.length ?? 0) + 1;
+    if (!recorded && rec.sha) {
+      // an earlier commit was cut short after it replaced the file: its revision holds the recorded text
+      for (let k = n; ; k++) {
+        const text = await readText(this.abs(revisionPath(rec.path, k)));
+        if (text === null) break;
+        if (sha256(text) === rec.sha) {
+          entries.push({ hash: rec.hash, path: revisionPath(rec.path, k), savedAt: now });
+          n = k + 1;
+          break;
+        }
+      }
+    }
+    if (current === next) return entries;
+    // the current text, under the next free number (a text already saved there by a cut-short commit is reused)
+    for (let k = n; ; k++) {
+      const rel = revisionPath(rec.path, k);
+      const existing = await readText(this.abs(rel));
+      if (existing !== null && sha256(existing) !== currentSha) continue;
+      if (existing === null && !(await writeOnce(this.abs(rel), current, { tmpDir: this.tmpDir }))) {
+        k--; // created by someone else meanwhile: look at it again
+        continue;
+      }
+      entries.push({ hash: recorded ? rec.hash : (fileContentHash(current) ?? currentSha.slice(0, 32)), path: rel, savedAt: now });
+      break;
+    }
+    return entries;
+  }
+
+  /** Appends a record to the manifest journal (flushed), then indexes it. */
+  private async record(rec: ManifestRecord): Promise<void> {
+    const line = `${this.torn ? '\n' : ''}${serialiseRecord(rec)}\n`;
+    await appendDurable(this.abs(this.manifestPath), line);
+    this.torn = false;
+    this.lines++;
+    this.index(rec);
   }
 
   private async place(published: number, title: string, id: string): Promise<string> {
@@ -248,7 +378,7 @@ export class SourceStore {
       const dir = dayDir(this.slug, published, spill);
       let count = this.dirCounts.get(dir);
       if (count === undefined) {
-        count = (await listDir(inside(this.root, dir))).length;
+        count = (await listDir(this.abs(dir))).length;
       }
       if (count < MAX_DIR_ENTRIES) {
         this.dirCounts.set(dir, count + 1);
@@ -258,47 +388,21 @@ export class SourceStore {
     }
   }
 
-  /** Writes the manifest if anything changed. */
-  async save(): Promise<boolean> {
-    if (!this.dirty) return false;
-    const text = this.all().map(serialise).join('\n') + '\n';
-    await writeAtomic(inside(this.root, this.manifestPath), text);
-    this.dirty = false;
-    return true;
+  /** Whether superseded lines have piled up enough to compact. */
+  get needsCompaction(): boolean {
+    return this.lines - this.records.size > COMPACT_SLACK && this.lines > 2 * this.records.size;
   }
 
-  /** Rebuilds the manifest from the article files alone (GUIDs are lost; URLs and bodies still dedupe). */
-  static async rebuild(root: string, slug: string, now: number): Promise<SourceStore> {
-    const store = new SourceStore(root, slug);
-    const base = inside(root, `articles/${slug}`);
-    const files: string[] = [];
-    const walk = async (dir: string): Promise<void> => {
-      for (const entry of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) await walk(full);
-        else if (entry.name.endsWith('.md')) files.push(full);
-      }
-    };
-    await walk(base);
-    for (const file of files.sort()) {
-      const fields = parseArticle((await readText(file)) ?? '');
-      const m = /_([a-z2-7]{10,16})\.md$/.exec(file);
-      if (!fields || !m) continue;
-      const rel = path.relative(root, file).split(path.sep).join('/');
-      store.index({
-        id: m[1]!,
-        path: rel,
-        guid: null,
-        link: fields.link,
-        canonical: canonicalUrl(fields.link),
-        published: fields.published,
-        title: fields.title,
-        hash: contentHash(fields.title, fields.contentHtml),
-        bodyHash: bodyHash(fields.contentHtml),
-        firstSeen: now,
-      });
-    }
-    store.dirty = true;
-    return store;
+  /** Rewrites the manifest atomically with one line per article, newest first. Returns whether it wrote. */
+  async compact(force = false): Promise<boolean> {
+    if (!force && !this.needsCompaction && !this.torn) return false;
+    if (this.records.size === 0 && this.lines === 0) return false;
+    const text = this.all().map(serialiseRecord).join('\n') + '\n';
+    await writeAtomic(this.abs(this.manifestPath), text, { tmpDir: this.tmpDir });
+    this.lines = this.records.size;
+    this.torn = false;
+    return true;
   }
 }
+
+export type { ChangeEvent };

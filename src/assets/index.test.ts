@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { assetsIn, mirrorImages } from './index.ts';
+import { FileArchive } from '../storage/index.ts';
 import { scanTags } from './tags.ts';
 import { gif, jpeg, listFiles, png, serve, tempDir, webp, type TestServer } from '../extract/test-helpers.ts';
 
@@ -45,7 +46,7 @@ test('images are stored content-addressed, src points at them relatively, the or
 <img src=${server.base}/c.gif><IMG SRC="${server.base}/d.webp" ALT="丁">
 <img src="${server.base}/same-as-a.png" alt="重复内容"><img src="${server.base}/a.png" alt="重复地址">
 <p>后文 &amp; 结尾</p>`;
-  const result = await mirrorImages(html, { archiveRoot: root, articlePath: ARTICLE });
+  const result = await mirrorImages(html, { archive: new FileArchive(root), articlePath: ARTICLE });
   assert.deepEqual(result.failed, []);
   const pathOf = (buf: Buffer, ext: string) => `assets/${sha(buf).slice(0, 2)}/${sha(buf)}.${ext}`;
   assert.deepEqual(
@@ -84,12 +85,12 @@ test('images are stored content-addressed, src points at them relatively, the or
 test('running twice changes nothing and fetches nothing', async () => {
   const root = await tempDir();
   const html = `<img src="${server.base}/a.png"><img src="${server.base}/pic.svg"><img src="${server.base}/b.jpg" srcset="x 2x">`;
-  const first = await mirrorImages(html, { archiveRoot: root, articlePath: ARTICLE });
+  const first = await mirrorImages(html, { archive: new FileArchive(root), articlePath: ARTICLE });
   assert.equal(first.saved.length, 2);
   const files = await listFiles(root);
   const mtimes = await Promise.all(files.map(async (f) => (await fs.stat(path.join(root, f))).mtimeMs));
   server.hits.length = 0;
-  const second = await mirrorImages(first.html, { archiveRoot: root, articlePath: ARTICLE });
+  const second = await mirrorImages(first.html, { archive: new FileArchive(root), articlePath: ARTICLE });
   assert.equal(second.html, first.html);
   assert.deepEqual(second.saved, []);
   assert.deepEqual(await listFiles(root), files);
@@ -97,7 +98,7 @@ test('running twice changes nothing and fetches nothing', async () => {
   assert.deepEqual(server.hits, ['/pic.svg']); // only the failed one is retried
 
   // the same image in another article: the stored file is reused
-  const other = await mirrorImages(`<img src="${server.base}/a.png">`, { archiveRoot: root, articlePath: 'articles/bbc/2023/01-01/0000_x_abcdefghij.md' });
+  const other = await mirrorImages(`<img src="${server.base}/a.png">`, { archive: new FileArchive(root), articlePath: 'articles/bbc/2023/01-01/0000_x_abcdefghij.md' });
   assert.equal(other.saved[0]!.existed, true);
   assert.deepEqual(await listFiles(root), files);
 });
@@ -105,24 +106,24 @@ test('running twice changes nothing and fetches nothing', async () => {
 test('known: an article\'s raw HTML mirrored again reuses its stored images without a request', async () => {
   const root = await tempDir();
   const raw = `<p>正文</p><img src="${server.base}/a.png" alt="甲"><img src="${server.base}/b.jpg">`;
-  const first = await mirrorImages(raw, { archiveRoot: root, articlePath: ARTICLE });
+  const first = await mirrorImages(raw, { archive: new FileArchive(root), articlePath: ARTICLE });
   const known = assetsIn(first.html, ARTICLE);
   assert.deepEqual([...known.keys()], [`${server.base}/a.png`, `${server.base}/b.jpg`]);
   for (const rel of known.values()) assert.match(rel, /^assets\/[0-9a-f]{2}\/[0-9a-f]{64}\.(png|jpg)$/);
   server.hits.length = 0;
-  const again = await mirrorImages(raw, { archiveRoot: root, articlePath: ARTICLE, known });
+  const again = await mirrorImages(raw, { archive: new FileArchive(root), articlePath: ARTICLE, known });
   assert.equal(again.html, first.html);
   assert.deepEqual(server.hits, []);
   assert.ok(again.saved.every((s) => s.existed));
   // a known path whose file is gone is fetched again
   await fs.rm(path.join(root, known.get(`${server.base}/b.jpg`)!));
-  const repaired = await mirrorImages(raw, { archiveRoot: root, articlePath: ARTICLE, known });
+  const repaired = await mirrorImages(raw, { archive: new FileArchive(root), articlePath: ARTICLE, known });
   assert.equal(repaired.html, first.html);
   assert.deepEqual(server.hits, ['/b.jpg']);
   // paths outside assets/ are never taken from the map
   const bogus = new Map([[`${server.base}/a.png`, '../../etc/passwd']]);
   server.hits.length = 0;
-  await mirrorImages(raw, { archiveRoot: root, articlePath: ARTICLE, known: bogus });
+  await mirrorImages(raw, { archive: new FileArchive(root), articlePath: ARTICLE, known: bogus });
   assert.deepEqual(server.hits, ['/a.png', '/b.jpg']);
 });
 
@@ -135,7 +136,7 @@ test('type sniffing: the bytes decide, not the name or the Content-Type; SVG and
     `<img src="${server.base}/error-page.jpg">`,
     `<img src="${server.base}/empty.png">`,
   ].join('');
-  const result = await mirrorImages(html, { archiveRoot: root, articlePath: ARTICLE });
+  const result = await mirrorImages(html, { archive: new FileArchive(root), articlePath: ARTICLE });
   assert.deepEqual(
     result.saved.map((s) => [s.url.replace(server.base, ''), s.type, path.extname(s.path)]),
     [
@@ -156,7 +157,7 @@ test('type sniffing: the bytes decide, not the name or the Content-Type; SVG and
 test('caps: bytes per image and images per article', async () => {
   const root = await tempDir();
   const big = await mirrorImages(`<img src="${server.base}/big.png"><img src="${server.base}/a.png">`, {
-    archiveRoot: root,
+    archive: new FileArchive(root),
     articlePath: ARTICLE,
     maxBytesPerImage: 100_000,
   });
@@ -166,7 +167,7 @@ test('caps: bytes per image and images per article', async () => {
   assert.ok(big.html.includes(`<img src="${server.base}/big.png">`));
 
   const many = Array.from({ length: 5 }, (_, i) => `<img src="${server.base}/a.png?n=${i}">`).join('');
-  const capped = await mirrorImages(many, { archiveRoot: root, articlePath: ARTICLE, maxImages: 3 });
+  const capped = await mirrorImages(many, { archive: new FileArchive(root), articlePath: ARTICLE, maxImages: 3 });
   assert.equal(capped.saved.length, 3);
   assert.deepEqual(
     capped.failed.map((f) => [f.url.replace(server.base, ''), f.reason]),
@@ -190,7 +191,7 @@ test('only http(s): javascript:, file:, data: and local paths are never fetched;
     '<img src="relative/a.png">',
     '<img>',
   ].join('');
-  const result = await mirrorImages(html, { archiveRoot: root, articlePath: ARTICLE });
+  const result = await mirrorImages(html, { archive: new FileArchive(root), articlePath: ARTICLE });
   assert.equal(result.html, html);
   assert.deepEqual(result.saved, []);
   assert.deepEqual(
@@ -200,7 +201,7 @@ test('only http(s): javascript:, file:, data: and local paths are never fetched;
   assert.deepEqual(server.hits, []);
   assert.deepEqual(await listFiles(root), ['secret.png']);
 
-  const based = await mirrorImages('<img src="/a.png"><img src="b.jpg">', { archiveRoot: root, articlePath: ARTICLE, baseUrl: `${server.base}/news/` });
+  const based = await mirrorImages('<img src="/a.png"><img src="b.jpg">', { archive: new FileArchive(root), articlePath: ARTICLE, baseUrl: `${server.base}/news/` });
   assert.deepEqual(based.saved.map((s) => s.url), [`${server.base}/a.png`]);
   assert.deepEqual(based.failed.map((f) => f.url), [`${server.base}/news/b.jpg`]);
   assert.match(based.html, /^<img src="\.\.\/[^"]+\.png" data-original-src="http:\/\/127\.0\.0\.1:\d+\/a\.png"><img src="b\.jpg">$/);
@@ -209,7 +210,7 @@ test('only http(s): javascript:, file:, data: and local paths are never fetched;
 test('a failed download never throws: unreachable host, 404, timeout', async () => {
   const root = await tempDir();
   const html = `<img src="http://127.0.0.1:1/x.png"><img src="${server.base}/missing.png"><img src="${server.base}/a.png">`;
-  const result = await mirrorImages(html, { archiveRoot: root, articlePath: ARTICLE, fetch: { timeoutMs: 5000 } });
+  const result = await mirrorImages(html, { archive: new FileArchive(root), articlePath: ARTICLE, fetch: { timeoutMs: 5000 } });
   assert.equal(result.saved.length, 1);
   assert.deepEqual(
     result.failed.map((f) => f.url.replace(server.base, '')),
@@ -223,7 +224,7 @@ test('a failed download never throws: unreachable host, 404, timeout', async () 
 test('<picture>: the <source> srcsets of a mirrored image are set aside so the local file shows', async () => {
   const root = await tempDir();
   const html = `<picture><source type="image/webp" srcset="${server.base}/d.webp 1x"><img src="${server.base}/a.png" alt="x"></picture><picture><source srcset="${server.base}/nothing.webp"><img src="${server.base}/missing.png"></picture>`;
-  const result = await mirrorImages(html, { archiveRoot: root, articlePath: ARTICLE });
+  const result = await mirrorImages(html, { archive: new FileArchive(root), articlePath: ARTICLE });
   assert.match(result.html, /^<picture><source type="image\/webp" data-original-srcset="http:\/\/127\.0\.0\.1:\d+\/d\.webp 1x"><img src="\.\.\/[^"]+\.png" data-original-src="[^"]+" alt="x"><\/picture>/);
   assert.ok(result.html.endsWith(`<picture><source srcset="${server.base}/nothing.webp"><img src="${server.base}/missing.png"></picture>`));
 });
@@ -231,10 +232,10 @@ test('<picture>: the <source> srcsets of a mirrored image are set aside so the l
 test('no temporary files are left behind; the archive\'s .newsvault/tmp is used when it exists', async () => {
   const root = await tempDir();
   await fs.mkdir(path.join(root, '.newsvault', 'tmp'), { recursive: true });
-  await mirrorImages(`<img src="${server.base}/a.png"><img src="${server.base}/b.jpg">`, { archiveRoot: root, articlePath: ARTICLE });
+  await mirrorImages(`<img src="${server.base}/a.png"><img src="${server.base}/b.jpg">`, { archive: new FileArchive(root), articlePath: ARTICLE });
   assert.deepEqual(await fs.readdir(path.join(root, '.newsvault', 'tmp')), []);
   assert.ok((await listFiles(root)).every((f) => !f.endsWith('.tmp')));
-  await assert.rejects(mirrorImages('<img src="http://x.test/a.png">', { archiveRoot: root, articlePath: '../outside/a.md' }), RangeError);
+  await assert.rejects(mirrorImages('<img src="http://x.test/a.png">', { archive: new FileArchive(root), articlePath: '../outside/a.md' }), RangeError);
 });
 
 test('the tag scanner: comments, raw text, quoting, entities, case', () => {

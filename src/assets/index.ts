@@ -2,7 +2,7 @@
  * Mirrored images: the pictures an article shows, kept in the archive so it renders on GitHub and
  * offline even when the outlet's image server is blocked or gone.
  *
- *   mirrorImages(html, { archiveRoot, articlePath, … }) → { html, saved, failed }
+ *   mirrorImages(html, { archive, articlePath, … }) → { html, saved, failed }
  *
  * - Every `<img src>` with an http(s) URL (relative ones only with `baseUrl`) is downloaded through the
  *   fetch stage (same timeouts, proxies and error messages; local paths and file: URLs refused), at most
@@ -31,7 +31,14 @@ import { escapeAttribute } from 'entities';
 import { fileTypeFromBuffer } from 'file-type';
 import { describeError, fetchResource, type FetchOptions } from '../fetch/index.ts';
 import { scanTags, type ScannedTag } from './tags.ts';
-import { prepareRoot, writeAtomic } from '../archive/index.ts';
+import pLimit from 'p-limit';
+
+/** Where images are stored: the archive (src/storage's Archive is one). */
+export interface AssetStore {
+  readonly root: string;
+  /** Stores a content-addressed file unless a file of that size is there; returns whether it was. */
+  putAsset(rel: string, bytes: Uint8Array): Promise<boolean>;
+}
 
 export const DEFAULT_MAX_IMAGES = 30;
 export const DEFAULT_MAX_BYTES_PER_IMAGE = 5 * 1024 * 1024;
@@ -48,8 +55,8 @@ const KEPT_TYPES: Record<string, string> = {
 };
 
 export interface MirrorOptions {
-  /** The archive folder. */
-  archiveRoot: string;
+  /** The archive the images are stored in. */
+  archive: AssetStore;
   /** Path of the article file the HTML goes into, relative to the archive root (only its folder matters). */
   articlePath: string;
   /** Fetch options for the downloads (timeout, proxy dispatcher, user agent…); maxBytes is set per image. */
@@ -137,13 +144,18 @@ export async function mirrorImages(html: string, opts: MirrorOptions): Promise<M
   }
 
   // 2. download and store
-  await runLimited([...jobs.values()], opts.concurrency ?? 4, async (job) => {
-    try {
-      job.saved = (await reuseKnown(job.url, opts)) ?? (await fetchAndStore(job.url, opts, maxBytes));
-    } catch (err) {
-      job.failed = describeError(err);
-    }
-  });
+  const limit = pLimit(Math.max(1, opts.concurrency ?? 4));
+  await Promise.all(
+    [...jobs.values()].map((job) =>
+      limit(async () => {
+        try {
+          job.saved = (await reuseKnown(job.url, opts)) ?? (await fetchAndStore(job.url, opts, maxBytes));
+        } catch (err) {
+          job.failed = describeError(err);
+        }
+      }),
+    ),
+  );
   const saved: SavedImage[] = [];
   for (const job of jobs.values()) {
     if (job.saved) saved.push(job.saved);
@@ -229,7 +241,7 @@ function rewriteSource(tag: ScannedTag): string {
 async function reuseKnown(url: string, opts: MirrorOptions): Promise<SavedImage | undefined> {
   const rel = opts.known?.get(url);
   if (!rel || !/^assets\/[0-9a-f]{2}\/[0-9a-f]{64}\.[a-z]+$/.test(rel)) return undefined;
-  const stat = await fs.stat(path.join(opts.archiveRoot, ...rel.split('/'))).catch(() => null);
+  const stat = await fs.stat(path.join(opts.archive.root, ...rel.split('/'))).catch(() => null);
   if (!stat?.isFile()) return undefined;
   const ext = rel.slice(rel.lastIndexOf('.') + 1);
   const type = Object.entries(KEPT_TYPES).find(([, e]) => e === ext)?.[0];
@@ -274,24 +286,6 @@ async function fetchAndStore(url: string, opts: MirrorOptions, maxBytes: number)
   }
   const hash = createHash('sha256').update(body).digest('hex');
   const rel = `${ASSETS_DIR}/${hash.slice(0, 2)}/${hash}.${ext}`;
-  const existed = await storeOnce(opts.archiveRoot, rel, body);
+  const existed = await opts.archive.putAsset(rel, body);
   return { url, path: rel, bytes: body.length, type: sniffed.mime, existed };
-}
-
-/** Writes `bytes` at `rel` unless a file of that size is there already. Returns whether it was. */
-async function storeOnce(root: string, rel: string, bytes: Buffer): Promise<boolean> {
-  const dest = path.join(root, ...rel.split('/'));
-  const existing = await fs.stat(dest).catch(() => null);
-  if (existing?.isFile() && existing.size === bytes.length) return true;
-  await prepareRoot(root);
-  await writeAtomic(dest, bytes);
-  return false;
-}
-
-async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }

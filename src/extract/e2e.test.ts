@@ -7,7 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { SourceStore, joinLines, parseArticle } from '../archive/index.ts';
+import { joinLines, parseArticle } from '../archive/index.ts';
+import { FileArchive } from '../storage/index.ts';
 import { runArchive, type SourceReport } from '../run/index.ts';
 import { loadArchiveRules, type SiteRule } from './index.ts';
 import { jpeg, listFiles, png, serve, tempDir, type TestServer } from './test-helpers.ts';
@@ -105,11 +106,11 @@ test('a summary-only feed item is archived in full text, with its images in asse
   assert.ok(!server.hits.includes('/news/2024/04/full.html')); // the full-text item's page is not fetched
   assert.deepEqual(first.failedImages, [`${server.base}/img/missing.jpg`]);
   // the full-text item's image is the same picture: stored once
-  const fullRecord = (await SourceStore.open(root, 'port')).all().find((r) => r.guid === 'full-2024-04-09')!;
+  const fullRecord = (await new FileArchive(root).source('port')).all().find((r) => r.guid === 'full-2024-04-09')!;
   const fullBody = parseArticle(await fs.readFile(path.join(root, fullRecord.path), 'utf8'))!.contentHtml;
   assert.match(fullBody, /<img src="\.\.\/\.\.\/\.\.\/\.\.\/assets\/[0-9a-f]{2}\/[0-9a-f]{64}\.jpg" data-original-src="http:\/\/127\.0\.0\.1:\d+\/img\/photo\.jpg" alt="同一张照片">/);
 
-  const store = await SourceStore.open(root, 'port');
+  const store = await new FileArchive(root).source('port');
   const record = store.all().find((r) => r.guid === 'port-2024-04-10')!;
   const file = path.join(root, record.path);
   const fields = parseArticle(await fs.readFile(file, 'utf8'))!;

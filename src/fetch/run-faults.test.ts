@@ -15,7 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Source } from '../domain.ts';
 import { runArchive, type SourceReport } from '../run/index.ts';
-import { renderStatusTable, loadState } from '../health/index.ts';
+import { renderStatusTable } from '../health/index.ts';
+import { FileState } from '../storage/index.ts';
 import { closeDispatchers, Politeness, type FetchOptions } from './index.ts';
 import { drip, endless, gzipBomb, serve } from './testdata/servers.ts';
 import { snapshot } from '../../test/helpers/tree.ts';
@@ -238,7 +239,7 @@ test('a run over every fault: bounded time, one-line reasons, others archived, n
     assert.deepEqual(await snapshot(root), before, 'the archive is exactly as phase 1 left it');
 
     // what the run recorded in the archive's health state: failures, with their reasons
-    const { state: saved } = await loadState(root);
+    const { value: saved } = await new FileState(root).loadHealth();
     assert.equal(saved.sources['hang-headers']!.consecutiveFailures, 1);
     assert.match(saved.sources['hang-headers']!.lastError!, /timed out waiting for response headers/);
     assert.equal(saved.sources.good!.consecutiveFailures, 0);

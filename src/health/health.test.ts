@@ -9,18 +9,23 @@ import {
   emptyState,
   formatAge,
   isDue,
-  loadState,
   parseState,
   recordAttempt,
   rememberValidators,
   renderStatusTable,
-  saveState,
   serializeState,
-  statePath,
   statusJson,
   validatorsFor,
   type HealthState,
 } from './index.ts';
+import { FileState } from '../storage/index.ts';
+
+const statePath = (root: string) => path.join(root, '.newsvault', 'state.json');
+const saveState = (root: string, s: HealthState) => new FileState(root).saveHealth(s);
+const loadState = async (root: string) => {
+  const { value, warning } = await new FileState(root).loadHealth();
+  return { state: value, warning };
+};
 
 const H = 3_600_000;
 const D = 24 * H;

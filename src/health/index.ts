@@ -1,6 +1,6 @@
 /**
  * Health: the archive's operational state (conditional-GET validators per feed, health per source)
- * in `<archive>/.newsvault/state.json`, the backoff of failing sources, and `newsvault status`.
+ * (`.newsvault/state.json`) and failed extractions to retry (`.newsvault/fulltext.json`), the backoff of failing sources, and `newsvault status`.
  * See docs/fetching.md.
  */
 export {
@@ -20,5 +20,6 @@ export {
   type HealthState,
   type SourceHealth,
 } from './state.ts';
-export { STATE_FILE, loadState, parseState, saveState, serializeState, statePath, type LoadedState } from './store.ts';
+export { parseState, serializeState, type LoadedState } from './store.ts';
+export { MAX_ATTEMPTS, RETRY_WINDOW_MS, parseAttempts, recordFailure, retryDue, serializeAttempts, type Attempt, type Attempts } from './retries.ts';
 export { formatAge, renderStatusTable, span, statusJson, statusRows, type HealthLabel, type StatusRow, type StatusSource } from './status.ts';

@@ -1,23 +1,11 @@
 /**
- * `<archive>/.newsvault/state.json`: the health state on disk. That folder is git-ignored local
- * state (see archive/fsutil.ts prepareRoot), so polling never changes the tracked tree.
- *
- * Writes are atomic (temporary file in `.newsvault/tmp/`, then rename). Reading is forgiving: the
- * state is a cache of what happened, so a missing file is an empty state and a damaged one is
- * replaced (with a warning) rather than stopping the run; unknown fields are dropped.
+ * The health state's file format (`<archive>/.newsvault/state.json`, read and written by src/storage).
+ * Reading is forgiving: the state is a cache of what happened, so a damaged file is replaced (with a
+ * warning) rather than stopping the run, and unknown or odd fields are dropped; it is never trusted as is.
  */
 
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
-import { prepareRoot, writeAtomic } from '../archive/fsutil.ts';
 import { emptyHealth, emptyState, type HealthState, type SourceHealth } from './state.ts';
-
-export const STATE_FILE = path.join('.newsvault', 'state.json');
-
-export function statePath(root: string): string {
-  return path.join(path.resolve(root), STATE_FILE);
-}
 
 const isoOrNull = z
   .string()
@@ -53,19 +41,7 @@ export interface LoadedState {
   warning: string | null;
 }
 
-export async function loadState(root: string): Promise<LoadedState> {
-  const file = statePath(root);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: emptyState(), warning: null };
-    return { state: emptyState(), warning: `${file} could not be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); starting from an empty state` };
-  }
-  return parseState(text, file);
-}
-
-export function parseState(text: string, file = STATE_FILE): LoadedState {
+export function parseState(text: string, file = 'state.json'): LoadedState {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -106,10 +82,4 @@ export function serializeState(state: HealthState): string {
   const feeds: Record<string, unknown> = {};
   for (const url of Object.keys(state.feeds).sort()) feeds[url] = state.feeds[url];
   return `${JSON.stringify({ version: 1, feeds, sources }, null, 2)}\n`;
-}
-
-/** Writes the state atomically under `<root>/.newsvault/`. */
-export async function saveState(root: string, state: HealthState): Promise<void> {
-  await prepareRoot(root);
-  await writeAtomic(statePath(root), serializeState(state));
 }

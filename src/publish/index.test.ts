@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ManifestRecord } from '../archive/index.ts';
 import type { Source } from '../domain.ts';
+import { FileArchive } from '../storage/index.ts';
 import { LIST_PAGE_SIZE, listLine, listTitle, renderList, renderReadme, renderSourceLists, writeSourceLists } from './index.ts';
 import { tempDir } from '../../test/helpers/tree.ts';
 
@@ -64,9 +65,9 @@ test('long lists are paged by month and every article stays reachable', () => {
 test('lists are rewritten only when their content changes', async () => {
   const root = await tempDir();
   const records = [rec(1, 1000)];
-  assert.deepEqual(await writeSourceLists(root, source, records), ['lists/rfi.md']);
-  assert.deepEqual(await writeSourceLists(root, source, records), []);
-  assert.deepEqual(await writeSourceLists(root, source, [...records, rec(2, 2000)]), ['lists/rfi.md']);
+  assert.deepEqual(await writeSourceLists(new FileArchive(root), source, records), ['lists/rfi.md']);
+  assert.deepEqual(await writeSourceLists(new FileArchive(root), source, records), []);
+  assert.deepEqual(await writeSourceLists(new FileArchive(root), source, [...records, rec(2, 2000)]), ['lists/rfi.md']);
 });
 
 test('the README lists sources with counts and the last update', () => {

@@ -9,8 +9,13 @@
  */
 import { decodeHTML } from 'entities';
 import type { Source } from '../domain.ts';
-import type { ManifestRecord } from '../archive/index.ts';
-import { compareRecords, inside, utc8Parts, writeIfChanged } from '../archive/index.ts';
+import type { ChangeEvent, ManifestRecord } from '../archive/index.ts';
+import { compareRecords, isChange, utc8Parts } from '../archive/index.ts';
+
+/** Where pages are written: the archive (see src/storage's Archive). */
+export interface PageWriter {
+  writePage(rel: string, content: string): Promise<boolean>;
+}
 
 export const LIST_PAGE_SIZE = 300;
 
@@ -107,14 +112,48 @@ export function renderReadme(summaries: SourceSummary[]): string {
 }
 
 /** Writes a source's list pages; returns the paths actually rewritten. */
-export async function writeSourceLists(root: string, source: Source, records: ManifestRecord[]): Promise<string[]> {
+export async function writeSourceLists(archive: PageWriter, source: Source, records: ManifestRecord[]): Promise<string[]> {
   const written: string[] = [];
   for (const [rel, content] of renderSourceLists(source, records)) {
-    if (await writeIfChanged(inside(root, rel), content)) written.push(rel);
+    if (await archive.writePage(rel, content)) written.push(rel);
   }
   return written;
 }
 
-export async function writeReadme(root: string, summaries: SourceSummary[]): Promise<boolean> {
-  return writeIfChanged(inside(root, 'README.md'), renderReadme(summaries));
+export async function writeReadme(archive: PageWriter, summaries: SourceSummary[]): Promise<boolean> {
+  return archive.writePage('README.md', renderReadme(summaries));
+}
+
+/** Where pages are read from and written to (src/storage's Archive is one). */
+export interface PageStore extends PageWriter {
+  readPage(rel: string): Promise<string | null>;
+}
+
+/**
+ * A source's list pages after a run, from its change events: rewritten (where their bytes differ) only
+ * when the run added or revised one of its articles, or when its main page is missing. `records` is
+ * called only then.
+ */
+export async function publishSourceLists(
+  archive: PageStore,
+  source: Source,
+  events: readonly ChangeEvent[],
+  records: () => ManifestRecord[],
+): Promise<string[]> {
+  const changed = events.some((e) => e.source === source.slug && isChange(e));
+  if (!changed && (await archive.readPage(`lists/${source.slug}.md`)) !== null) return [];
+  const all = records();
+  return all.length > 0 ? writeSourceLists(archive, source, all) : [];
+}
+
+/** The README after a run: rewritten only when the run changed an article or the README is not ours yet.
+ *  `summaries` is called only then. */
+export async function publishReadme(archive: PageStore, events: readonly ChangeEvent[], summaries: () => Promise<SourceSummary[]>): Promise<boolean> {
+  if (!events.some(isChange)) {
+    const current = await archive.readPage('README.md');
+    if (current !== null && current.includes('| 来源 Source |')) return false;
+  }
+  const all = await summaries();
+  if (all.every((s) => s.records.length === 0)) return false;
+  return writeReadme(archive, all);
 }

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FeedItem } from '../domain.ts';
 import type { ExtractedArticle } from '../extract/index.ts';
-import { mapLimit, withPage } from './index.ts';
-import { MAX_ATTEMPTS, RETRY_WINDOW_MS, recordFailure, retryDue, type Attempts } from './retries.ts';
+import { withPage } from './index.ts';
+import { MAX_ATTEMPTS, RETRY_WINDOW_MS, recordFailure, retryDue, type Attempts } from '../health/index.ts';
 
 const item: FeedItem = {
   id: 'g',
@@ -55,18 +55,4 @@ test('failed extractions are retried with growing gaps, a few times, for three d
   for (let i = attempts.k!.attempts; i < MAX_ATTEMPTS; i++) recordFailure(attempts, 'k', t0);
   assert.equal(retryDue(attempts.k, t0, t0 + RETRY_WINDOW_MS - 1), false);
   assert.equal(retryDue(undefined, t0, t0 + RETRY_WINDOW_MS), false);
-});
-
-test('mapLimit keeps order and never runs more than the limit at once', async () => {
-  let running = 0;
-  let peak = 0;
-  const out = await mapLimit([5, 1, 3, 2, 4], 2, async (n) => {
-    running++;
-    peak = Math.max(peak, running);
-    await new Promise((r) => setTimeout(r, n * 3));
-    running--;
-    return n * 10;
-  });
-  assert.deepEqual(out, [50, 10, 30, 20, 40]);
-  assert.equal(peak, 2);
 });

@@ -1,26 +1,33 @@
 /**
- * The processor: runs every source through fetch → parse → (extract) → archive → publish,
- * concurrently, one failing source never stopping the others. Health (validators, failures,
- * backoff) is read before and saved after, in the archive's git-ignored state folder.
+ * The processor: runs every source through fetch → parse → (extract) → archive → publish, concurrently,
+ * one failing source never stopping the others.
+ *
+ * Each item is first **processed** (everything that can fail on the network: the article's page fetched
+ * and extracted, its images mirrored; nothing written but content-addressed assets), then **committed**
+ * (one call that writes the revision, the article and its manifest record, or nothing). Every commit
+ * returns a change event; the run returns them all, and the lists, the README and the report are built
+ * from them. Health (validators, failures, backoff) and extraction retries are local state, read before
+ * and saved after.
  */
-import { promises as fs } from 'node:fs';
 import { escapeAttribute } from 'entities';
+import pMap from 'p-map';
 import path from 'node:path';
+import { promises as fs } from 'node:fs';
 import type { FeedItem, Source } from '../domain.ts';
-import { SourceStore, acquireLock, clearTemp, prepareRoot } from '../archive/index.ts';
-import type { ManifestRecord, UpsertOptions } from '../archive/index.ts';
+import { countEvents, itemKeys } from '../archive/index.ts';
+import type { ChangeEvent, ManifestRecord, Plan } from '../archive/index.ts';
 import { mirrorImages } from '../assets/index.ts';
 import { fetchAndExtract, needsFullText } from '../extract/index.ts';
 import type { ExtractedArticle, SiteRule } from '../extract/index.ts';
 import { FetchError, describeError, fetchResource } from '../fetch/index.ts';
 import type { FetchOptions } from '../fetch/index.ts';
-import { isDue, loadState, recordAttempt, rememberValidators, saveState, validatorsFor } from '../health/index.ts';
-import type { HealthState } from '../health/index.ts';
+import { isDue, recordAttempt, recordFailure, rememberValidators, retryDue, validatorsFor } from '../health/index.ts';
+import type { Attempts, HealthState } from '../health/index.ts';
 import { parseFeed } from '../parse/index.ts';
-import { writeReadme, writeSourceLists } from '../publish/index.ts';
-import { loadAttempts, recordFailure, retryDue, saveAttempts } from './retries.ts';
-import type { Attempts } from './retries.ts';
+import { publishReadme, publishSourceLists } from '../publish/index.ts';
 import type { SourceSummary } from '../publish/index.ts';
+import { openStorage } from '../storage/index.ts';
+import type { Archive, SourceArchive } from '../storage/index.ts';
 
 export interface SourceReport {
   slug: string;
@@ -29,6 +36,7 @@ export interface SourceReport {
    *  backoff: not polled this time, because it kept failing (see `newsvault status`). */
   status: 'ok' | 'failed' | 'partial' | 'backoff';
   seen: number;
+  /** Counts of this source's change events: added, revised, unchanged, failed. */
   new: number;
   changed: number;
   unchanged: number;
@@ -47,7 +55,10 @@ export interface RunReport {
   startedAt: number;
   durationMs: number;
   sources: SourceReport[];
+  /** Archive-relative paths of every file the run wrote, sorted. */
   written: string[];
+  /** Every commit's event, in order (per source; sources interleave). */
+  events: ChangeEvent[];
   ok: boolean;
 }
 
@@ -71,20 +82,8 @@ export interface RunOptions {
   now?: () => number;
   /** Called as each source finishes. */
   onSource?: (report: SourceReport) => void;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight, keeping their order in the result. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
+  /** Called for every change event as it happens. */
+  onEvent?: (event: ChangeEvent) => void;
 }
 
 function emptyReport(source: Source): SourceReport {
@@ -118,96 +117,137 @@ export function withPage(item: FeedItem, page: ExtractedArticle): FeedItem {
   };
 }
 
+/** The archive-relative paths an event wrote. */
+export function writtenBy(event: ChangeEvent): string[] {
+  if (event.type === 'added') return [event.record.path, `articles/${event.source}/index.jsonl`];
+  if (event.type === 'revised') return [event.record.path, ...event.revisions, `articles/${event.source}/index.jsonl`];
+  return [];
+}
+
 interface SourceContext {
-  root: string;
+  archive: Archive;
   source: Source;
-  store: SourceStore;
+  store: SourceArchive;
   fetch: FetchOptions;
   opts: RunOptions;
   report: SourceReport;
   now: number;
-  /** Failed extractions, shared by the run (see retries.ts). */
+  /** Failed extractions, shared by the run (see health/retries.ts). */
   attempts: Attempts;
 }
 
-/** One item through extract → archive. */
-async function archiveItem(ctx: SourceContext, item: FeedItem): Promise<void> {
+/** An item ready to commit. */
+interface Processed {
+  plan: Plan;
+  /** The body to write, when it differs from the planned one (images mirrored). */
+  contentHtml?: string;
+  textSource: 'feed' | 'page';
+  /** The page could not be extracted and the feed's text stands in: retried on later runs. */
+  extractionFailed: boolean;
+}
+
+/** Everything for one item that may fail on the network; writes nothing but content-addressed assets. */
+async function processItem(ctx: SourceContext, item: FeedItem): Promise<Processed> {
   const { store, report, source } = ctx;
-  const upsert: UpsertOptions = {};
-  let toArchive = item;
-  const mode = source.fullText ?? 'auto';
-  if (needsFullText(item, mode)) {
-    const known: ManifestRecord | undefined = store.lookup(item);
+  const keys = itemKeys(item);
+  let final = item;
+  let finalKeys = keys;
+  let textSource: Processed['textSource'] = 'feed';
+  let extractionFailed = false;
+  if (needsFullText(item, source.fullText ?? 'auto')) {
+    const known: ManifestRecord | undefined = store.find(keys)?.record;
     const attemptKey = known ? `${source.slug}/${known.id}` : null;
     const retry = known && known.textSource !== 'page' && retryDue(ctx.attempts[attemptKey!], known.firstSeen, ctx.now);
     if (known && !retry) {
       // archived before (from its page, or extraction kept failing): the feed's summary must not replace it
-      report.unchanged++;
-      return;
+      return { plan: { kind: 'unchanged', keys, record: known }, textSource, extractionFailed };
     }
     try {
       const page = await fetchAndExtract(item.link!, { ...ctx.fetch, rules: ctx.opts.rules });
-      toArchive = withPage(item, page);
-      upsert.textSource = 'page';
+      final = withPage(item, page);
+      finalKeys = itemKeys(final);
+      textSource = 'page';
       report.fullText++;
       report.warnings.push(...page.warnings.map((w) => `${item.link}: ${w}`));
     } catch (err) {
       report.warnings.push(`full text of "${item.title.slice(0, 40)}" not extracted, the feed's text is kept: ${describeError(err)}`);
       if (known) {
         recordFailure(ctx.attempts, attemptKey!, ctx.now);
-        report.unchanged++;
-        return;
+        return { plan: { kind: 'unchanged', keys, record: known }, textSource, extractionFailed };
       }
-      const result = await store.upsert(toArchive, ctx.now, withAssets(ctx, toArchive, upsert));
-      recordFailure(ctx.attempts, `${source.slug}/${result.record.id}`, ctx.now);
-      report[result.status]++;
-      report.warnings.push(...result.warnings);
-      return;
+      extractionFailed = true;
     }
   }
-  const result = await store.upsert(toArchive, ctx.now, withAssets(ctx, toArchive, upsert));
-  report[result.status]++;
-  report.warnings.push(...result.warnings);
+  const plan = await store.plan(finalKeys, final, ctx.now);
+  if (plan.kind === 'new') report.warnings.push(...plan.warnings);
+  if (plan.kind === 'unchanged' || !ctx.opts.assets) return { plan, textSource, extractionFailed };
+  const articlePath = plan.kind === 'new' ? plan.path : plan.record.path;
+  const mirrored = await mirrorImages(plan.keys.contentHtml, { archive: ctx.archive, articlePath, baseUrl: final.link ?? undefined, fetch: ctx.fetch });
+  for (const f of mirrored.failed) report.warnings.push(`image ${f.url} not kept: ${f.reason}`);
+  return { plan, contentHtml: mirrored.html, textSource, extractionFailed };
 }
 
-/** With --assets, the body's images are mirrored as the article is written. */
-function withAssets(ctx: SourceContext, item: FeedItem, upsert: UpsertOptions): UpsertOptions {
-  if (!ctx.opts.assets) return upsert;
-  const { report } = ctx;
-  return {
-    ...upsert,
-    prepareBody: async (html, articlePath) => {
-      const mirrored = await mirrorImages(html, { archiveRoot: ctx.root, articlePath, baseUrl: item.link ?? undefined, fetch: ctx.fetch });
-      for (const f of mirrored.failed) report.warnings.push(`image ${f.url} not kept: ${f.reason}`);
-      return mirrored.html;
-    },
-  };
+/** One item: process, then commit. Always returns its event; a failure is a `failed` event. */
+async function archiveItem(ctx: SourceContext, item: FeedItem): Promise<ChangeEvent> {
+  try {
+    const p = await processItem(ctx, item);
+    const event = await ctx.store.commit(p.plan, { now: ctx.now, textSource: p.textSource, ...(p.contentHtml !== undefined ? { contentHtml: p.contentHtml } : {}) });
+    if (p.extractionFailed && event.type === 'added') recordFailure(ctx.attempts, `${ctx.source.slug}/${event.record.id}`, ctx.now);
+    return event;
+  } catch (err) {
+    return {
+      type: 'failed',
+      source: ctx.source.slug,
+      at: ctx.now,
+      item: { title: item.title, link: item.link, guid: item.id },
+      error: describeError(err),
+    };
+  }
+}
+
+/** The report's counts, from a source's events. */
+function count(report: SourceReport, events: readonly ChangeEvent[]): void {
+  const c = countEvents(events);
+  report.new = c.added;
+  report.changed = c.revised;
+  report.unchanged = c.unchanged;
+  report.failed = c.failed;
+}
+
+type Validators = { notModified: boolean; etag?: string; lastModified?: string };
+
+interface SourceRun {
+  report: SourceReport;
+  events: ChangeEvent[];
+  written: string[];
+  store?: SourceArchive;
+  state?: HealthState;
 }
 
 export async function archiveSource(
-  root: string,
+  archive: Archive,
   source: Source,
   opts: RunOptions,
-  written: string[],
   state?: HealthState,
   attempts: Attempts = {},
-): Promise<{ report: SourceReport; state?: HealthState }> {
+): Promise<SourceRun> {
   const started = Date.now();
   const now = opts.now ?? Date.now;
   const report = emptyReport(source);
+  const events: ChangeEvent[] = [];
+  const written: string[] = [];
   const fetchOptions: FetchOptions = { ...opts.fetch, ...opts.fetchFor?.(source) };
   let feedsRead = 0;
   let httpStatus: number | null = null;
   let retryAfterMs: number | undefined;
-  // validators of feeds whose items were all archived; kept only once the manifest is saved, so that a
-  // later 304 can never hide items whose record was lost
-  const pending: { location: string; validators: { notModified: boolean; etag?: string; lastModified?: string } }[] = [];
+  let store: SourceArchive | undefined;
   try {
-    const store = await SourceStore.open(root, source.slug);
+    store = await archive.source(source.slug);
+    report.warnings.push(...store.warnings);
     if (source.feeds.length === 0) report.errors.push('no feed configured');
     for (const location of source.feeds) {
       let items: FeedItem[];
-      let validators: { notModified: boolean; etag?: string; lastModified?: string } | undefined;
+      let validators: Validators | undefined;
       try {
         const resource = await fetchResource(location, { ...fetchOptions, validators: state ? validatorsFor(state, location) : undefined });
         httpStatus = resource.status;
@@ -232,27 +272,31 @@ export async function archiveSource(
         report.errors.push(err instanceof FetchError ? describeError(err) : `${location}: ${describeError(err)}`);
         continue;
       }
-      const ctx: SourceContext = { root, source, store, fetch: fetchOptions, opts, report, now: now(), attempts };
+      const ctx: SourceContext = { archive, source, store, fetch: fetchOptions, opts, report, now: now(), attempts };
       let itemFailures = 0;
       for (const item of items) {
         report.seen++;
-        try {
-          await archiveItem(ctx, item);
-        } catch (err) {
-          report.failed++;
+        const event = await archiveItem(ctx, item);
+        events.push(event);
+        written.push(...writtenBy(event));
+        opts.onEvent?.(event);
+        if (event.type === 'failed') {
           itemFailures++;
-          report.errors.push(`item "${item.title.slice(0, 40)}": ${describeError(err)}`);
+          report.errors.push(`item "${item.title.slice(0, 40)}": ${event.error}`);
         }
       }
-      if (validators && itemFailures === 0) pending.push({ location, validators });
+      // every record is on disk once committed: the feed's validators may be kept, unless an item failed
+      // (then a later 304 would hide it)
+      if (state && validators && itemFailures === 0) state = rememberValidators(state, location, validators);
     }
-    if (await store.save()) written.push(store.manifestPath);
-    if (state) for (const p of pending) state = rememberValidators(state, p.location, p.validators);
-    if (store.size > 0) written.push(...(await writeSourceLists(root, source, store.all())));
+    if (await store.compact()) written.push(`articles/${source.slug}/index.jsonl`);
+    const opened = store;
+    written.push(...(await publishSourceLists(archive, source, events, () => opened.all())));
   } catch (err) {
     report.errors.push(describeError(err));
     feedsRead = 0;
   }
+  count(report, events);
   if (feedsRead === 0) report.status = 'failed';
   else if (report.errors.length > 0) report.status = 'partial';
   report.durationMs = Date.now() - started;
@@ -264,13 +308,7 @@ export async function archiveSource(
       now(),
     );
   }
-  return { report, state };
-}
-
-/** Sources that have articles in the archive but are not configured any more: still on the front page. */
-async function archivedSlugs(root: string): Promise<string[]> {
-  const entries = await fs.readdir(path.join(root, 'articles'), { withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isDirectory() && /^[a-z0-9][a-z0-9-]*$/.test(e.name)).map((e) => e.name);
+  return { report, events, written, ...(store ? { store } : {}), ...(state ? { state } : {}) };
 }
 
 export async function runArchive(opts: RunOptions): Promise<RunReport> {
@@ -278,55 +316,73 @@ export async function runArchive(opts: RunOptions): Promise<RunReport> {
   const startedAt = Date.now();
   const now = opts.now ?? Date.now;
   await fs.mkdir(root, { recursive: true });
-  const release = await acquireLock(root);
-  const written: string[] = [];
+  const { archive, state: local } = openStorage(root);
+  const lock = await local.lock('newsvault run');
   try {
-    await clearTemp(root);
-    await prepareRoot(root);
-    const loaded = await loadState(root);
-    let state = loaded.state;
-    const attempts = await loadAttempts(root);
+    await local.clearTemp();
+    const health = await local.loadHealth();
+    let state = health.value;
+    const loadedAttempts = await local.loadAttempts();
+    const attempts = loadedAttempts.value;
     const sources = opts.sources.filter((s) => s.enabled);
-    const reports = await mapLimit(sources, opts.concurrency ?? 4, async (source) => {
-      if (!isDue(state, source.slug, now(), { force: opts.force })) {
-        const report: SourceReport = { ...emptyReport(source), status: 'backoff' };
-        const until = state.sources[source.slug]?.nextAttemptAfter;
-        report.errors.push(`backing off after ${state.sources[source.slug]?.consecutiveFailures ?? 0} failures${until ? ` until ${new Date(until).toISOString()}` : ''}; --force polls it now`);
-        opts.onSource?.(report);
-        return report;
-      }
-      // each source works on the state it started with and merges its own entries back
-      const result = await archiveSource(root, source, opts, written, state, attempts);
-      if (result.state) state = mergeState(state, result.state, source);
-      opts.onSource?.(result.report);
-      return result.report;
-    });
-    if (loaded.warning) reports[0]?.warnings.push(loaded.warning);
-    await saveState(root, state);
-    await saveAttempts(root, attempts, now());
-    const summaries: SourceSummary[] = [];
-    const known = new Set<string>();
-    for (const source of [...opts.sources, ...(opts.known ?? [])]) {
-      if (known.has(source.slug)) continue;
-      known.add(source.slug);
-      summaries.push({ source, records: (await SourceStore.open(root, source.slug)).all() });
-    }
-    for (const slug of await archivedSlugs(root)) {
-      if (known.has(slug)) continue;
-      summaries.push({ source: { slug, name: slug, feeds: [], enabled: false }, records: (await SourceStore.open(root, slug)).all() });
-    }
-    if (await writeReadme(root, summaries)) written.push('README.md');
+    const stores = new Map<string, SourceArchive>();
+    const events: ChangeEvent[] = [];
+    const written: string[] = [];
+    const reports = await pMap(
+      sources,
+      async (source): Promise<SourceReport> => {
+        if (!isDue(state, source.slug, now(), { force: opts.force })) {
+          const report: SourceReport = { ...emptyReport(source), status: 'backoff' };
+          const until = state.sources[source.slug]?.nextAttemptAfter;
+          report.errors.push(`backing off after ${state.sources[source.slug]?.consecutiveFailures ?? 0} failures${until ? ` until ${new Date(until).toISOString()}` : ''}; --force polls it now`);
+          opts.onSource?.(report);
+          return report;
+        }
+        // each source works on the state it started with and merges its own entries back
+        const result = await archiveSource(archive, source, opts, state, attempts);
+        if (result.state) state = mergeState(state, result.state, source);
+        if (result.store) stores.set(source.slug, result.store);
+        events.push(...result.events);
+        written.push(...result.written);
+        opts.onSource?.(result.report);
+        return result.report;
+      },
+      { concurrency: opts.concurrency ?? 4 },
+    );
+    for (const w of [health.warning, loadedAttempts.warning]) if (w) reports[0]?.warnings.push(w);
+    await local.saveHealth(state);
+    await local.saveAttempts(attempts, now());
+    if (await publishReadme(archive, events, () => summaries(archive, opts, stores))) written.push('README.md');
     return {
       archive: root,
       startedAt,
       durationMs: Date.now() - startedAt,
       sources: reports,
-      written: written.sort(),
+      written: [...new Set(written)].sort(),
+      events,
       ok: reports.every((r) => r.status === 'ok'),
     };
   } finally {
-    await release();
+    await lock.release();
   }
+}
+
+/** Every source on the front page: the configured ones, then those with articles but no longer configured.
+ *  Sources run this time answer from memory; the others' manifests are read. */
+async function summaries(archive: Archive, opts: RunOptions, stores: Map<string, SourceArchive>): Promise<SourceSummary[]> {
+  const out: SourceSummary[] = [];
+  const seen = new Set<string>();
+  const records = async (slug: string) => (stores.get(slug) ?? (await archive.source(slug))).all();
+  for (const source of [...opts.sources, ...(opts.known ?? [])]) {
+    if (seen.has(source.slug)) continue;
+    seen.add(source.slug);
+    out.push({ source, records: await records(source.slug) });
+  }
+  for (const slug of await archive.slugs()) {
+    if (seen.has(slug)) continue;
+    out.push({ source: { slug, name: slug, feeds: [], enabled: false }, records: await records(slug) });
+  }
+  return out;
 }
 
 /** Takes one source's entries (its health, its feeds' validators) from `theirs` into `ours`. */
@@ -339,3 +395,4 @@ function mergeState(ours: HealthState, theirs: HealthState, source: Source): Hea
   if (theirs.sources[source.slug]) sources[source.slug] = theirs.sources[source.slug]!;
   return { ...ours, feeds, sources };
 }
+

@@ -1,0 +1,100 @@
+/**
+ * The manifest of a source, `articles/<slug>/index.jsonl`: one JSON record per line, the only place the
+ * GUID is kept. It is a journal: a commit appends the article's whole new record, and a later line for
+ * an id supersedes the earlier ones; `compact` rewrites it (atomically) with one line per article.
+ * Every line is checked against the schema on load: a damaged line is reported and skipped, never trusted.
+ */
+import { z } from 'zod';
+
+const relPath = (prefix: string) =>
+  z
+    .string()
+    .refine((p) => p.startsWith(prefix) && p.endsWith('.md') && !p.split('/').some((s) => s === '..' || s === '.' || s === ''), {
+      error: `must be a path under ${prefix}`,
+    });
+
+export const manifestRecordSchema = z.object({
+  id: z.string().regex(/^[a-z2-7]{10,16}$/),
+  /** Path of the article file, relative to the archive root, with forward slashes. */
+  path: relPath('articles/'),
+  guid: z.string().nullable(),
+  link: z.string(),
+  canonical: z.string().nullable(),
+  published: z.number(),
+  /** True when the feed gave no usable date and the first-seen time stands in. */
+  dateGuessed: z.literal(true).optional(),
+  title: z.string(),
+  /** contentHash of the current title and text. */
+  hash: z.string(),
+  bodyHash: z.string(),
+  /** SHA-256 of the article file's bytes as written (absent in records of older versions). */
+  sha: z.string().optional(),
+  firstSeen: z.number(),
+  /** When the text last changed (a revision was kept). */
+  changedAt: z.number().optional(),
+  /** 'page' when the text was extracted from the article's web page rather than taken from the feed. */
+  textSource: z.literal('page').optional(),
+  /** Earlier versions, oldest first: their hashes and the files that keep them. */
+  revisions: z.array(z.object({ hash: z.string(), path: relPath('revisions/'), savedAt: z.number() })).optional(),
+});
+
+export type ManifestRecord = z.infer<typeof manifestRecordSchema>;
+export type RevisionEntry = NonNullable<ManifestRecord['revisions']>[number];
+
+/** One line, keys in a fixed order so the file diffs well. */
+export function serialiseRecord(r: ManifestRecord): string {
+  const ordered: ManifestRecord = {
+    id: r.id,
+    path: r.path,
+    guid: r.guid,
+    link: r.link,
+    canonical: r.canonical,
+    published: r.published,
+    ...(r.dateGuessed ? { dateGuessed: true as const } : {}),
+    title: r.title,
+    hash: r.hash,
+    bodyHash: r.bodyHash,
+    ...(r.sha ? { sha: r.sha } : {}),
+    firstSeen: r.firstSeen,
+    ...(r.changedAt ? { changedAt: r.changedAt } : {}),
+    ...(r.textSource ? { textSource: r.textSource } : {}),
+    ...(r.revisions?.length ? { revisions: r.revisions } : {}),
+  };
+  return JSON.stringify(ordered);
+}
+
+export interface ParsedManifest {
+  /** The current record of each article: the last line for its id wins. */
+  records: Map<string, ManifestRecord>;
+  /** Lines read (superseded ones included). */
+  lines: number;
+  /** One message per damaged line. */
+  damaged: string[];
+  /** The file does not end with a line break (a torn last append): the next append starts a new line. */
+  torn: boolean;
+}
+
+export function parseManifest(text: string, name: string): ParsedManifest {
+  const records = new Map<string, ManifestRecord>();
+  const damaged: string[] = [];
+  let lines = 0;
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    lines++;
+    let data: unknown;
+    try {
+      data = JSON.parse(line);
+    } catch {
+      damaged.push(`${name}: line ${i + 1} is not valid JSON; skipped`);
+      return;
+    }
+    const parsed = manifestRecordSchema.safeParse(data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      damaged.push(`${name}: line ${i + 1} is not a valid record (${issue?.path.join('.') || 'record'}: ${issue?.message}); skipped`);
+      return;
+    }
+    records.set(parsed.data.id, parsed.data);
+  });
+  return { records, lines, damaged, torn: text.length > 0 && !text.endsWith('\n') };
+}

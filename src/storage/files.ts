@@ -1,0 +1,124 @@
+/** The file implementations of the storage boundaries (see types.ts). */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { SourceStore } from '../archive/index.ts';
+import { emptyState, parseAttempts, parseState, serializeAttempts, serializeState } from '../health/index.ts';
+import type { Attempts, HealthState } from '../health/index.ts';
+import { inside, listDir, readText, writeAtomic, writeIfChanged } from '../util/index.ts';
+import { acquireLock, type Lock } from './lock.ts';
+import { ATTEMPTS_FILE, HEALTH_FILE, LOCK_FILE, STATE_DIR, TMP_DIR } from './paths.ts';
+import type { Archive, Loaded, LocalState } from './types.ts';
+
+const SLUG = /^[a-z0-9][a-z0-9-]*$/;
+
+/** Creates `.newsvault/` with its own `.gitignore`, so local state never reaches the archive's history. */
+async function prepareStateDir(root: string): Promise<void> {
+  await fs.mkdir(path.join(root, TMP_DIR), { recursive: true });
+  const ignore = path.join(root, STATE_DIR, '.gitignore');
+  await fs.writeFile(ignore, '*\n', { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+}
+
+export class FileArchive implements Archive {
+  readonly root: string;
+  readonly tmpDir: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+    this.tmpDir = path.join(this.root, TMP_DIR);
+  }
+
+  source(slug: string): Promise<SourceStore> {
+    return SourceStore.open({ root: this.root, tmpDir: this.tmpDir }, slug);
+  }
+
+  async slugs(): Promise<string[]> {
+    const entries = await fs.readdir(path.join(this.root, 'articles'), { withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isDirectory() && SLUG.test(e.name)).map((e) => e.name).sort();
+  }
+
+  readPage(rel: string): Promise<string | null> {
+    return readText(inside(this.root, rel));
+  }
+
+  writePage(rel: string, content: string): Promise<boolean> {
+    return writeIfChanged(inside(this.root, rel), content, { tmpDir: this.tmpDir });
+  }
+
+  async putAsset(rel: string, bytes: Uint8Array): Promise<boolean> {
+    if (!rel.startsWith('assets/')) throw new Error(`not an asset path: ${rel}`);
+    const dest = inside(this.root, rel);
+    const existing = await fs.stat(dest).catch(() => null);
+    if (existing?.isFile() && existing.size === bytes.length) return true;
+    await writeAtomic(dest, bytes, { tmpDir: this.tmpDir });
+    return false;
+  }
+}
+
+export class FileState implements LocalState {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  private file(rel: string): string {
+    return path.join(this.root, rel);
+  }
+
+  async lock(command?: string): Promise<Lock> {
+    await prepareStateDir(this.root);
+    return acquireLock(this.file(LOCK_FILE), { tmpDir: this.file(TMP_DIR), ...(command ? { command } : {}) });
+  }
+
+  async clearTemp(): Promise<number> {
+    const dir = this.file(TMP_DIR);
+    const names = await listDir(dir);
+    await Promise.all(names.map((n) => fs.rm(path.join(dir, n), { force: true, recursive: true })));
+    return names.length;
+  }
+
+  /** The file's text; null when missing; a warning when it cannot be read. */
+  private async read(rel: string): Promise<{ text: string | null; warning: string | null }> {
+    try {
+      return { text: await fs.readFile(this.file(rel), 'utf8'), warning: null };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return { text: null, warning: null };
+      return { text: null, warning: `${this.file(rel)} could not be read (${code ?? String(err)}); starting from an empty state` };
+    }
+  }
+
+  private async write(rel: string, text: string): Promise<void> {
+    await prepareStateDir(this.root);
+    await writeAtomic(this.file(rel), text, { tmpDir: this.file(TMP_DIR) });
+  }
+
+  async loadHealth(): Promise<Loaded<HealthState>> {
+    const { text, warning } = await this.read(HEALTH_FILE);
+    if (text === null) return { value: emptyState(), warning };
+    const parsed = parseState(text, this.file(HEALTH_FILE));
+    return { value: parsed.state, warning: parsed.warning };
+  }
+
+  saveHealth(state: HealthState): Promise<void> {
+    return this.write(HEALTH_FILE, serializeState(state));
+  }
+
+  async loadAttempts(): Promise<Loaded<Attempts>> {
+    const { text, warning } = await this.read(ATTEMPTS_FILE);
+    if (text === null) return { value: {}, warning };
+    const parsed = parseAttempts(text, this.file(ATTEMPTS_FILE));
+    return { value: parsed.attempts, warning: parsed.warning };
+  }
+
+  saveAttempts(attempts: Attempts, now: number): Promise<void> {
+    return this.write(ATTEMPTS_FILE, serializeAttempts(attempts, now));
+  }
+}
+
+/** The archive and the local state of the archive folder `root`. */
+export function openStorage(root: string): { archive: FileArchive; state: FileState } {
+  return { archive: new FileArchive(root), state: new FileState(root) };
+}

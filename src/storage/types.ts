@@ -1,0 +1,59 @@
+/**
+ * The two storage boundaries. Everything that reads or writes an archive goes through `Archive`
+ * (articles, revisions, manifests, derived pages, assets); everything that reads or writes the local
+ * operational state goes through `LocalState` (lock, temporary files, health and validators, extraction
+ * retries). The file implementations are in this folder; a PostgreSQL-backed state or a queue would
+ * implement `LocalState` (and may keep the files behind `Archive`). Keep them small.
+ */
+import type { ArticleAdded, ArticleRevised, ArticleUnchanged, CommitOptions, ItemKeys, ManifestRecord, Match, Plan } from '../archive/index.ts';
+import type { FeedItem } from '../domain.ts';
+import type { Attempts, HealthState } from '../health/index.ts';
+import type { Lock } from './lock.ts';
+
+/** One source's articles and manifest. */
+export interface SourceArchive {
+  readonly slug: string;
+  readonly size: number;
+  /** What was wrong with the manifest when it was opened (damaged lines, recovered files). */
+  readonly warnings: readonly string[];
+  /** Every article's record, newest first. */
+  all(): ManifestRecord[];
+  find(keys: ItemKeys): Match | undefined;
+  /** What committing the item would do; writes nothing. */
+  plan(keys: ItemKeys, item: Pick<FeedItem, 'published' | 'updated'>, now: number): Promise<Plan>;
+  /** Writes the revision, the article and its record, or nothing (crash-safe); returns its event. */
+  commit(plan: Plan, opts: CommitOptions): Promise<ArticleAdded | ArticleRevised | ArticleUnchanged>;
+  /** Rewrites the manifest with one line per article when superseded lines have piled up. */
+  compact(force?: boolean): Promise<boolean>;
+}
+
+export interface Archive {
+  /** Absolute path of the archive folder. */
+  readonly root: string;
+  source(slug: string): Promise<SourceArchive>;
+  /** The slugs that have an articles/ folder. */
+  slugs(): Promise<string[]>;
+  /** A derived page's text (a list, the README), or null when it does not exist. */
+  readPage(rel: string): Promise<string | null>;
+  /** Writes a derived page when its bytes differ; returns whether it wrote. */
+  writePage(rel: string, content: string): Promise<boolean>;
+  /** Stores a content-addressed file (assets/…) unless a file of that size is there; returns whether it was. */
+  putAsset(rel: string, bytes: Uint8Array): Promise<boolean>;
+}
+
+/** A value read from state, with why the stored one was not used (damaged, unreadable), if it was not. */
+export interface Loaded<T> {
+  value: T;
+  warning: string | null;
+}
+
+export interface LocalState {
+  /** Takes the archive's lock, or throws LockedError naming who holds it. */
+  lock(command?: string): Promise<Lock>;
+  /** Removes what a killed process left in the temporary folder. Call with the lock held. */
+  clearTemp(): Promise<number>;
+  loadHealth(): Promise<Loaded<HealthState>>;
+  saveHealth(state: HealthState): Promise<void>;
+  loadAttempts(): Promise<Loaded<Attempts>>;
+  saveAttempts(attempts: Attempts, now: number): Promise<void>;
+}
