@@ -1,0 +1,55 @@
+/** `newsvault inspect URL_OR_FILE`: parse one feed and show what Newsvault sees. */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { archiveOption, resolveArchive } from '../archive.ts';
+import { oneLine } from '../context.ts';
+import type { CommandContext } from '../context.ts';
+import { commandHelp } from '../help.ts';
+
+export function registerInspect(program: Command, { io }: CommandContext): void {
+  program
+    .command('inspect')
+    .description('parse one feed (URL or file) and show what Newsvault sees')
+    .argument('<urlOrFile>')
+    .addOption(archiveOption())
+    .option('--json', 'print the normalised feed as JSON (docs/feed-json.md)')
+    .addHelpText(
+      'after',
+      commandHelp({
+        examples: ['newsvault inspect https://www.rfi.fr/cn/general/rss', 'newsvault inspect examples/sample-feed.xml --json'],
+        archive: true,
+        fetches: true,
+      }),
+    )
+    .action(async (location: string, opts: { archive?: string; json?: boolean }) => {
+      const root = resolveArchive(opts);
+      const [{ loadConfig }, { fetchResource }, { parseFeed }, { fetchOptionsFrom }] = await Promise.all([
+        import('../../sources/index.ts'),
+        import('../../fetch/index.ts'),
+        import('../../parse/index.ts'),
+        import('../fetch-options.ts'),
+      ]);
+      // the archive's settings (proxy, timeouts) apply when there is one
+      const config = await loadConfig(root);
+      const resource = await fetchResource(/^https?:/i.test(location) ? location : path.resolve(location), fetchOptionsFrom(config));
+      const feed = await parseFeed(resource.body, { url: resource.url, contentType: resource.contentType });
+      const shape = {
+        title: feed.title,
+        link: feed.link,
+        language: feed.language,
+        format: feed.format,
+        items: feed.items,
+        warnings: feed.warnings,
+      };
+      if (opts.json) {
+        io.out(JSON.stringify(shape, null, 2));
+        return;
+      }
+      io.out(`${feed.format.toUpperCase()} feed: ${feed.title ?? '(no title)'} — ${feed.items.length} item(s)`);
+      for (const item of feed.items) {
+        const when = item.published != null ? new Date(item.published).toISOString() : 'no date';
+        io.out(`- ${when}  ${oneLine(item.title || '(no title)', 60)}  ${item.link ?? ''}  [${(item.content ?? '').length} chars]`);
+      }
+      for (const w of feed.warnings) io.out(`warning: ${w}`);
+    });
+}

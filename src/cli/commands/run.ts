@@ -1,0 +1,97 @@
+/** `newsvault run`: fetch the configured sources (or --feed ones) and archive their articles. */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { archiveOption, resolveArchive } from '../archive.ts';
+import { EXIT, UsageError, oneLine } from '../context.ts';
+import type { CommandContext } from '../context.ts';
+import { commandHelp } from '../help.ts';
+
+interface RunOptions {
+  archive?: string;
+  feed?: string[];
+  only?: string[];
+  concurrency?: string;
+  assets?: boolean;
+  force?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+export function registerRun(program: Command, { io, setExitCode }: CommandContext): void {
+  program
+    .command('run')
+    .description('fetch the configured sources (or --feed ones) and archive their articles')
+    .addOption(archiveOption())
+    .option('--feed <urlOrFile...>', 'archive these feeds instead of the configured sources')
+    .option('--only <slug...>', 'run only these configured sources')
+    .option('--concurrency <n>', 'sources processed at once')
+    .option('--assets', 'keep copies of article images in assets/ (config: run.assets)')
+    .option('--force', 'poll sources even while they back off after failures')
+    .option('--json', 'print the report as JSON')
+    .option('-v, --verbose', 'print every warning')
+    .addHelpText(
+      'after',
+      commandHelp({
+        examples: [
+          'newsvault run                          # every enabled source, into the archive found here',
+          'newsvault run --only rfi bbc           # only these configured sources',
+          'newsvault run --archive demo --feed examples/sample-feed.xml',
+          'newsvault run --json > report.json     # the report as JSON; exit 3 if a source failed',
+        ],
+        archive: true,
+        fetches: true,
+      }),
+    )
+    .action(async (opts: RunOptions) => {
+      const root = resolveArchive(opts);
+      const [{ adHocSources, loadConfig, resolveSources, sourceFetchSettings }, { loadArchiveRules }, { runArchive }, { fetchOptionsFrom }, { renderRunTable }] =
+        await Promise.all([
+          import('../../sources/index.ts'),
+          import('../../extract/index.ts'),
+          import('../../run/index.ts'),
+          import('../fetch-options.ts'),
+          import('../render.ts'),
+        ]);
+      const config = await loadConfig(root);
+      const configured = resolveSources(config);
+      let sources = configured;
+      if (opts.feed?.length) {
+        sources = adHocSources(
+          opts.feed.map((f) => (/^https?:/i.test(f) ? f : path.resolve(f))),
+          { reserved: configured.map((s) => s.slug) },
+        );
+      } else if (opts.only?.length) {
+        const unknown = opts.only.filter((s) => !configured.some((c) => c.slug === s));
+        if (unknown.length) throw new UsageError(`unknown source(s): ${unknown.join(', ')} (see \`newsvault sources\`)`);
+        sources = configured.filter((s) => opts.only!.includes(s.slug)).map((s) => ({ ...s, enabled: true }));
+      }
+      const concurrency = opts.concurrency ? Number(opts.concurrency) : config.run.concurrency;
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a whole number ≥ 1');
+      if (!opts.json) io.err(`Archiving ${sources.filter((s) => s.enabled).length} source(s) into ${root}`);
+      const { rules, warnings: ruleWarnings } = await loadArchiveRules(root);
+      for (const w of ruleWarnings) io.err(`newsvault: ${w}`);
+      const run = config.run;
+      const report = await runArchive({
+        root,
+        sources,
+        known: configured,
+        concurrency,
+        force: opts.force || Boolean(opts.only?.length) || Boolean(opts.feed?.length),
+        assets: opts.assets || run.assets,
+        rules,
+        fetch: fetchOptionsFrom(config, concurrency),
+        fetchFor: (source) => {
+          const own = sourceFetchSettings(config, source.slug);
+          return { perHostDelayMs: own.perHostDelayMs, ...(own.proxy ? { proxy: own.proxy } : {}) };
+        },
+        onSource: opts.json ? undefined : (r) => io.err(`  ${r.slug}: ${r.status}${r.new ? `, ${r.new} new` : ''}${r.errors[0] ? ` — ${oneLine(r.errors[0])}` : ''}`),
+      });
+      if (opts.json) {
+        io.out(JSON.stringify(report, null, 2));
+      } else {
+        io.out(renderRunTable(report));
+        if (opts.verbose) for (const r of report.sources) for (const w of r.warnings) io.out(`warning: ${r.slug}: ${w}`);
+      }
+      setExitCode(report.ok ? EXIT.ok : EXIT.sourcesFailed);
+    });
+}
