@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so that `npm ci` is the only build step.
-import { register } from 'tsx/esm/api';
-
-register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv);
+// Runs the compiled CLI (dist/, built by `npm run build`; `npm ci` and `npm pack` build it). Plain node.
+let cli;
+try {
+  cli = await import('../dist/cli/main.js');
+} catch (err) {
+  if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/cli/main.js')) {
+    process.stderr.write('newsvault: dist/ is missing; run `npm run build` (or `npm ci`) first\n');
+    process.exit(1);
+  }
+  throw err;
+}
+process.exitCode = await cli.main(process.argv);
