@@ -31,7 +31,7 @@ const holder = (over: Record<string, unknown> = {}) => ({ pid: deadPid(), host: 
 test('a held lock refuses a second taker, naming the holder; release frees it', async () => {
   const root = await tempDir();
   const lock = await acquireLock(lockFile(root), { ...lockOpts(root), command: 'newsvault run' });
-  await assert.rejects(acquireLock(lockFile(root), lockOpts(root)), (err: Error) => err instanceof LockedError && /newsvault run, pid \d+/.test(err.message));
+  await assert.rejects(acquireLock(lockFile(root), lockOpts(root)), (err: Error) => err instanceof LockedError && /another newsvault run \(pid \d+/.test(err.message));
   await lock.release();
   await lock.release();
   await assert.rejects(fs.stat(lockFile(root)), /ENOENT/);
@@ -134,7 +134,7 @@ test('20 rounds of two runs started at once: one archives, the other exits 4 (or
       assert.ok(r.code === 0 || r.code === 4, `round ${round}: exit ${r.code}\n${r.stderr}`);
       if (r.code === 4) {
         refused++;
-        assert.match(r.stderr, /another newsvault \(newsvault run, pid \d+/);
+        assert.match(r.stderr, /another newsvault run \(pid \d+/);
       } else {
         added += (JSON.parse(r.stdout) as { sources: { new: number }[] }).sources[0]!.new;
       }

@@ -252,3 +252,24 @@ test('commit emits typed events: added, revised with both hashes and the revisio
   // the events carry copies: later commits do not change what an earlier event said
   assert.equal(added.type === 'added' && added.record.revisions, undefined);
 });
+
+test('a new article cut short before its record: the next open of the source (after an unclean stop) records it', async () => {
+  const root = await tempDir();
+  const store = await open(root, 'src');
+  await store.upsert(item(), T0);
+  await store.close();
+  const manifest = path.join(root, 'articles/src/index.jsonl');
+  const before = await fs.readFile(manifest, 'utf8');
+  const clean = await open(root, 'src');
+  assert.deepEqual(clean.warnings, [], 'a closed store reopens without a check');
+  const orphan = await clean.upsert(item({ id: 'g2', link: 'https://news.example/a/2', title: '标题二' }), T0);
+  // what a kill between the article's rename and the record's append leaves
+  await fs.writeFile(manifest, before);
+  const next = await open(root, 'src');
+  assert.match(next.warnings.join('\n'), /stopped before it finished/);
+  assert.match(next.warnings.join('\n'), /1 article file\(s\) had no record/);
+  assert.equal(next.size, 2);
+  assert.ok(next.all().some((r) => r.path === orphan.record.path));
+  await next.close();
+  assert.deepEqual((await open(root, 'src')).warnings, []);
+});

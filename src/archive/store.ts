@@ -33,6 +33,8 @@ export class ArchiveError extends Error {
 export interface ArchiveFiles {
   root: string;
   tmpDir: string;
+  /** Where a store marks its source while it has written and not been closed (see `close`). */
+  openDir?: string;
 }
 
 /** What identifies an item and what would be written for it: computed once per item. */
@@ -118,6 +120,9 @@ export class SourceStore {
   /** What was wrong with the manifest when it was opened (damaged lines, a rebuild). */
   readonly warnings: string[] = [];
   private readonly tmpDir: string;
+  /** The file that marks this source as being written; null without an openDir. */
+  private readonly marker: string | null;
+  private marked = false;
   private records = new Map<string, ManifestRecord>();
   private byGuid = new Map<string, ManifestRecord>();
   private byUrl = new Map<string, ManifestRecord>();
@@ -130,6 +135,7 @@ export class SourceStore {
     this.root = path.resolve(files.root);
     this.tmpDir = files.tmpDir;
     this.slug = slug;
+    this.marker = files.openDir ? path.join(files.openDir, slug) : null;
   }
 
   get manifestPath(): string {
@@ -156,7 +162,9 @@ export class SourceStore {
       store.torn = parsed.torn;
       store.warnings.push(...parsed.damaged);
     }
-    if (text === null || store.warnings.length > 0) await store.recoverUnrecorded();
+    const unclean = store.marker !== null && (await fs.stat(store.marker).then(() => true, () => false));
+    if (unclean) store.warnings.push(`${store.manifestPath}: the last run writing this source stopped before it finished; looking for article files without a record`);
+    if (text === null || unclean || store.warnings.length > 0) await store.recoverUnrecorded();
     return store;
   }
 
@@ -182,6 +190,7 @@ export class SourceStore {
       const id = idFromFileName(path.basename(file));
       if (!fields || !id || this.records.has(id)) continue;
       const { mtimeMs } = await fs.stat(file);
+      await this.mark();
       await this.record({
         id,
         path: rel,
@@ -264,6 +273,7 @@ export class SourceStore {
     if (plan.kind === 'unchanged') {
       return { type: 'unchanged', source: this.slug, at: now, id: plan.record.id, path: plan.record.path };
     }
+    await this.mark();
     if (plan.kind === 'new') {
       const text = renderArticle({ published: plan.published, title: keys.title, link: keys.link, contentHtml: html });
       const record: ManifestRecord = {
@@ -362,6 +372,20 @@ export class SourceStore {
       break;
     }
     return entries;
+  }
+
+  /** Marks the source as being written, before its first write since it was opened. */
+  private async mark(): Promise<void> {
+    if (this.marked || this.marker === null) return;
+    await writeAtomic(this.marker, '', { tmpDir: this.tmpDir });
+    this.marked = true;
+  }
+
+  async close(): Promise<boolean> {
+    const compacted = await this.compact();
+    if (this.marked && this.marker !== null) await fs.rm(this.marker, { force: true });
+    this.marked = false;
+    return compacted;
   }
 
   /** Appends a record to the manifest journal (flushed), then indexes it. */

@@ -289,7 +289,7 @@ export async function archiveSource(
       // (then a later 304 would hide it)
       if (state && validators && itemFailures === 0) state = rememberValidators(state, location, validators);
     }
-    if (await store.compact()) written.push(`articles/${source.slug}/index.jsonl`);
+    if (await store.close()) written.push(`articles/${source.slug}/index.jsonl`);
     const opened = store;
     written.push(...(await publishSourceLists(archive, source, events, () => opened.all())));
   } catch (err) {

@@ -107,11 +107,16 @@ async function look(file: string): Promise<Seen> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'gone' };
     throw err;
   }
+  const legacy = /^(\d{1,10})\n?$/.exec(text);
+  if (legacy && Number(legacy[1]) > 0) {
+    // the lock of an earlier version: a bare pid, on this host
+    return { kind: 'holder', holder: { pid: Number(legacy[1]), host: os.hostname(), nonce: sha256(text).slice(0, 16), since: new Date(mtimeMs).toISOString(), command: 'newsvault run' } };
+  }
   try {
     const parsed = holderSchema.safeParse(JSON.parse(text));
     if (parsed.success) return { kind: 'holder', holder: parsed.data };
   } catch {
-    // not JSON: e.g. a lock of an older version (a bare pid) or a damaged file
+    // not JSON: a damaged file, or one being written by something else
   }
   return { kind: 'unreadable', nonce: sha256(text).slice(0, 16), ageMs: Date.now() - mtimeMs };
 }
@@ -153,8 +158,7 @@ async function take(file: string, me: LockHolder, opts: LockOptions, depth: numb
 }
 
 function describeHolder(h: LockHolder): string {
-  const what = h.command ? `${h.command}, ` : '';
-  return `${what}pid ${h.pid}${h.host !== os.hostname() ? ` on ${h.host}` : ''}, since ${h.since}`;
+  return `another ${h.command ?? 'newsvault'} (pid ${h.pid}${h.host !== os.hostname() ? ` on ${h.host}` : ''}, since ${h.since})`;
 }
 
 /** Takes the lock at `file` or throws LockedError naming who holds it. */
@@ -178,7 +182,7 @@ export async function acquireLock(file: string, opts: LockOptions): Promise<Lock
   }
   if (blocker !== null) {
     heldHere.delete(me.nonce);
-    const who = 'unreadable' in blocker ? 'another newsvault (its lock file is being written)' : `another newsvault (${describeHolder(blocker)})`;
+    const who = 'unreadable' in blocker ? 'another newsvault (its lock file is being written)' : describeHolder(blocker);
     throw new LockedError(`${who} is using this archive (${file}); try again when it has finished`);
   }
   toRemoveOnExit.set(file, me.nonce);

@@ -12,6 +12,9 @@ export const STATE_DIR = '.newsvault';
 /** Temporary files of atomic writes: inside the archive (so a rename is atomic), outside its tracked tree. */
 export const TMP_DIR = `${STATE_DIR}/tmp`;
 export const LOCK_FILE = `${STATE_DIR}/lock`;
+/** One empty file per source whose store has written since it was opened and not been closed yet: after a
+ *  kill, the next open of that source looks for article files without a record. */
+export const OPEN_DIR = `${STATE_DIR}/open`;
 export const HEALTH_FILE = `${STATE_DIR}/state.json`;
 export const ATTEMPTS_FILE = `${STATE_DIR}/fulltext.json`;
 /** The archive's settings file at its root. */

@@ -23,8 +23,12 @@ export interface SourceArchive {
   plan(keys: ItemKeys, item: Pick<FeedItem, 'published' | 'updated'>, now: number): Promise<Plan>;
   /** Writes the revision, the article and its record, or nothing (crash-safe); returns its event. */
   commit(plan: Plan, opts: CommitOptions): Promise<ArticleAdded | ArticleRevised | ArticleUnchanged>;
-  /** Rewrites the manifest with one line per article when superseded lines have piled up. */
+  /** Rewrites the manifest with one line per article when superseded lines have piled up (always with force). */
   compact(force?: boolean): Promise<boolean>;
+  /** Ends a session of commits: compacts if worth it, and marks the source as left in order. Returns whether
+   *  the manifest was rewritten. A store that is never closed (a killed run) is checked for article files
+   *  without a record the next time it is opened. */
+  close(): Promise<boolean>;
 }
 
 export interface Archive {
