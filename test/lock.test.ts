@@ -176,3 +176,29 @@ test('a run SIGKILLed while it holds the lock: the next run takes over at once a
   assert.equal((await new FileState(root).loadHealth()).warning, null);
   await fs.rm(work, { recursive: true, force: true });
 });
+
+test('a run stopped with SIGTERM or SIGINT exits 143/130 at once and leaves no lock', async () => {
+  const work = await tempDir();
+  const script = path.join(work, 'cli.mts');
+  await fs.writeFile(script, cli);
+  const feedFile = path.join(work, 'race.xml');
+  await fs.writeFile(feedFile, feed(ITEMS));
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    const root = path.join(work, signal);
+    const run = spawnRun(script, root, feedFile);
+    for (let i = 0; i < 600; i++) {
+      if (await fs.stat(lockFile(root)).then(() => true, () => false)) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    run.child.kill(signal);
+    const stopped = await run.done;
+    if (stopped.code === 0) continue; // it finished before the signal came: nothing to check
+    assert.equal(stopped.code, code, stopped.stderr);
+    assert.match(stopped.stderr, new RegExp(`${signal}: stopping`));
+    await assert.rejects(fs.stat(lockFile(root)), /ENOENT/, `${signal}: the lock is released`);
+    const again = await spawnRun(script, root, feedFile).done;
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((await new FileArchive(root).source('race')).size, ITEMS);
+  }
+  await fs.rm(work, { recursive: true, force: true });
+});

@@ -21,8 +21,6 @@ import { PROGRAM_HELP } from './help.ts';
 
 export { EXIT, type Io } from './context.ts';
 export { defaultArchive, resolveArchive } from './archive.ts';
-export { fetchOptionsFrom } from './fetch-options.ts';
-export { renderRunTable } from './render.ts';
 
 /** Runs the command line `argv` (as process.argv: node, script, arguments) and returns the exit code. */
 export async function main(argv: string[], io: Io = stdio): Promise<number> {

@@ -1,6 +1,8 @@
 /** The run's table. cli-table3 is loaded on first use, so that `--help` does not load it. */
 import { createRequire } from 'node:module';
 import type CliTable3 from 'cli-table3';
+import type { HealthState, StatusSource } from '../health/index.ts';
+import { statusTable } from '../health/index.ts';
 import type { RunReport } from '../run/index.ts';
 import { oneLine } from './context.ts';
 
@@ -25,4 +27,18 @@ export function renderRunTable(report: RunReport): string {
   const failed = report.sources.filter((r) => r.status !== 'ok').length;
   const warnings = report.sources.reduce((n, r) => n + r.warnings.length, 0);
   return `${table.toString()}\n${report.sources.length} source(s), ${failed} with errors, ${warnings} warning(s), ${(report.durationMs / 1000).toFixed(1)}s. Archive: ${report.archive}`;
+}
+
+/** The table `newsvault status` prints, and a summary line under it. Plain text, no colours. */
+export function renderStatusTable(state: HealthState, sources: readonly StatusSource[], now: number): string {
+  const { head, rows, summary } = statusTable(state, sources, now);
+  const Table = tableClass();
+  const table = new Table({
+    head,
+    style: { head: [], border: [] },
+    wordWrap: true,
+    colWidths: [null, null, null, null, null, null, 50, null] as unknown as number[],
+  });
+  for (const row of rows) table.push(row);
+  return `${table.toString()}\n${summary}`;
 }

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Source } from '../domain.ts';
 import { runArchive, type SourceReport } from '../run/index.ts';
-import { renderStatusTable } from '../health/index.ts';
+import { renderStatusTable } from '../cli/render.ts';
 import { FileState } from '../storage/index.ts';
 import { closeDispatchers, Politeness, type FetchOptions } from './index.ts';
 import { drip, endless, gzipBomb, serve } from './testdata/servers.ts';

@@ -12,12 +12,12 @@ import {
   parseState,
   recordAttempt,
   rememberValidators,
-  renderStatusTable,
   serializeState,
   statusJson,
   validatorsFor,
   type HealthState,
 } from './index.ts';
+import { renderStatusTable } from '../cli/render.ts';
 import { FileState } from '../storage/index.ts';
 
 const statePath = (root: string) => path.join(root, '.newsvault', 'state.json');

@@ -22,4 +22,4 @@ export {
 } from './state.ts';
 export { parseState, serializeState, type LoadedState } from './store.ts';
 export { MAX_ATTEMPTS, RETRY_WINDOW_MS, parseAttempts, recordFailure, retryDue, serializeAttempts, type Attempt, type Attempts } from './retries.ts';
-export { formatAge, renderStatusTable, span, statusJson, statusRows, type HealthLabel, type StatusRow, type StatusSource } from './status.ts';
+export { formatAge, span, statusJson, statusRows, statusTable, type HealthLabel, type StatusRow, type StatusSource, type StatusTable } from './status.ts';

@@ -1,10 +1,9 @@
 /**
- * `newsvault status`: every source's health as a table (or JSON). A source failing for more than a
- * day reads "FAILING 3d" so it stands out; one failing for less reads "failing"; one backing off
- * shows when it will be polled again.
+ * `newsvault status`: every source's health as the cells of a table (drawn by the CLI) or as JSON. A
+ * source failing for more than a day reads "FAILING 3d" so it stands out; one failing for less reads
+ * "failing"; one backing off shows when it will be polled again.
  */
 
-import Table from 'cli-table3';
 import { FAILING_LONG_MS, emptyHealth, type HealthState, type SourceHealth } from './state.ts';
 
 /** The part of a Source the status needs. */
@@ -84,18 +83,19 @@ function truncate(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
-/** The table `newsvault status` prints, and a summary line under it. Plain text, no colours. */
-export function renderStatusTable(state: HealthState, sources: readonly StatusSource[], now: number): string {
+export interface StatusTable {
+  head: string[];
+  rows: string[][];
+  /** The line under the table: counts by health. */
+  summary: string;
+}
+
+/** What `newsvault status` shows: a header, one row of plain-text cells per source, a summary line. */
+export function statusTable(state: HealthState, sources: readonly StatusSource[], now: number): StatusTable {
   const rows = statusRows(state, sources, now);
-  const table = new Table({
-    head: ['source', 'health', 'last success', 'last attempt', 'HTTP', 'failures', 'last error', 'next attempt'],
-    style: { head: [], border: [] },
-    wordWrap: true,
-    colWidths: [null, null, null, null, null, null, 50, null] as unknown as number[],
-  });
-  for (const row of rows) {
+  const cells = rows.map((row) => {
     const r = row.record;
-    table.push([
+    return [
       row.slug,
       healthCell(row),
       formatAge(r.lastSuccess, now),
@@ -104,8 +104,8 @@ export function renderStatusTable(state: HealthState, sources: readonly StatusSo
       String(r.consecutiveFailures),
       r.consecutiveFailures > 0 && r.lastError ? truncate(r.lastError, 200) : '—',
       nextCell(row, now),
-    ]);
-  }
+    ];
+  });
   const count = (h: HealthLabel) => rows.filter((r) => r.health === h).length;
   const parts = [`${rows.length} source(s)`, `${count('ok')} ok`];
   if (count('failing')) parts.push(`${count('failing')} failing`);
@@ -114,7 +114,11 @@ export function renderStatusTable(state: HealthState, sources: readonly StatusSo
   if (count('disabled')) parts.push(`${count('disabled')} disabled`);
   const backingOff = rows.filter((r) => !r.due && r.health !== 'disabled').length;
   if (backingOff) parts.push(`${backingOff} backing off`);
-  return `${table.toString()}\n${parts.join(', ')}.`;
+  return {
+    head: ['source', 'health', 'last success', 'last attempt', 'HTTP', 'failures', 'last error', 'next attempt'],
+    rows: cells,
+    summary: `${parts.join(', ')}.`,
+  };
 }
 
 /** `newsvault status --json`: the same rows, times as ISO strings. */

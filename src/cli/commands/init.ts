@@ -27,12 +27,12 @@ export function registerInit(program: Command, { io }: CommandContext): void {
     .action(async (dir: string | undefined, opts: { archive?: string }) => {
       if (dir && opts.archive && path.resolve(dir) !== path.resolve(opts.archive)) throw new UsageError('give the folder once: as an argument or with --archive');
       const root = path.resolve(dir ?? opts.archive ?? 'archive');
-      const { defaultConfigYaml } = await import('../../sources/index.ts');
+      const [{ defaultConfigYaml }, { STATE_DIR }] = await Promise.all([import('../../sources/index.ts'), import('../../storage/index.ts')]);
       await fs.mkdir(root, { recursive: true });
       const configPath = path.join(root, 'newsvault.yaml');
       if (existsSync(configPath)) throw new UsageError(`${configPath} already exists; nothing changed`);
       await fs.writeFile(configPath, defaultConfigYaml(), { flag: 'wx' });
-      await fs.writeFile(path.join(root, '.gitignore'), '# local state of a running newsvault, never committed\n.newsvault/\n', { flag: 'w' });
+      await fs.writeFile(path.join(root, '.gitignore'), `# local state of a running newsvault, never committed\n${STATE_DIR}/\n`, { flag: 'w' });
       if (!existsSync(path.join(root, 'README.md'))) {
         await fs.writeFile(path.join(root, 'README.md'), '# 新闻存档 · News archive\n\nNo article yet: run `npx newsvault run` here.\n');
       }

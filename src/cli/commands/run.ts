@@ -71,6 +71,14 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
       const { rules, warnings: ruleWarnings } = await loadArchiveRules(root);
       for (const w of ruleWarnings) io.err(`newsvault: ${w}`);
       const run = config.run;
+      // SIGINT/SIGTERM: stop at once; process.exit releases the lock, and the archive is whole at any point
+      // (an article cut short is finished by the next run)
+      const stop = (signal: NodeJS.Signals) => {
+        io.err(`newsvault: ${signal}: stopping; the next run finishes what this one started`);
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
       const report = await runArchive({
         root,
         sources,
@@ -85,9 +93,13 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
           return { perHostDelayMs: own.perHostDelayMs, ...(own.proxy ? { proxy: own.proxy } : {}) };
         },
         onSource: opts.json ? undefined : (r) => io.err(`  ${r.slug}: ${r.status}${r.new ? `, ${r.new} new` : ''}${r.errors[0] ? ` — ${oneLine(r.errors[0])}` : ''}`),
+      }).finally(() => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
       });
       if (opts.json) {
-        io.out(JSON.stringify(report, null, 2));
+        // every change, not the items found unchanged (their count is in each source's report)
+        io.out(JSON.stringify({ ...report, events: report.events.filter((e) => e.type !== 'unchanged') }, null, 2));
       } else {
         io.out(renderRunTable(report));
         if (opts.verbose) for (const r of report.sources) for (const w of r.warnings) io.out(`warning: ${r.slug}: ${w}`);

@@ -20,10 +20,11 @@ export function registerStatus(program: Command, { io }: CommandContext): void {
     )
     .action(async (opts: { archive?: string; json?: boolean }) => {
       const root = resolveArchive(opts);
-      const [{ loadConfig, resolveSources }, { renderStatusTable, statusJson }, { openStorage }] = await Promise.all([
+      const [{ loadConfig, resolveSources }, { statusJson }, { openStorage }, { renderStatusTable }] = await Promise.all([
         import('../../sources/index.ts'),
         import('../../health/index.ts'),
         import('../../storage/index.ts'),
+        import('../render.ts'),
       ]);
       const sources = resolveSources(await loadConfig(root));
       const { value: state, warning } = await openStorage(root).state.loadHealth();
