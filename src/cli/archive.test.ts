@@ -22,21 +22,21 @@ async function tempArchive(t: { after: (fn: () => Promise<void>) => void }, slug
 test('--archive wins, then NEWSVAULT_ARCHIVE, then the archive above the current folder, then ./archive', async (t) => {
   const root = await tempArchive(t, 'marker');
   const deep = path.join(root, 'articles', 'rfi', '2024');
-  assert.equal(resolveArchive({ archive: 'elsewhere' }, { cwd: deep, env: { NEWSVAULT_ARCHIVE: '/x' } }), path.join(deep, 'elsewhere'));
-  assert.equal(resolveArchive({}, { cwd: deep, env: { NEWSVAULT_ARCHIVE: '/x/y' } }), '/x/y');
-  assert.equal(resolveArchive({}, { cwd: deep, env: { NEWSVAULT_ARCHIVE: 'rel' } }), path.join(deep, 'rel'));
-  assert.equal(resolveArchive({}, { cwd: deep, env: { NEWSVAULT_ARCHIVE: '' } }), root, 'an empty variable counts as unset');
-  assert.equal(resolveArchive({}, { cwd: deep, env: {} }), root);
-  assert.equal(resolveArchive({}, { cwd: root, env: {} }), root);
+  assert.equal(await resolveArchive({ archive: 'elsewhere' }, { cwd: deep, env: { NEWSVAULT_ARCHIVE: '/x' } }), path.join(deep, 'elsewhere'));
+  assert.equal(await resolveArchive({}, { cwd: deep, env: { NEWSVAULT_ARCHIVE: '/x/y' } }), '/x/y');
+  assert.equal(await resolveArchive({}, { cwd: deep, env: { NEWSVAULT_ARCHIVE: 'rel' } }), path.join(deep, 'rel'));
+  assert.equal(await resolveArchive({}, { cwd: deep, env: { NEWSVAULT_ARCHIVE: '' } }), root, 'an empty variable counts as unset');
+  assert.equal(await resolveArchive({}, { cwd: deep, env: {} }), root);
+  assert.equal(await resolveArchive({}, { cwd: root, env: {} }), root);
 
   // an archive without newsvault.yaml is recognised by its .newsvault/ state folder
   await fs.rm(path.join(root, 'newsvault.yaml'));
   await fs.mkdir(path.join(root, '.newsvault'));
-  assert.equal(resolveArchive({}, { cwd: deep, env: {} }), root);
+  assert.equal(await resolveArchive({}, { cwd: deep, env: {} }), root);
 
   const empty = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'newsvault-cli-empty-')));
   t.after(() => fs.rm(empty, { recursive: true, force: true }));
-  assert.equal(resolveArchive({}, { cwd: empty, env: {} }), path.join(empty, 'archive'));
+  assert.equal(await resolveArchive({}, { cwd: empty, env: {} }), path.join(empty, 'archive'));
 });
 
 const mainUrl = new URL('./main.ts', import.meta.url).href;

@@ -12,7 +12,6 @@
  */
 import path from 'node:path';
 import { Option } from 'commander';
-import { findArchiveRoot } from '../storage/paths.ts';
 
 export const ARCHIVE_ENV = 'NEWSVAULT_ARCHIVE';
 
@@ -23,15 +22,17 @@ export interface ArchiveContext {
   cwd?: string;
 }
 
-/** The archive when no --archive is given (steps 2–4 above). */
-export function defaultArchive(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
+/** The archive when no --archive is given (steps 2–4 above). Storage is loaded here, not before, so
+ *  that `--help` loads none of it. */
+export async function defaultArchive(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const fromEnv = env[ARCHIVE_ENV];
   if (fromEnv) return path.resolve(cwd, fromEnv);
+  const { findArchiveRoot } = await import('../storage/index.ts');
   return findArchiveRoot(cwd) ?? path.join(path.resolve(cwd), 'archive');
 }
 
 /** The absolute archive folder a command works on (steps 1–4 above). */
-export function resolveArchive(opts: { archive?: string }, ctx: ArchiveContext = {}): string {
+export async function resolveArchive(opts: { archive?: string }, ctx: ArchiveContext = {}): Promise<string> {
   const cwd = ctx.cwd ?? process.cwd();
   return opts.archive ? path.resolve(cwd, opts.archive) : defaultArchive(cwd, ctx.env ?? process.env);
 }

@@ -2,11 +2,11 @@
  * An error thrown by a command, as an exit code and a message. Loaded only when a command failed: it
  * imports the stages' error classes (and with them the stages).
  */
-import { ExtractError } from '../extract/errors.ts';
-import { FetchError, describeError } from '../fetch/errors.ts';
+import { ExtractError } from '../extract/index.ts';
+import { FetchError, describeError } from '../fetch/index.ts';
 import { FeedParseError } from '../parse/index.ts';
-import { ConfigError } from '../sources/errors.ts';
-import { LockedError } from '../storage/lock.ts';
+import { ConfigError } from '../sources/index.ts';
+import { LockedError } from '../storage/index.ts';
 import { EXIT } from './context.ts';
 
 export interface Failure {

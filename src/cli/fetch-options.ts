@@ -1,6 +1,6 @@
 /** The archive's fetch settings as the fetch stage's options. Imports no HTTP code: the CLI loads it eagerly. */
 import type { FetchOptions } from '../fetch/index.ts';
-import { Politeness } from '../fetch/politeness.ts';
+import { Politeness } from '../fetch/index.ts';
 import type { ArchiveConfig } from '../sources/index.ts';
 
 /** The archive's fetch settings (timeouts, caps, retries, proxy, politeness) as fetch options. */

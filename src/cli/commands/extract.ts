@@ -23,7 +23,7 @@ export function registerExtract(program: Command, { io }: CommandContext): void 
       }),
     )
     .action(async (location: string, opts: { archive?: string; json?: boolean }) => {
-      const root = resolveArchive(opts);
+      const root = await resolveArchive(opts);
       const [{ loadConfig }, { extractCommand }, { fetchOptionsFrom }] = await Promise.all([
         import('../../sources/index.ts'),
         import('../../extract/index.ts'),

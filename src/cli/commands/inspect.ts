@@ -22,7 +22,7 @@ export function registerInspect(program: Command, { io }: CommandContext): void 
       }),
     )
     .action(async (location: string, opts: { archive?: string; json?: boolean }) => {
-      const root = resolveArchive(opts);
+      const root = await resolveArchive(opts);
       const [{ loadConfig }, { fetchResource }, { parseFeed }, { fetchOptionsFrom }] = await Promise.all([
         import('../../sources/index.ts'),
         import('../../fetch/index.ts'),

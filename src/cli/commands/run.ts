@@ -43,7 +43,7 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
       }),
     )
     .action(async (opts: RunOptions) => {
-      const root = resolveArchive(opts);
+      const root = await resolveArchive(opts);
       const [{ adHocSources, loadConfig, resolveSources, sourceFetchSettings }, { loadArchiveRules }, { runArchive }, { fetchOptionsFrom }, { renderRunTable }] =
         await Promise.all([
           import('../../sources/index.ts'),

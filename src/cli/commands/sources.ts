@@ -19,7 +19,7 @@ export function registerSources(program: Command, { io }: CommandContext): void 
       }),
     )
     .action(async (opts: { archive?: string; json?: boolean }) => {
-      const root = resolveArchive(opts);
+      const root = await resolveArchive(opts);
       const [{ CATALOG, loadConfig, resolveSources }, { tableClass }] = await Promise.all([import('../../sources/index.ts'), import('../render.ts')]);
       const sources = resolveSources(await loadConfig(root));
       if (opts.json) {

@@ -19,7 +19,7 @@ export function registerStatus(program: Command, { io }: CommandContext): void {
       }),
     )
     .action(async (opts: { archive?: string; json?: boolean }) => {
-      const root = resolveArchive(opts);
+      const root = await resolveArchive(opts);
       const [{ loadConfig, resolveSources }, { statusJson }, { openStorage }, { renderStatusTable }] = await Promise.all([
         import('../../sources/index.ts'),
         import('../../health/index.ts'),
