@@ -10,4 +10,9 @@ try {
   }
   throw err;
 }
+// output piped into a reader that stopped reading (`newsvault inspect … | head`): stop quietly
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 process.exitCode = await cli.main(process.argv);
