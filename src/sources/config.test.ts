@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 
 import {
   CATALOG,
@@ -15,7 +16,20 @@ import {
   resolveSources,
   type ArchiveConfig,
 } from './index.ts';
-import { parseConfig, proxyProblem, sourceFetchSettings } from './config.ts';
+import { parseConfig, proxyProblem, RUN_LIMITS, sourceFetchSettings } from './config.ts';
+import {
+  RUN_SCHEMA,
+  RUN_SHAPE,
+  SETTING_INFO,
+  SOURCE_SCHEMA,
+  defaultsOf,
+  keysOf,
+  limitsOf,
+  setting,
+  settingsObject,
+  templateLines,
+  wholeNumber,
+} from './schema.ts';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MIN_BYTES_PER_SECOND, DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, DEFAULT_MAX_BYTES, DEFAULT_POLITENESS } from '../fetch/index.ts';
 
 const tempDirs: string[] = [];
@@ -353,4 +367,166 @@ test('fullText per source and run.assets', async () => {
   await writeFile(path.join(dir, 'newsvault.yaml'), 'sources:\n  rfi: { fullText: sometimes }\n');
   await assert.rejects(loadConfig(dir), /sources\.rfi\.fullText: must be auto, always or never, not "sometimes"/);
   assert.equal(parseConfig('', path.join(dir, 'x.yaml'), dir).run.assets, false);
+});
+
+// ------------------------------------------------------------------------------------------------
+// The settings: one declaration each (schema.ts), everything else derived
+
+/** What the schema says about one key: its description, and its default or else its example. */
+function declared(schema: typeof RUN_SCHEMA | typeof SOURCE_SCHEMA, key: string): { description: string; shown: unknown } {
+  const field = (schema.shape as Record<string, Parameters<typeof SETTING_INFO.get>[0]>)[key]!;
+  const info = SETTING_INFO.get(field);
+  assert.ok(info, `${key} is declared with setting()`);
+  const defaults = defaultsOf(schema) as Record<string, unknown>;
+  return { description: info.description, shown: key in defaults ? defaults[key] : info.example };
+}
+
+/** The commented line `<prefix>key: value   # comment` of the template, with its `#`-only continuation lines. */
+function templateEntry(yaml: string, prefix: string, key: string): { value: unknown; comment: string } | undefined {
+  const lines = yaml.split('\n');
+  const at = lines.findIndex((l) => l.startsWith(`${prefix}${key}: `));
+  if (at < 0) return undefined;
+  const match = /^(.*?)\s+# (.*)$/.exec(lines[at]!.slice(prefix.length + key.length + 2));
+  assert.ok(match, `a value and a comment on: ${lines[at]}`);
+  const comment = [match[2]!];
+  for (const line of lines.slice(at + 1)) {
+    const more = /^ *# {2,}# (.*)$/.exec(line);
+    if (more === null) break;
+    comment.push(more[1]!);
+  }
+  return { value: parseYaml(match[1]!), comment: comment.join(' ') };
+}
+
+/** The `run:` section of the template, and the lines of the `mysite:` example. */
+function templateParts(): { run: string; mysite: string[] } {
+  const yaml = defaultConfigYaml();
+  const run = yaml.slice(yaml.indexOf('\nrun:\n') + 1);
+  const lines = yaml.split('\n');
+  const start = lines.indexOf('  # mysite:');
+  const end = lines.indexOf('', start);
+  assert.ok(start > 0 && end > start, 'the template has a mysite: example');
+  return { run, mysite: lines.slice(start, end) };
+}
+
+test('every run setting is in the template, commented, with its default (or example) and its description', () => {
+  const { run } = templateParts();
+  assert.deepEqual(keysOf(RUN_SCHEMA), Object.keys(RUN_SHAPE));
+  for (const key of keysOf(RUN_SCHEMA)) {
+    const { description, shown } = declared(RUN_SCHEMA, key);
+    const entry = templateEntry(run, '  # ', key);
+    assert.ok(entry, `the template's run: section has a line "  # ${key}: ..."`);
+    assert.deepEqual(entry.value, shown, `${key}: the template shows ${key in DEFAULT_RUN ? 'the default' : 'the example'}`);
+    assert.ok(entry.comment.startsWith(description), `${key}: "${entry.comment}" starts with its description`);
+    assert.ok(RUN_SCHEMA.safeParse({ [key]: shown }).success, `${key}: ${JSON.stringify(shown)} is valid`);
+    if (key in RUN_LIMITS) {
+      const { min, max } = RUN_LIMITS[key as keyof typeof RUN_LIMITS];
+      const human = (n: number) => (n >= 1024 && n % 1024 === 0 ? /[KMG]iB/.source : String(n));
+      assert.match(entry.comment, new RegExp(`\\(.*${human(min)}.* ${human(max)}\\)$`), `${key}: the comment ends with its bounds`);
+    }
+  }
+  const active = run.split('\n').slice(1).filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
+  assert.deepEqual(active, [], 'no run setting is active in the template');
+});
+
+test('DEFAULT_RUN is what an empty run: section means, and parses through the schema unchanged', () => {
+  assert.ok(Object.isFrozen(DEFAULT_RUN));
+  assert.deepEqual(RUN_SCHEMA.parse({}), DEFAULT_RUN);
+  // zod does not check a default against its type: this does (a default out of bounds fails here).
+  assert.deepEqual(RUN_SCHEMA.parse({ ...DEFAULT_RUN }), DEFAULT_RUN);
+  assert.deepEqual(parseConfig('run: {}\n', '/a/newsvault.yaml', '/a').run, DEFAULT_RUN);
+  for (const key of keysOf(RUN_SCHEMA)) {
+    const { shown } = declared(RUN_SCHEMA, key);
+    assert.ok(key in DEFAULT_RUN || shown !== undefined, `${key} has a default or an example`);
+  }
+});
+
+test('RUN_LIMITS are the schema\'s bounds: the bounds pass, one step beyond is refused with a message naming them', () => {
+  const numbers = keysOf(RUN_SCHEMA).filter((key) => typeof (DEFAULT_RUN as Record<string, unknown>)[key] === 'number');
+  assert.deepEqual(Object.keys(RUN_LIMITS), numbers, 'every number setting has limits');
+  const problem = (key: string, value: number) => RUN_SCHEMA.safeParse({ [key]: value }).error?.issues[0]?.message;
+  for (const [key, { min, max, minExclusive }] of Object.entries(RUN_LIMITS)) {
+    assert.equal(problem(key, max), undefined, `${key}: ${max} passes`);
+    assert.match(problem(key, max + 1) ?? '', new RegExp(`${min}.* ${max}, not ${max + 1}$`), `${key}: ${max + 1} is refused`);
+    assert.match(problem(key, min - 1) ?? '', new RegExp(`, not ${min - 1}$`), `${key}: ${min - 1} is refused`);
+    if (minExclusive) {
+      assert.match(problem(key, min) ?? '', /greater than/, `${key}: ${min} is refused`);
+      assert.equal(problem(key, min + 0.5), undefined, `${key}: ${min + 0.5} passes`);
+    } else {
+      assert.equal(problem(key, min), undefined, `${key}: ${min} passes`);
+    }
+  }
+  assert.deepEqual(RUN_LIMITS.concurrency, { min: 1, max: 32, minExclusive: false });
+  assert.deepEqual(RUN_LIMITS.timeoutSeconds, { min: 0, max: 3600, minExclusive: true });
+  assert.deepEqual(RUN_LIMITS.maxFeedBytes, { min: 1024, max: 1024 ** 3, minExclusive: false });
+});
+
+test('the run: section of the template, uncommented line by line, parses back to the defaults', () => {
+  const { run } = templateParts();
+  const uncomment = (keys: readonly string[]) =>
+    run
+      .split('\n')
+      .map((line) => {
+        const key = /^ {2}# (\w+): /.exec(line)?.[1];
+        return key !== undefined && keys.includes(key) ? `  ${line.slice(4)}` : line;
+      })
+      .join('\n');
+  const withDefaults = keysOf(RUN_SCHEMA).filter((key) => key in DEFAULT_RUN);
+  const yaml = uncomment(withDefaults);
+  for (const key of withDefaults) assert.match(yaml, new RegExp(`^  ${key}: `, 'm'), `${key} is active once uncommented`);
+  assert.deepEqual(parseConfig(yaml, '/a/newsvault.yaml', '/a').run, DEFAULT_RUN);
+
+  // Uncommenting every line: the settings without a default take the example shown.
+  const all = parseConfig(uncomment(keysOf(RUN_SCHEMA)), '/a/newsvault.yaml', '/a').run;
+  const examples = Object.fromEntries(keysOf(RUN_SCHEMA).filter((key) => !(key in DEFAULT_RUN)).map((key) => [key, declared(RUN_SCHEMA, key).shown]));
+  assert.ok(Object.keys(examples).includes('proxy'));
+  assert.deepEqual(all, { ...DEFAULT_RUN, ...examples });
+});
+
+test('every source key is in the template\'s mysite: example, which uncommented is a valid user source', () => {
+  const { mysite } = templateParts();
+  assert.deepEqual(keysOf(SOURCE_SCHEMA), ['name', 'feed', 'feeds', 'enabled', 'proxy', 'perHostDelayMs', 'fullText']);
+  const examples: Record<string, unknown> = {};
+  for (const key of keysOf(SOURCE_SCHEMA)) {
+    const { description, shown } = declared(SOURCE_SCHEMA, key);
+    const entry = templateEntry(mysite.join('\n'), '  #   ', key);
+    assert.ok(entry, `the mysite: example has a line "  #   ${key}: ..."`);
+    assert.deepEqual(entry.value, shown, key);
+    assert.ok(entry.comment.startsWith(description), `${key}: "${entry.comment}" starts with its description`);
+    examples[key] = shown;
+  }
+  // feed and feeds exclude each other: uncomment the block with one of them at a time.
+  for (const [drop, feeds] of [
+    ['feeds', [examples.feed]],
+    ['feed', examples.feeds],
+  ] as const) {
+    const block = mysite
+      .filter((line) => !line.startsWith(`  #   ${drop}: `))
+      .map((line) => line.replace(/^ {2}# mysite:/, '  mysite:').replace(/^ {2}# {3}(\w+): /, '    $1: '));
+    const config = parseConfig(['sources:', ...block, ''].join('\n'), '/a/newsvault.yaml', '/a');
+    const { feed: _feed, feeds: _feeds, ...rest } = examples;
+    assert.deepEqual(config.sources, [{ slug: 'mysite', ...rest, feeds: (feeds as string[]).map((f) => (f.startsWith('https:') ? f : path.join('/a', f))) }], `without ${drop}`);
+  }
+});
+
+test('unknown keys are told the keys of the schema', async () => {
+  await assertRejected('run:\n  bogus: 1\n', 'run.bogus', new RegExp(`^.*: unknown key; the keys here are ${keysOf(RUN_SCHEMA).join(', ')}$`));
+  await assertRejected('sources:\n  rfi: { bogus: 1 }\n', 'sources.rfi.bogus', new RegExp(`^.*: unknown key; the keys here are ${keysOf(SOURCE_SCHEMA).join(', ')}$`));
+  await assertRejected('run: 3\n', 'run', new RegExp(`must be a mapping with any of: ${keysOf(RUN_SCHEMA).join(', ')}, not 3`));
+});
+
+test('a new run setting is one entry: its default, limits, key, template line and messages follow', () => {
+  const shape = { ...RUN_SHAPE, notARealSetting: setting(wholeNumber(1, 500), { default: 100, description: 'articles kept per feed and run' }) };
+  const schema = settingsObject(shape);
+  assert.deepEqual(defaultsOf(schema), { ...DEFAULT_RUN, notARealSetting: 100 });
+  assert.deepEqual(limitsOf(schema), { ...RUN_LIMITS, notARealSetting: { min: 1, max: 500, minExclusive: false } });
+  assert.deepEqual(keysOf(schema), [...keysOf(RUN_SCHEMA), 'notARealSetting']);
+  const lines = templateLines(schema, '  # ');
+  assert.deepEqual(lines.slice(0, -1), templateLines(RUN_SCHEMA, '  # '));
+  assert.match(lines.at(-1)!, /^ {2}# notARealSetting: 100 +# articles kept per feed and run \(1 to 500\)$/);
+  assert.equal(schema.safeParse({ notARealSetting: 0 }).error?.issues[0]?.message, 'must be a whole number from 1 to 500, not 0');
+  assert.match(schema.safeParse([]).error?.issues[0]?.message ?? '', /^must be a mapping with any of: concurrency, .*, notARealSetting, not a list$/);
+  // The real template and DEFAULT_RUN are these same derivations of RUN_SCHEMA.
+  assert.deepEqual(defaultsOf(RUN_SCHEMA), DEFAULT_RUN);
+  assert.deepEqual(limitsOf(RUN_SCHEMA), RUN_LIMITS);
+  for (const line of templateLines(RUN_SCHEMA, '  # ')) assert.ok(defaultConfigYaml().includes(`\n${line}\n`), line);
 });

@@ -2,87 +2,41 @@
  * The archive's config file, `newsvault.yaml` at the archive's root:
  *
  *     sources:
- *       rfi: { enabled: false }         # a catalog slug: override enabled / feeds / name
- *       mysite:                         # any other slug: a user source
- *         name: My Site                 # default: the slug
- *         feed: https://example.org/rss.xml   # or feeds: [...]; http(s) URL or file path
- *         enabled: true                 # default true
- *         proxy: direct                 # this source only: a proxy URL, or direct (default: run.proxy)
- *         perHostDelayMs: 5000          # this source only: gap between requests to its host
+ *       rfi: { enabled: false }    # a catalog slug: override any of its settings
+ *       mysite:                    # any other slug: a user source; it needs feed: or feeds:
+ *         feed: https://example.org/rss.xml
  *     run:
- *       concurrency: 4                  # 1..32
- *       timeoutSeconds: 30              # > 0, at most 3600: one attempt of one request
- *       maxFeedBytes: 20971520          # 1024 .. 1 GiB
- *       retries: 2                      # 0..10: more attempts after a failure that may pass
- *       connectTimeoutSeconds: 10       # > 0, at most 300
- *       minBytesPerSecond: 1024         # 0 .. 1 GiB; 0 = no minimum transfer rate
- *       perHostConcurrency: 2           # 1..16 requests at once to one host
- *       perHostDelayMs: 1000            # 0 .. 600000 ms between requests to one host
- *       proxy: socks5h://127.0.0.1:1080 # http://, https://, socks5://, socks5h:// URL, or direct
- *                                       # (default: HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY)
+ *       concurrency: 8
  *
- * Every key is optional and unknown keys are refused. A missing file means the defaults: the
- * catalog as it is, and DEFAULT_RUN.
+ * The keys of `run:` and of one source, with their types, bounds, defaults and descriptions,
+ * are declared once in schema.ts (RUN_SHAPE, SOURCE_SHAPE); `newsvault init` writes them all,
+ * commented, with defaultConfigYaml(). Every key is optional and unknown keys are refused. A
+ * missing file means the defaults: the catalog as it is, and DEFAULT_RUN.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 
-import { FULL_TEXT_MODES, type FullTextMode, type Source } from '../domain.ts';
+import type { Source } from '../domain.ts';
 import { CATALOG, catalogSource } from './catalog.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
-import { checkFeedLocation } from './location.ts';
+import {
+  DEFAULT_RUN,
+  RUN_SCHEMA,
+  SOURCE_SCHEMA,
+  keysOf,
+  mustBe,
+  notThis,
+  resolveFeedLocation,
+  templateLines,
+  type RunSettings,
+} from './schema.ts';
 import { isValidSlug, MAX_SLUG_LENGTH, slugify } from './slug.ts';
 
+export { DEFAULT_RUN, RUN_LIMITS, proxyProblem, type Bounds, type RunSettings } from './schema.ts';
+
 export const CONFIG_FILE_NAME = 'newsvault.yaml';
-
-export interface RunSettings {
-  /** Sources processed at once. */
-  concurrency: number;
-  /** Give up on one attempt of one feed request after this many seconds. */
-  timeoutSeconds: number;
-  /** Refuse a feed body larger than this. */
-  maxFeedBytes: number;
-  /** Further attempts after a failure that may pass (connection error, timeout, 408, 429, 5xx). */
-  retries: number;
-  /** Give up connecting (TCP, TLS, proxy handshake) after this many seconds. */
-  connectTimeoutSeconds: number;
-  /** Cut off a body arriving slower than this (bytes per second, over 5 s); 0 = no minimum. */
-  minBytesPerSecond: number;
-  /** Requests at once to one host. */
-  perHostConcurrency: number;
-  /** Minimum gap between the starts of two requests to one host, in ms. */
-  perHostDelayMs: number;
-  /** Proxy for every source: a URL (http, https, socks5, socks5h) or "direct". Absent: the environment's. */
-  proxy?: string;
-  /** Download the images articles reference into the archive's assets/ folder. */
-  assets: boolean;
-}
-
-export const DEFAULT_RUN: Readonly<RunSettings> = Object.freeze({
-  concurrency: 4,
-  timeoutSeconds: 30,
-  maxFeedBytes: 20 * 1024 * 1024,
-  retries: 2,
-  connectTimeoutSeconds: 10,
-  minBytesPerSecond: 1024,
-  perHostConcurrency: 2,
-  perHostDelayMs: 1000,
-  assets: false,
-});
-
-/** Inclusive bounds of the run settings (timeoutSeconds and connectTimeoutSeconds must also be greater than 0). */
-export const RUN_LIMITS = Object.freeze({
-  concurrency: { min: 1, max: 32 },
-  timeoutSeconds: { min: 0, max: 3600 },
-  maxFeedBytes: { min: 1024, max: 1024 * 1024 * 1024 },
-  retries: { min: 0, max: 10 },
-  connectTimeoutSeconds: { min: 0, max: 300 },
-  minBytesPerSecond: { min: 0, max: 1024 * 1024 * 1024 },
-  perHostConcurrency: { min: 1, max: 16 },
-  perHostDelayMs: { min: 0, max: 600_000 },
-});
 
 /** How one source is fetched: its own settings over the run's. */
 export interface SourceFetchSettings {
@@ -92,21 +46,14 @@ export interface SourceFetchSettings {
 }
 
 /**
- * What newsvault.yaml says about one slug. For a catalog slug every field is an override
- * (absent = the catalog's value); for any other slug it is a user source and `feeds` is required.
+ * What newsvault.yaml says about one slug: the keys of SOURCE_SCHEMA, with feed and feeds
+ * merged into feeds. For a catalog slug every field is an override (absent = the catalog's
+ * value); for any other slug it is a user source and `feeds` is required.
  */
-export interface SourceSettings {
+export interface SourceSettings extends Omit<z.output<typeof SOURCE_SCHEMA>, 'feed' | 'feeds'> {
   slug: string;
-  name?: string;
   /** http(s) URLs as written, local files as absolute paths. */
   feeds?: string[];
-  enabled?: boolean;
-  /** A proxy URL or "direct" for this source's requests (overrides run.proxy). */
-  proxy?: string;
-  /** Gap between requests to this source's host(s), in ms (overrides run.perHostDelayMs). */
-  perHostDelayMs?: number;
-  /** When to fetch the article page for the full text (see src/extract). */
-  fullText?: FullTextMode;
 }
 
 export interface ArchiveConfig {
@@ -163,33 +110,24 @@ export function parseConfig(text: string, file: string, archiveDir: string): Arc
     throw new ConfigError(file, [{ field: null, problem: `invalid YAML: ${reason}` }]);
   }
 
-  const parsed = fileSchema(dir).safeParse(data ?? {});
+  const parsed = FILE_SCHEMA.safeParse(data ?? {});
   if (!parsed.success) throw new ConfigError(file, parsed.error.issues.flatMap(issueProblems));
   const raw = parsed.data;
 
   const problems: ConfigProblem[] = [];
   const sources: SourceSettings[] = [];
   for (const [slug, entry] of Object.entries(raw.sources ?? {})) {
-    const settings: SourceSettings = { slug };
-    if (entry?.name !== undefined) settings.name = entry.name;
-    if (entry?.feed !== undefined && entry.feeds !== undefined) {
-      problems.push({ field: `sources.${slug}`, problem: 'give either feed or feeds, not both' });
-      settings.feeds = [entry.feed, ...entry.feeds];
-    } else if (entry?.feed !== undefined) {
-      settings.feeds = [entry.feed];
-    } else if (entry?.feeds !== undefined) {
-      settings.feeds = entry.feeds;
-    }
-    if (entry?.enabled !== undefined) settings.enabled = entry.enabled;
-    if (entry?.proxy !== undefined) settings.proxy = entry.proxy;
-    if (entry?.perHostDelayMs !== undefined) settings.perHostDelayMs = entry.perHostDelayMs;
-    if (entry?.fullText !== undefined) settings.fullText = entry.fullText;
+    const { feed, feeds, ...rest } = entry ?? {};
+    const settings: SourceSettings = { slug, ...rest };
+    if (feed !== undefined && feeds !== undefined) problems.push({ field: `sources.${slug}`, problem: 'give either feed or feeds, not both' });
+    const written = feed === undefined ? feeds : [feed, ...(feeds ?? [])];
+    if (written !== undefined) settings.feeds = written.map((location) => resolveFeedLocation(location, dir));
     sources.push(settings);
   }
   problems.push(...checkSourceSettings(sources));
   if (problems.length > 0) throw new ConfigError(file, problems);
 
-  return { archiveDir: dir, file, found: true, sources, run: { ...DEFAULT_RUN, ...stripUndefined(raw.run ?? {}) } };
+  return { archiveDir: dir, file, found: true, sources, run: raw.run ?? { ...DEFAULT_RUN } };
 }
 
 /**
@@ -223,29 +161,6 @@ export function sourceFetchSettings(config: ArchiveConfig, slug: string): Source
   };
 }
 
-/** Why a proxy setting is unusable, or null. Accepted: "direct", or http(s):// / socks5(h):// with a host. */
-export function proxyProblem(raw: string): string | null {
-  const value = raw.trim();
-  if (value.toLowerCase() === 'direct') return null;
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
-  const expected = 'a proxy URL starting with http://, https://, socks5:// or socks5h://, or direct';
-  if (scheme === undefined) return `must be ${expected}, not ${JSON.stringify(raw)}`;
-  if (!['http', 'https', 'socks5', 'socks5h'].includes(scheme)) {
-    return `${scheme}:// proxies are not supported (${scheme === 'socks4' || scheme === 'socks' ? 'use socks5:// or socks5h://' : `use ${expected}`})`;
-  }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `${JSON.stringify(raw)} is not a valid URL`;
-  }
-  if (url.hostname === '') return `${JSON.stringify(raw)} has no host`;
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
-    return `a proxy URL is only scheme://[user:password@]host[:port], not ${JSON.stringify(raw)}`;
-  }
-  return null;
-}
-
 /** Only the sources a run should poll. */
 export function enabledSources(sources: readonly Source[]): Source[] {
   return sources.filter((s) => s.enabled && s.feeds.length > 0);
@@ -265,42 +180,19 @@ export function defaultConfigYaml(): string {
     '# file the archive polls every catalog outlet that has a feed, with the run settings below.',
     '',
     'sources:',
-    '  # The catalog. Uncomment a line to change that outlet; besides enabled you can set',
-    '  # name, feed (one URL or path) or feeds (a list), e.g. rfa: { feed: https://... }',
+    '  # The catalog. Uncomment a line to change that outlet; besides enabled you can set any',
+    '  # key shown for mysite below, e.g. rfa: { feed: https://... }',
     ...catalogLines,
     '  #',
-    '  # Your own sources: any other slug (lowercase letters, digits and hyphens).',
+    '  # Your own sources: any other slug (lowercase letters, digits and hyphens), with feed: or feeds:.',
     '  # mysite:',
-    '  #   name: My Site                       # default: the slug',
-    '  #   feed: https://example.org/rss.xml   # or feeds: [...]: http(s) URLs or file paths;',
-    '  #                                       # a relative path is relative to this folder',
-    '  #   enabled: true                       # default: true',
-    '  #   proxy: direct                       # this source only: a proxy URL, or direct (default: run.proxy)',
-    '  #   perHostDelayMs: 5000                # this source only: ms between requests to its site',
-    '  #   fullText: auto                      # fetch the article page for the full text: auto (when the',
-    '  #                                       # feed has only a summary), always, or never',
+    ...templateLines(SOURCE_SCHEMA, '  #   ', 42),
     '',
     'run:',
-    runLine('concurrency', DEFAULT_RUN.concurrency, `sources processed at once (${RUN_LIMITS.concurrency.min} to ${RUN_LIMITS.concurrency.max})`),
-    runLine('timeoutSeconds', DEFAULT_RUN.timeoutSeconds, 'give up on one attempt of a feed request after this many seconds'),
-    runLine('maxFeedBytes', DEFAULT_RUN.maxFeedBytes, `refuse a feed larger than this (${DEFAULT_RUN.maxFeedBytes / 1024 / 1024} MiB), compressed or not`),
-    runLine('retries', DEFAULT_RUN.retries, `more attempts after a timeout, lost connection, 408, 429 or 5xx (${RUN_LIMITS.retries.min} to ${RUN_LIMITS.retries.max})`),
-    runLine('connectTimeoutSeconds', DEFAULT_RUN.connectTimeoutSeconds, 'give up connecting (TCP, TLS, proxy) after this many seconds'),
-    runLine('minBytesPerSecond', DEFAULT_RUN.minBytesPerSecond, 'cut off a server sending slower than this (0: no minimum)'),
-    runLine('perHostConcurrency', DEFAULT_RUN.perHostConcurrency, `requests at once to one site (${RUN_LIMITS.perHostConcurrency.min} to ${RUN_LIMITS.perHostConcurrency.max})`),
-    runLine('perHostDelayMs', DEFAULT_RUN.perHostDelayMs, 'ms between the starts of two requests to one site'),
-    runLine('proxy', 'socks5h://127.0.0.1:1080', 'every request through this proxy: http://, https://, socks5://,'),
-    runLine('', '', 'or socks5h:// (the proxy resolves host names); direct ignores'),
-    runLine('', '', 'HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY (used by default)'),
-    runLine('assets', 'true', 'keep copies of article images in assets/ (default: false)'),
+    '  # The values shown are the defaults; uncomment a line to change one.',
+    ...templateLines(RUN_SCHEMA, '  # ', 40),
     '',
   ].join('\n');
-}
-
-/** `  # key: value` padded to one column, then `# comment` (no key: a continuation line). */
-function runLine(key: string, value: string | number, comment: string): string {
-  const setting = key === '' ? '  #' : `  # ${key}: ${value}`;
-  return `${setting.padEnd(40)}# ${comment}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -374,118 +266,18 @@ function slugKeyProblem(slug: string): string | null {
 // ---------------------------------------------------------------------------------------------
 // Schema and messages
 
-const FILE_KEYS = ['sources', 'run'] as const;
-const RUN_KEYS = [
-  'concurrency',
-  'timeoutSeconds',
-  'maxFeedBytes',
-  'retries',
-  'connectTimeoutSeconds',
-  'minBytesPerSecond',
-  'perHostConcurrency',
-  'perHostDelayMs',
-  'proxy',
-  'assets',
-] as const;
-const SOURCE_KEYS = ['name', 'feed', 'feeds', 'enabled', 'proxy', 'perHostDelayMs', 'fullText'] as const;
+const slugKey = z.string().refine(isValidSlug, { error: (issue) => slugKeyProblem(String(issue.input)) ?? 'invalid slug' });
 
-/** How a wrong value reads after "must be …,": `not "yes"`, `not a list`, `but it is empty`. */
-function notThis(value: unknown): string {
-  if (value === null || value === undefined) return 'but it is empty';
-  if (Array.isArray(value)) return 'not a list';
-  if (typeof value === 'object') return 'not a mapping';
-  if (typeof value === 'string') return `not ${JSON.stringify(value)}`;
-  return `not ${String(value)}`;
-}
+const FILE_SHAPE = {
+  sources: z.record(slugKey, SOURCE_SCHEMA.nullable(), { error: mustBe('a mapping from source slugs to their settings') }).nullish(),
+  run: RUN_SCHEMA.nullish(),
+};
+const FILE_KEYS = Object.keys(FILE_SHAPE);
 
-const mustBe =
-  (what: string) =>
-  (issue: { input?: unknown }): string =>
-    `must be ${what}, ${notThis(issue.input)}`;
-
-function fileSchema(archiveDir: string) {
-  const location = z.string({ error: mustBe('an http(s) URL or a file path') }).transform((raw, ctx) => {
-    const checked = checkFeedLocation(raw, archiveDir);
-    if (checked.ok) return checked.location;
-    ctx.addIssue({ code: 'custom', message: checked.problem, input: raw });
-    return z.NEVER;
-  });
-
-  const { concurrency, timeoutSeconds, maxFeedBytes, retries, connectTimeoutSeconds, minBytesPerSecond, perHostConcurrency, perHostDelayMs } = RUN_LIMITS;
-  const wholeNumber = (min: number, max: number, unit = '') => {
-    const error = mustBe(`a whole number${unit} from ${min} to ${max}`);
-    return z.int({ error }).min(min, { error }).max(max, { error }).optional();
-  };
-  const seconds = (limits: { min: number; max: number }) => {
-    const error = mustBe(`a number of seconds greater than ${limits.min} and at most ${limits.max}`);
-    return z.number({ error }).gt(limits.min, { error }).max(limits.max, { error }).optional();
-  };
-
-  const proxySetting = z
-    .string({ error: mustBe('a proxy URL (http://, https://, socks5://, socks5h://) or direct') })
-    .trim()
-    .superRefine((raw, ctx) => {
-      const problem = proxyProblem(raw);
-      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, input: raw });
-    })
-    .optional();
-
-  const source = z
-    .strictObject(
-      {
-        name: z.string({ error: mustBe('text') }).trim().min(1, { error: 'must not be empty' }).optional(),
-        feed: z
-          .string({
-            error: (issue) =>
-              Array.isArray(issue.input)
-                ? 'must be one http(s) URL or file path, not a list (use feeds: for several)'
-                : mustBe('an http(s) URL or a file path')(issue),
-          })
-          .pipe(location)
-          .optional(),
-        feeds: z
-          .array(location, { error: mustBe('a list of http(s) URLs or file paths') })
-          .min(1, { error: 'must list at least one http(s) URL or file path' })
-          .optional(),
-        enabled: z.boolean({ error: mustBe('true or false') }).optional(),
-        proxy: proxySetting,
-        perHostDelayMs: wholeNumber(perHostDelayMs.min, perHostDelayMs.max, ' of milliseconds'),
-        fullText: z.enum(FULL_TEXT_MODES, { error: mustBe(FULL_TEXT_MODES.join(', ').replace(/, (\w+)$/, ' or $1')) }).optional(),
-      },
-      { error: mustBe(`a mapping with any of: ${SOURCE_KEYS.join(', ')}`) },
-    )
-    .nullable();
-
-  const slugKey = z.string().refine(isValidSlug, { error: (issue) => slugKeyProblem(String(issue.input)) ?? 'invalid slug' });
-
-  return z.strictObject(
-    {
-      sources: z
-        .record(slugKey, source, { error: mustBe('a mapping from source slugs to their settings') })
-        .nullable()
-        .optional(),
-      run: z
-        .strictObject(
-          {
-            concurrency: wholeNumber(concurrency.min, concurrency.max),
-            timeoutSeconds: seconds(timeoutSeconds),
-            maxFeedBytes: wholeNumber(maxFeedBytes.min, maxFeedBytes.max, ' of bytes'),
-            retries: wholeNumber(retries.min, retries.max),
-            connectTimeoutSeconds: seconds(connectTimeoutSeconds),
-            minBytesPerSecond: wholeNumber(minBytesPerSecond.min, minBytesPerSecond.max, ' of bytes per second'),
-            perHostConcurrency: wholeNumber(perHostConcurrency.min, perHostConcurrency.max),
-            perHostDelayMs: wholeNumber(perHostDelayMs.min, perHostDelayMs.max, ' of milliseconds'),
-            proxy: proxySetting,
-            assets: z.boolean({ error: mustBe('true or false') }).optional(),
-          },
-          { error: mustBe(`a mapping with any of: ${RUN_KEYS.join(', ')}`) },
-        )
-        .nullable()
-        .optional(),
-    },
-    { error: (issue) => `the file must hold a mapping of settings (${FILE_KEYS.join(', ')}), ${notThis(issue.input)}` },
-  );
-}
+/** The whole file. A source's feeds come out as written; parseConfig resolves file paths. */
+const FILE_SCHEMA = z.strictObject(FILE_SHAPE, {
+  error: (issue) => `the file must hold a mapping of settings (${FILE_KEYS.join(', ')}), ${notThis(issue.input)}`,
+});
 
 type Issue = z.core.$ZodIssue;
 
@@ -508,8 +300,8 @@ function issueProblems(issue: Issue): ConfigProblem[] {
 
 function allowedKeys(objectPath: readonly PropertyKey[]): readonly string[] {
   if (objectPath.length === 0) return FILE_KEYS;
-  if (objectPath[0] === 'run') return RUN_KEYS;
-  return SOURCE_KEYS;
+  if (objectPath[0] === 'run') return keysOf(RUN_SCHEMA);
+  return keysOf(SOURCE_SCHEMA);
 }
 
 /** `['sources', 'mysite', 'feeds', 1]` → `sources.mysite.feeds[1]`. */
@@ -528,10 +320,6 @@ function yamlProblem(error: { message: string; linePos?: [{ line: number; col: n
   const at = error.linePos?.[0];
   const where = at === undefined ? '' : `line ${at.line}, column ${at.col}: `;
   return { field: null, problem: `${where}invalid YAML: ${what}` };
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The candidate nearest to `word` by edit distance, if it is close enough to be a likely typo. */

@@ -1,0 +1,325 @@
+/**
+ * The settings of newsvault.yaml, each declared once: RUN_SHAPE (the `run:` section) and
+ * SOURCE_SHAPE (the settings of one slug under `sources:`) hold one entry per key, built by
+ * `setting(type, { default | example, description })`. The type carries the bounds and the
+ * error messages; `default` is what an absent key means (run settings), `example` is what the
+ * template shows for a key without one; `description` is the comment `newsvault init` writes
+ * beside the key, to which the bounds or choices are appended from the type.
+ *
+ * Everything else is derived from these: RunSettings, DEFAULT_RUN, RUN_LIMITS, the key lists of
+ * "unknown key" messages (keysOf), and the commented template (templateLines). Adding a run
+ * setting is adding one entry to RUN_SHAPE (and reading it where it is used).
+ */
+import { stringify } from 'yaml';
+import { z } from 'zod';
+
+import { FULL_TEXT_MODES } from '../domain.ts';
+import { checkFeedLocation } from './location.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+/** How a wrong value reads after "must be …,": `not "yes"`, `not a list`, `but it is empty`. */
+export function notThis(value: unknown): string {
+  if (value === null || value === undefined) return 'but it is empty';
+  if (Array.isArray(value)) return 'not a list';
+  if (typeof value === 'object') return 'not a mapping';
+  if (typeof value === 'string') return `not ${JSON.stringify(value)}`;
+  return `not ${String(value)}`;
+}
+
+export const mustBe =
+  (what: string) =>
+  (issue: { input?: unknown }): string =>
+    `must be ${what}, ${notThis(issue.input)}`;
+
+/** `a, b or c`. */
+const orList = (items: readonly string[]): string => items.join(', ').replace(/, ([^,]+)$/, ' or $1');
+
+/** Why a proxy setting is unusable, or null. Accepted: "direct", or http(s):// / socks5(h):// with a host. */
+export function proxyProblem(raw: string): string | null {
+  const value = raw.trim();
+  if (value.toLowerCase() === 'direct') return null;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+  const expected = 'a proxy URL starting with http://, https://, socks5:// or socks5h://, or direct';
+  if (scheme === undefined) return `must be ${expected}, not ${JSON.stringify(raw)}`;
+  if (!['http', 'https', 'socks5', 'socks5h'].includes(scheme)) {
+    return `${scheme}:// proxies are not supported (${scheme === 'socks4' || scheme === 'socks' ? 'use socks5:// or socks5h://' : `use ${expected}`})`;
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${JSON.stringify(raw)} is not a valid URL`;
+  }
+  if (url.hostname === '') return `${JSON.stringify(raw)} has no host`;
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+    return `a proxy URL is only scheme://[user:password@]host[:port], not ${JSON.stringify(raw)}`;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value types: each states its bounds once, for validation, messages and the template
+
+/** What a number counts, when the template should show it in other units ("bytes": KiB, MiB, GiB). */
+const UNITS = z.registry<{ unit: string }>();
+
+/** A whole number from min to max (inclusive); `unit` ("bytes") goes into the message. */
+export function wholeNumber(min: number, max: number, unit?: string) {
+  const error = mustBe(`a whole number${unit === undefined ? '' : ` of ${unit}`} from ${min} to ${max}`);
+  const type = z.int({ error }).min(min, { error }).max(max, { error });
+  return unit === undefined ? type : type.register(UNITS, { unit });
+}
+
+/** A number of seconds greater than 0 and at most max. */
+export function seconds(max: number) {
+  const error = mustBe(`a number of seconds greater than 0 and at most ${max}`);
+  return z.number({ error }).gt(0, { error }).max(max, { error });
+}
+
+export function flag() {
+  return z.boolean({ error: mustBe('true or false') });
+}
+
+/** Non-empty text, trimmed. */
+export function text() {
+  return z.string({ error: mustBe('text') }).trim().min(1, { error: 'must not be empty' });
+}
+
+export function choice<const T extends readonly [string, ...string[]]>(options: T) {
+  return z.enum(options, { error: mustBe(orList(options)) });
+}
+
+/** A proxy URL (http, https, socks5, socks5h) or "direct", trimmed. */
+export function proxyUrl() {
+  return z
+    .string({ error: mustBe('a proxy URL (http://, https://, socks5://, socks5h://) or direct') })
+    .trim()
+    .superRefine((raw, ctx) => {
+      const problem = proxyProblem(raw);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, input: raw });
+    });
+}
+
+/**
+ * A feed location: an http(s) URL or a file path, checked and kept as written (the config
+ * resolves relative paths against the archive folder, see resolveFeedLocation).
+ */
+function location() {
+  return z.string({ error: mustBe('an http(s) URL or a file path') }).superRefine((raw, ctx) => {
+    const checked = checkFeedLocation(raw, '/');
+    if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.problem, input: raw });
+  });
+}
+
+/** One feed location; a list is refused with a pointer to `feeds:`. */
+export function feedLocation() {
+  return z
+    .string({
+      error: (issue) =>
+        Array.isArray(issue.input) ? 'must be one http(s) URL or file path, not a list (use feeds: for several)' : mustBe('an http(s) URL or a file path')(issue),
+    })
+    .pipe(location());
+}
+
+/** A non-empty list of feed locations. */
+export function feedList() {
+  return z.array(location(), { error: mustBe('a list of http(s) URLs or file paths') }).min(1, { error: 'must list at least one http(s) URL or file path' });
+}
+
+/** A checked feed location as the fetch stage reads it: an http(s) URL, or an absolute path. */
+export function resolveFeedLocation(raw: string, archiveDir: string): string {
+  const checked = checkFeedLocation(raw, archiveDir);
+  return checked.ok ? checked.location : raw;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+/** What the template says about one key (kept in SETTING_INFO, keyed by the key's schema). */
+export interface SettingInfo {
+  /** One line; the template wraps it, and appends the bounds of a number or the choices of an enum. */
+  description: string;
+  /** What the template shows for a key without a default. */
+  example?: unknown;
+}
+
+export const SETTING_INFO = z.registry<SettingInfo>();
+
+/**
+ * One setting: its type, and either the default an absent key means, or (no default: absent
+ * means "not set") an example for the template. Both are checked against the type by the tests.
+ */
+export function setting<T extends z.ZodType>(type: T, info: { default: z.output<T>; description: string }): z.ZodDefault<T>;
+export function setting<T extends z.ZodType>(type: T, info: { example: z.output<T>; description: string }): z.ZodOptional<T>;
+export function setting(type: z.ZodType, info: { default?: unknown; example?: unknown; description: string }): z.ZodType {
+  const { default: value, ...rest } = info;
+  const declared = 'default' in info ? type.default(value as never) : type.optional();
+  return declared.register(SETTING_INFO, rest);
+}
+
+/** The settings object of a section: strict, and its "not a mapping" message lists its keys. */
+export function settingsObject<S extends z.ZodRawShape>(shape: S) {
+  return z.strictObject(shape, { error: mustBe(`a mapping with any of: ${Object.keys(shape).join(', ')}`) });
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+/** The `run:` section. */
+export const RUN_SHAPE = {
+  concurrency: setting(wholeNumber(1, 32), { default: 4, description: 'sources processed at once' }),
+  timeoutSeconds: setting(seconds(3600), { default: 30, description: 'give up on one attempt of a feed request after this many seconds' }),
+  maxFeedBytes: setting(wholeNumber(KiB, GiB, 'bytes'), { default: 20 * MiB, description: 'refuse a feed larger than this, compressed or not' }),
+  retries: setting(wholeNumber(0, 10), { default: 2, description: 'more attempts after a timeout, lost connection, 408, 429 or 5xx' }),
+  connectTimeoutSeconds: setting(seconds(300), { default: 10, description: 'give up connecting (TCP, TLS, proxy) after this many seconds' }),
+  minBytesPerSecond: setting(wholeNumber(0, GiB, 'bytes per second'), {
+    default: KiB,
+    description: 'cut off a server sending slower than this over 5 s; 0: no minimum',
+  }),
+  perHostConcurrency: setting(wholeNumber(1, 16), { default: 2, description: 'requests at once to one site' }),
+  perHostDelayMs: setting(wholeNumber(0, 600_000, 'milliseconds'), { default: 1000, description: 'ms between the starts of two requests to one site' }),
+  proxy: setting(proxyUrl(), {
+    example: 'socks5h://127.0.0.1:1080',
+    description:
+      'every request through this proxy: http://, https://, socks5://, or socks5h:// (the proxy resolves host names); ' +
+      'direct ignores HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY (used by default)',
+  }),
+  assets: setting(flag(), { default: false, description: 'keep copies of article images in assets/' }),
+};
+
+/** The settings of one slug under `sources:`. No defaults: absent means the catalog's value, or the run's. */
+export const SOURCE_SHAPE = {
+  name: setting(text(), { example: 'My Site', description: 'shown in listings (default: the slug, or the catalog name)' }),
+  feed: setting(feedLocation(), {
+    example: 'https://example.org/rss.xml',
+    description: 'an http(s) URL or a file path; relative paths start at this folder',
+  }),
+  feeds: setting(feedList(), { example: ['https://example.org/rss.xml', 'saved/rss.xml'], description: 'instead of feed: several, as a list' }),
+  enabled: setting(flag(), { example: true, description: 'false: listed, but not polled (default: true)' }),
+  proxy: setting(RUN_SHAPE.proxy.unwrap(), { example: 'direct', description: 'this source only, instead of run.proxy: a proxy URL, or direct' }),
+  perHostDelayMs: setting(RUN_SHAPE.perHostDelayMs.unwrap(), {
+    example: 5000,
+    description: 'this source only, instead of run.perHostDelayMs: ms between requests to its site',
+  }),
+  fullText: setting(choice(FULL_TEXT_MODES), {
+    example: 'auto',
+    description: 'when to fetch the article page for the full text; auto (default): when the feed has only a summary',
+  }),
+};
+
+export const RUN_SCHEMA = settingsObject(RUN_SHAPE);
+export const SOURCE_SCHEMA = settingsObject(SOURCE_SHAPE);
+
+export type RunSettings = z.output<typeof RUN_SCHEMA>;
+
+// ---------------------------------------------------------------------------------------------
+// Derived: defaults, bounds, keys, template
+
+/** Inclusive bounds of a number setting; with minExclusive, the value must be greater than min. */
+export interface Bounds {
+  min: number;
+  max: number;
+  minExclusive: boolean;
+}
+
+type NumberKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends number ? K : never }[keyof T];
+
+/** The settings an empty section means. */
+export function defaultsOf<T extends z.ZodObject>(schema: T): Readonly<z.output<T>> {
+  return Object.freeze(schema.parse({}));
+}
+
+/** The bounds of every number setting of a section. */
+export function limitsOf<T extends z.ZodObject>(schema: T): Readonly<Record<NumberKeys<z.output<T>>, Bounds>> {
+  const limits: Record<string, Bounds> = {};
+  for (const [key, field] of Object.entries(schema.shape)) {
+    const bounds = boundsOf(field);
+    if (bounds !== null) limits[key] = bounds;
+  }
+  return Object.freeze(limits) as Record<NumberKeys<z.output<T>>, Bounds>;
+}
+
+export function keysOf(schema: z.ZodObject): string[] {
+  return Object.keys(schema.shape);
+}
+
+export const DEFAULT_RUN: Readonly<RunSettings> = defaultsOf(RUN_SCHEMA);
+export const RUN_LIMITS = limitsOf(RUN_SCHEMA);
+
+/**
+ * One commented line per key of a section, `<prefix>key: value` then `# description`, wrapped:
+ * value is the default, else the example. Uncommented, a line is valid YAML for that key.
+ */
+export function templateLines(schema: z.ZodObject, prefix: string, column = 40): string[] {
+  const lines: string[] = [];
+  for (const [key, field] of Object.entries(schema.shape)) {
+    const info = SETTING_INFO.get(field);
+    if (info === undefined) throw new Error(`setting ${key} has no description: declare it with setting()`);
+    const value = field instanceof z.ZodDefault ? field.def.defaultValue : info.example;
+    if (value === undefined) throw new Error(`setting ${key} has neither a default nor an example`);
+    const shown = stringify(value, { collectionStyle: 'flow', flowCollectionPadding: false, lineWidth: 0 }).trimEnd();
+    const extra = details(field, value);
+    // The bounds or choices are one word, so that wrapping never splits them.
+    const words = [...info.description.split(' '), ...(extra === '' ? [] : [`(${extra})`])];
+    lines.push(...commentLines(`${prefix}${key}: ${shown}`, words, prefix.replace(/ +$/, ''), column));
+  }
+  return lines;
+}
+
+/** The bounds of a number setting (`1 to 32`), or the choices of an enum (`auto, always or never`). */
+function details(field: z.ZodType, value: unknown): string {
+  const inner = innermost(field);
+  if (inner instanceof z.ZodEnum) return orList(inner.options.map(String));
+  const bounds = boundsOf(field);
+  if (bounds === null) return '';
+  const unit = UNITS.get(inner)?.unit ?? '';
+  const show = (n: number) => (unit.startsWith('bytes') ? bytes(n) : String(n));
+  const range = bounds.minExclusive ? `more than ${show(bounds.min)}, at most ${show(bounds.max)}` : `${show(bounds.min)} to ${show(bounds.max)}`;
+  return typeof value === 'number' && show(value) !== String(value) ? `${show(value)}, from ${range}` : range;
+}
+
+function boundsOf(field: z.ZodType): Bounds | null {
+  const inner = innermost(field);
+  if (!(inner instanceof z.ZodNumber)) return null;
+  const json = z.toJSONSchema(inner);
+  const min = json.exclusiveMinimum ?? json.minimum;
+  const max = json.maximum;
+  if (typeof min !== 'number' || typeof max !== 'number') return null;
+  return { min, max, minExclusive: typeof json.exclusiveMinimum === 'number' };
+}
+
+function innermost(field: z.ZodType): z.ZodType {
+  let current = field;
+  while (current instanceof z.ZodDefault || current instanceof z.ZodOptional || current instanceof z.ZodNullable) current = current.unwrap() as z.ZodType;
+  return current;
+}
+
+/** 1048576 → `1 MiB`; a number that is not a whole count of KiB, MiB or GiB stays as it is. */
+function bytes(n: number): string {
+  for (const [size, name] of [[GiB, 'GiB'], [MiB, 'MiB'], [KiB, 'KiB']] as const) {
+    if (n >= size && n % size === 0) return `${n / size} ${name}`;
+  }
+  return String(n);
+}
+
+/** `setting   # comment`, the comment's words wrapped at 110 columns onto `#`-only lines. */
+function commentLines(setting: string, words: readonly string[], blank: string, column: number): string[] {
+  const width = 110;
+  const lines: string[] = [];
+  let line = setting.length < column - 1 ? setting.padEnd(column) : `${setting} `;
+  let text = '';
+  for (const word of words) {
+    if (text !== '' && line.length + 2 + text.length + 1 + word.length > width) {
+      lines.push(`${line}# ${text}`);
+      line = blank.padEnd(column);
+      text = word;
+    } else {
+      text = text === '' ? word : `${text} ${word}`;
+    }
+  }
+  lines.push(`${line}# ${text}`);
+  return lines;
+}
