@@ -18,7 +18,7 @@ const hits: { url: string; inm?: string }[] = [];
 
 before(async () => {
   server = http.createServer((req, res) => {
-    hits.push({ url: req.url!, inm: req.headers['if-none-match'] as string | undefined });
+    hits.push({ url: req.url!, inm: req.headers['if-none-match'] });
     if (req.url === '/etag') {
       if (req.headers['if-none-match'] === '"v1"') {
         res.writeHead(304, { etag: '"v1"' });

@@ -96,7 +96,7 @@ function recompose(doc: Document): string {
 function attributesOf(el: Element): string {
   let out = '';
   for (const attr of Array.from(el.attributes)) {
-    if (!/^[^\s"'<>\/=]+$/.test(attr.name)) continue;
+    if (!/^[^\s"'<>/=]+$/.test(attr.name)) continue;
     out += ` ${attr.name}="${attr.value.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"`;
   }
   return out;

@@ -107,7 +107,7 @@ const NAMES: Record<string, string> = {
 };
 
 function describeType(mime: string): string {
-  if (NAMES[mime]) return NAMES[mime]!;
+  if (NAMES[mime]) return NAMES[mime];
   if (mime.startsWith('image/')) return 'an image';
   if (mime.startsWith('video/')) return 'a video';
   if (mime.startsWith('audio/')) return 'an audio file';

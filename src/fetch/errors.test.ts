@@ -105,7 +105,7 @@ test('describeError: one line for anything, no stack', async () => {
   const fsErr = await readFile('/definitely/not/here.xml').catch((e: unknown) => e);
   assert.match(describeError(fsErr), /ENOENT.*\/definitely\/not\/here\.xml/);
   for (const e of [new Error('x'), fsErr, new FetchError('timeout', 'timed out after 30s')]) {
-    assert.doesNotMatch(describeError(e), /\n|    at /);
+    assert.doesNotMatch(describeError(e), /\n| {4}at /);
   }
 });
 

@@ -95,7 +95,8 @@ export function adaptJsonFeed(raw: RawJsonFeed, feedUrl?: string): Feed {
     if (modified.warning) warnings.push(`${label}: updated: ${modified.warning}`);
     const contentHtml = str(item.content_html) ?? (str(item.content_text) ? textToHtml(item.content_text as string) : null);
     const summary = str(item.summary);
-    const id = item.id == null ? null : String(item.id).trim() || null;
+    // JSON Feed ids are strings; numbers are common too. Anything else (an object) is no usable id.
+    const id = typeof item.id === 'string' || typeof item.id === 'number' ? String(item.id).trim() || null : null;
     items.push({
       id,
       title,

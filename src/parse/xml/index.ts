@@ -68,9 +68,9 @@ interface FeedParserInternals {
 }
 
 const internals = (p: FeedParser) => p as unknown as FeedParserInternals;
-const baseOpenTag = internals(FeedParser.prototype as FeedParser).handleOpenTag;
+const baseOpenTag = internals(FeedParser.prototype).handleOpenTag;
 // feedparser binds this.handleOpenTag when it is constructed, so the override must be on the prototype.
-internals(BodyMarkupFeedParser.prototype as FeedParser).handleOpenTag = function handleOpenTag(this: FeedParserInternals, node: unknown) {
+internals(BodyMarkupFeedParser.prototype).handleOpenTag = function handleOpenTag(this: FeedParserInternals, node: unknown) {
   const [body, parent] = this.stack;
   const type = this.meta['#type'];
   if (!this.in_xhtml && body && parent && (type === 'rss' || type === 'rdf') && parent['#local'] === 'item' && isBodyElement(body)) {
@@ -93,7 +93,7 @@ export function parseXmlRaw(text: string, feedUrl?: string): Promise<RawXmlFeed>
     let failed = false;
     parser.on('readable', () => {
       let item: FeedParser.Item | null;
-      while ((item = parser.read() as FeedParser.Item | null)) items.push(item as RawItem);
+      while ((item = parser.read())) items.push(item);
     });
     parser.on('error', (err: Error) => {
       if (failed) return;
@@ -110,7 +110,7 @@ export function parseXmlRaw(text: string, feedUrl?: string): Promise<RawXmlFeed>
       }
       // xml:base entries are dropped as their elements close; the document-level one (named "xml") stays
       const base = internals(parser).xmlbase?.find((b) => b['#name'] === 'xml')?.['#'];
-      resolve({ meta: parser.meta as RawMeta, items, errors, inlineMarkup: parser.inlineMarkup, base });
+      resolve({ meta: parser.meta, items, errors, inlineMarkup: parser.inlineMarkup, base });
     });
     Readable.from([text]).pipe(parser);
   });
@@ -154,8 +154,8 @@ function text(node: unknown): string | null {
   if (node == null) return null;
   if (typeof node === 'string') return node;
   if (Array.isArray(node)) return text(node[0]);
-  if (typeof node === 'object' && '#' in (node as object)) {
-    const v = (node as { '#': unknown })['#'];
+  if (typeof node === 'object' && '#' in node) {
+    const v = node['#'];
     return typeof v === 'string' ? v : null;
   }
   return null;
@@ -175,7 +175,7 @@ function attr(node: RawNode | undefined, name: string): string | null {
 
 function firstText(item: Record<string, unknown>, keys: string[]): string | null {
   for (const key of keys) {
-    const value = text(item[key] as RawNode);
+    const value = text(item[key]);
     if (value != null && value.trim() !== '') return value;
   }
   return null;
@@ -332,6 +332,12 @@ function absolute(url: string, base: string | undefined): string {
   }
 }
 
+/** An enclosure's byte length: a whole number, as a number or a string of digits; anything else is unknown. */
+function lengthOf(value: unknown): number | null {
+  const s = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+  return /^\d+$/.test(s) ? Number(s) : null;
+}
+
 function itemEnclosures(item: RawItem, base: string | undefined): Enclosure[] {
   const found: { url?: unknown; type?: unknown; length?: unknown }[] = [...(item.enclosures ?? [])];
   // Media RSS content grouped in <media:group> (YouTube, slideshows), which feedparser does not read.
@@ -351,7 +357,7 @@ function itemEnclosures(item: RawItem, base: string | undefined): Enclosure[] {
       url,
       // A MIME type or nothing: feedparser puts media:content's `medium` ("image") here when there is no type.
       type: mime.includes('/') ? mime : null,
-      length: e.length != null && /^\d+$/.test(String(e.length).trim()) ? Number(String(e.length).trim()) : null,
+      length: lengthOf(e.length),
     });
   }
   return out;
