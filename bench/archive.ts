@@ -4,11 +4,11 @@
  * Prints a table. Run: node --import tsx bench/archive.ts [items]
  */
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseFeed } from '../src/parse/index.ts';
 import { runArchive } from '../src/run/index.ts';
 import type { Source } from '../src/domain.ts';
+import { tempDir } from '../src/testing/tree.ts';
 
 const N = Number(process.argv[2] ?? 2000);
 const PARAGRAPH = '<p>据法新社报道，这是一段用于基准测试的中文新闻正文，包含一些 English words 和数字 2024。</p>';
@@ -41,7 +41,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T; r
   return { ms, value, rssMb: peakRss / 2 ** 20 };
 }
 
-const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'newsvault-bench-'));
+const dir = await tempDir('newsvault-bench-'); // removed at exit, even if the benchmark fails
 const feedFile = path.join(dir, 'feed.xml');
 const editedFile = path.join(dir, 'edited.xml');
 await fs.writeFile(feedFile, feedXml(N, false));

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArticle } from '../src/archive/index.ts';
 import { FileArchive, TMP_DIR } from '../src/storage/index.ts';
 import { runArchive } from '../src/run/index.ts';
-import { listFiles, tempDir } from './helpers/tree.ts';
+import { listFiles, tempDir } from '../src/testing/tree.ts';
 
 const writer = `
 import { FileArchive } from ${JSON.stringify(new URL('../src/storage/index.ts', import.meta.url).pathname)};

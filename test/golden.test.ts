@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseFeed } from '../src/parse/index.ts';
 import { FileArchive } from '../src/storage/index.ts';
 import { main } from '../src/cli/main.ts';
-import { tempDir } from './helpers/tree.ts';
+import { tempDir } from '../src/testing/tree.ts';
 
 const fixtures = new URL('./fixtures/', import.meta.url);
 const golden = [

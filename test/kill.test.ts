@@ -15,7 +15,7 @@ import { parseArticle } from '../src/archive/index.ts';
 import type { Source } from '../src/domain.ts';
 import { runArchive } from '../src/run/index.ts';
 import { FileArchive } from '../src/storage/index.ts';
-import { tempDir } from './helpers/tree.ts';
+import { tempDir } from '../src/testing/tree.ts';
 
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
 

@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FileArchive, FileState, LOCK_FILE, LockedError, acquireLock } from '../src/storage/index.ts';
-import { tempDir } from './helpers/tree.ts';
+import { tempDir } from '../src/testing/tree.ts';
 
 const lockOpts = (root: string) => ({ tmpDir: path.join(root, '.newsvault', 'tmp') });
 const lockFile = (root: string) => path.join(root, LOCK_FILE);

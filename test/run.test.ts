@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { main } from '../src/cli/main.ts';
-import { listFiles, snapshot, tempDir } from './helpers/tree.ts';
+import { listFiles, snapshot, tempDir } from '../src/testing/tree.ts';
 
 const rss = readFileSync(new URL('./fixtures/feeds/rfi-golden.rss', import.meta.url));
 let server: http.Server;

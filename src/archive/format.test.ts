@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { sharedFixture } from '../testing/repo.ts';
 import { joinLines, normaliseLink, parseArticle, renderArticle, titleForFile } from './format.ts';
 
-const golden = readFileSync(new URL('../../test/fixtures/golden/rfi-20230914-putin-kim-rifles.md', import.meta.url), 'utf8');
+const golden = sharedFixture('golden/rfi-20230914-putin-kim-rifles.md').toString('utf8');
 
 test('joinLines trims every line and joins Chinese text and tags with nothing', () => {
   assert.equal(joinLines('  <p>第一段</p>\n\t<p>第二段</p>  \r\n<div>\n中文\n</div>\n'), '<p>第一段</p><p>第二段</p><div>中文</div>');

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { FeedItem } from '../domain.ts';
 import { itemKeys } from './store.ts';
 import { parseArticle } from './format.ts';
-import { listFiles, snapshot, tempDir } from '../../test/helpers/tree.ts';
+import { listFiles, snapshot, tempDir } from '../testing/tree.ts';
 import { FileArchive } from '../storage/index.ts';
 
 const open = (root: string, slug: string) => new FileArchive(root).source(slug);

@@ -1,10 +1,8 @@
 /** Helpers for the extraction and asset tests: a local HTTP server, temporary folders, image bytes. */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 
 export interface Reply {
@@ -53,16 +51,13 @@ export async function serve(routes: Record<string, Reply> | ((pathname: string) 
 }
 
 // temporary archives and their files (the archive's own .newsvault/ state folder left out)
-export { listFiles, tempDir } from '../../test/helpers/tree.ts';
+export { listFiles, tempDir } from '../testing/tree.ts';
+// the shared development corpus (real pages by other people), when this machine has it
+export { DEV_CORPUS, HAS_DEV_CORPUS } from '../testing/repo.ts';
 
 export function fixture(name: string): string {
   return readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 }
-
-/** The shared development corpus (real pages by other people), when this machine has it. */
-/** `../shared/dev-corpus` relative to the repository root. */
-export const DEV_CORPUS = path.resolve(fileURLToPath(new URL('../../', import.meta.url)), '../shared/dev-corpus');
-export const HAS_DEV_CORPUS = existsSync(DEV_CORPUS);
 
 // --- image bytes: real, minimal files of each type (file-type recognises them by their signature) ---
 

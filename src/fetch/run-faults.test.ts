@@ -11,15 +11,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Source } from '../domain.ts';
 import { runArchive, type SourceReport } from '../run/index.ts';
 import { renderStatusTable } from '../cli/render.ts';
 import { FileState } from '../storage/index.ts';
 import { closeDispatchers, Politeness, type FetchOptions } from './index.ts';
 import { drip, endless, gzipBomb, serve } from './testdata/servers.ts';
-import { snapshot } from '../../test/helpers/tree.ts';
+import { snapshot, tempDir } from '../testing/tree.ts';
+import { settlesWithin } from '../testing/time.ts';
 
 const FEED_UTF8 = Buffer.from(
   [
@@ -184,7 +183,7 @@ test('a run over every fault: bounded time, one-line reasons, others archived, n
     if (phase === 'healthy') return serveFeed(req, res);
     cases[slug]!.fault(req, res);
   });
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'newsvault-faults-'));
+  const root = await tempDir('newsvault-faults-');
   try {
     const sources: Source[] = Object.keys(cases).map((slug) => ({ slug, name: slug, feeds: [`${server.base}/${slug}`], enabled: true }));
     const fetch: FetchOptions = {
@@ -208,12 +207,13 @@ test('a run over every fault: bounded time, one-line reasons, others archived, n
 
     phase = 'faulty';
     const started = Date.now();
-    const second = await run();
+    // About 1–2 s (a hang is 2 attempts × 400 ms plus backoff; the 429 waits its 1 s Retry-After). The
+    // bound is far above that, for a busy machine, and still fails a run that hangs; which limit ended
+    // each fetch is checked below, by its reason.
+    const second = await settlesWithin(run(), 30_000, 'the run');
     const elapsed = Date.now() - started;
     for (const r of second.sources) t.diagnostic(`${r.slug}: ${r.status}${r.errors.length ? ` — ${r.errors.join(' | ')}` : ''}`);
     t.diagnostic(`phase 2: ${sources.length} sources, ${second.sources.filter((s) => s.status === 'failed').length} failed, ${elapsed} ms`);
-    // Slowest allowed: a hang is 2 attempts × 400 ms (+ backoff); the 429 waits its 1 s Retry-After.
-    assert.ok(elapsed < 4000, `the run took ${elapsed} ms`);
 
     const by = new Map<string, SourceReport>(second.sources.map((r) => [r.slug, r]));
     for (const [slug, c] of Object.entries(cases)) {

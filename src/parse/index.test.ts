@@ -2,10 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import iconv from 'iconv-lite';
+import { sharedFixture } from '../testing/repo.ts';
 import { FeedParseError, parseFeed, sniffKind } from './index.ts';
 
 const data = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url));
-const golden = (name: string) => readFileSync(new URL(`../../test/fixtures/feeds/${name}`, import.meta.url));
+const golden = (name: string) => sharedFixture(`feeds/${name}`);
 
 test('RSS 2.0: content:encoded is the content, description the summary, dates RFC 822, link WHATWG-ready', async () => {
   const feed = await parseFeed(golden('rfi-golden.rss'), { url: 'https://www.rfi.fr/cn/rss' });

@@ -4,7 +4,7 @@ import type { ManifestRecord } from '../archive/index.ts';
 import type { Source } from '../domain.ts';
 import { FileArchive } from '../storage/index.ts';
 import { LIST_PAGE_SIZE, listLine, listTitle, renderList, renderReadme, renderSourceLists, writeSourceLists } from './index.ts';
-import { tempDir } from '../../test/helpers/tree.ts';
+import { tempDir } from '../testing/tree.ts';
 
 const source: Source = { slug: 'rfi', name: '法广 RFI', feeds: [], enabled: true };
 
