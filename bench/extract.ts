@@ -6,8 +6,10 @@
  *
  * Sets: the reconstructed outlet pages of src/extract/testdata (10 pages, 2–5 KiB), and the real pages
  * of the shared development corpus when it is there (../shared/dev-corpus: newspaper4k's Chinese
- * articles and hknews-backend's Hong Kong pages, 14–370 KiB). Each set gets one warm-up round, then
- * `rounds` measured rounds (default: as many as fit in about 3 seconds, at least 5).
+ * articles and hknews-backend's Hong Kong pages, 14–370 KiB), and two hostile pages (the ones of
+ * src/extract/extract.test.ts: 5 MB of text in one paragraph on one line, and 5 MB of markup, 240,000
+ * paragraphs, on one line). Each set gets one warm-up round, then `rounds` measured rounds (default: as
+ * many as fit in about 3 seconds, at least 5; at least 2 for the hostile pages, which take seconds).
  * Peak RSS is the process's maximum resident set size (getrusage); peak heap is sampled after every page;
  * "heap after GC" is the heap in use after a full collection at the end (what extraction retains).
  */
@@ -48,6 +50,17 @@ function fixturePages(): Page[] {
     .map((f) => ({ name: f, html: readFileSync(path.join(dir, f), 'utf8'), url: FIXTURE_URLS[f] ?? pathToFileURL(path.join(dir, f)).href }));
 }
 
+/** The hostile pages of src/extract/extract.test.ts. */
+function hostilePages(): Page[] {
+  const sentence = '这是一个很长的单行页面里的一句话，没有换行。';
+  const text = sentence.repeat(Math.ceil((5 * 1024 * 1024) / Buffer.byteLength(sentence)));
+  const many = '<p>一段文字。</p>'.repeat(240_000);
+  return [
+    { name: '5 MB text, one paragraph', html: `<!DOCTYPE html><html><head><title>大页面</title></head><body><div><p>${text}</p></div></body></html>`, url: 'https://hostile.example/one-line' },
+    { name: '240,000 paragraphs', html: `<!DOCTYPE html><html><body><article>${many}</article></body></html>`, url: 'https://hostile.example/many' },
+  ];
+}
+
 function corpusPages(): Page[] {
   const pages: Page[] = [];
   const n4k = path.join(CORPUS, 'newspaper4k');
@@ -80,13 +93,14 @@ interface Result {
 }
 
 function runSet(set: string, roundsArg: number | null): Result {
-  const pages = set === 'fixtures' ? fixturePages() : corpusPages();
+  const pages = set === 'fixtures' ? fixturePages() : set === 'hostile' ? hostilePages() : corpusPages();
+  const minRounds = set === 'hostile' ? 2 : 5;
   for (const p of pages) extractArticle(p.html, p.url); // warm-up
   const times: number[] = [];
   let peakHeap = process.memoryUsage().heapUsed;
   let rounds = 0;
   const started = performance.now();
-  while (roundsArg !== null ? rounds < roundsArg : rounds < 5 || performance.now() - started < 3000) {
+  while (roundsArg !== null ? rounds < roundsArg : rounds < minRounds || performance.now() - started < 3000) {
     for (const p of pages) {
       const t = performance.now();
       extractArticle(p.html, p.url);
@@ -124,7 +138,7 @@ if (setArg) {
   // a child: one set, JSON out
   process.stdout.write(JSON.stringify(runSet(setArg, rounds)));
 } else {
-  const sets = ['fixtures', ...(existsSync(CORPUS) ? ['dev-corpus'] : [])];
+  const sets = ['fixtures', ...(existsSync(CORPUS) ? ['dev-corpus'] : []), 'hostile'];
   const results: Result[] = [];
   for (const set of sets) {
     const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), `--set=${set}`, ...(rounds !== null ? ['--rounds', String(rounds)] : [])], {

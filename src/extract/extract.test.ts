@@ -262,22 +262,17 @@ test('hostile: a page with no body text is a clear no-content error', () => {
   }
 });
 
-test('hostile: a 5 MB single-line page completes in bounded time', () => {
+// (How long these take is measured by bench/extract.ts, set "hostile": a test asserts what comes out.)
+test('hostile: a 5 MB single-line page, and 5 MB of markup on one line, are extracted', () => {
   const sentence = '这是一个很长的单行页面里的一句话，没有换行。';
   const text = sentence.repeat(Math.ceil((5 * 1024 * 1024) / Buffer.byteLength(sentence)));
-  const started = performance.now();
   const a = extractArticle(`<!DOCTYPE html><html><head><title>大页面</title></head><body><div><p>${text}</p></div></body></html>`, URL);
-  const ms = performance.now() - started;
   assert.ok(a.text.length >= text.length - 10);
-  assert.ok(ms < 15_000, `took ${ms} ms`);
 
   // 5 MB of markup on one line: 240,000 paragraphs, too many elements for Readability
   const many = '<p>一段文字。</p>'.repeat(240_000);
   assert.ok(Buffer.byteLength(many) > 5 * 1024 * 1024);
-  const t2 = performance.now();
   const b = extractArticle(`<!DOCTYPE html><html><body><article>${many}</article></body></html>`, URL);
-  const ms2 = performance.now() - t2;
-  assert.ok(ms2 < 30_000, `took ${ms2} ms`);
   assert.match(b.warnings.join('\n'), /more than 40000; used the densest text block/);
   assert.equal(b.text.split('\n\n').length, 240_000);
 });
