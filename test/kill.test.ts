@@ -90,7 +90,7 @@ test('a run killed at any rename, link or fsync of an edit, then run again, keep
     const text = (p: string) => fs.readFile(path.join(root, p), 'utf8').then((t) => parseArticle(t)!);
     assert.equal((await text(rec.path)).title, '第二版标题', `${at}: the article holds the new text`);
     assert.equal(rec.revisions?.length, 1, `${at}: one revision recorded`);
-    const old = await text(rec.revisions![0]!.path);
+    const old = await text(rec.revisions[0]!.path);
     assert.equal(old.title, '第一版标题', `${at}: the revision holds the earlier text`);
     assert.match(old.contentHtml, /第一版的正文/);
     await fs.rm(root, { recursive: true, force: true });

@@ -41,7 +41,7 @@ export function safeTitle(title: string): string {
   let s = title
     .normalize('NFC')
     .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/g, '')
-    .replace(/[<>:"/\\|?*#%&{}$!'`=+^~\[\]]/g, ' ')
+    .replace(/[<>:"/\\|?*#%&{}$!'`=+^~[\]]/g, ' ')
     .replace(/\s+/g, '-')
     .replace(/-{2,}/g, '-');
   s = [...s].slice(0, TITLE_CHARS).join('');

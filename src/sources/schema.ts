@@ -25,7 +25,8 @@ export function notThis(value: unknown): string {
   if (Array.isArray(value)) return 'not a list';
   if (typeof value === 'object') return 'not a mapping';
   if (typeof value === 'string') return `not ${JSON.stringify(value)}`;
-  return `not ${String(value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `not ${value}`;
+  return `not a ${typeof value}`;
 }
 
 export const mustBe =
