@@ -118,12 +118,26 @@ function spawnRun(script: string, root: string, feedFile: string) {
 
 const ITEMS = 150;
 
-test('20 rounds of two runs started at once: one archives, the other exits 4 (or finds nothing new); no duplicate, no lock left', async () => {
+/** A folder with the CLI runner script and a feed of ITEMS items. */
+async function raceSetup(): Promise<{ work: string; script: string; feedFile: string }> {
   const work = await tempDir();
   const script = path.join(work, 'cli.mts');
   await fs.writeFile(script, cli);
   const feedFile = path.join(work, 'race.xml');
   await fs.writeFile(feedFile, feed(ITEMS));
+  return { work, script, feedFile };
+}
+
+/** Waits until a run holds the archive's lock (bounded: one that never takes it fails the test later). */
+async function lockTaken(root: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await fs.stat(lockFile(root)).then(() => true, () => false)) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+test('20 rounds of two runs started at once: one archives, the other exits 4 (or finds nothing new); no duplicate, no lock left', async () => {
+  const { work, script, feedFile } = await raceSetup();
   let refused = 0;
   for (let round = 0; round < 20; round++) {
     const root = path.join(work, `archive-${round}`);
@@ -152,18 +166,11 @@ test('20 rounds of two runs started at once: one archives, the other exits 4 (or
 });
 
 test('a run SIGKILLed while it holds the lock: the next run takes over at once and leaves no lock', async () => {
-  const work = await tempDir();
-  const script = path.join(work, 'cli.mts');
-  await fs.writeFile(script, cli);
-  const feedFile = path.join(work, 'race.xml');
-  await fs.writeFile(feedFile, feed(ITEMS));
+  const { work, script, feedFile } = await raceSetup();
   const root = path.join(work, 'archive');
   const first = spawnRun(script, root, feedFile);
   // wait until it holds the lock (bounded: a run that never takes it fails the test)
-  for (let i = 0; i < 600; i++) {
-    if (await fs.stat(lockFile(root)).then(() => true, () => false)) break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await lockTaken(root);
   first.child.kill('SIGKILL');
   const killed = await first.done;
   assert.equal(killed.signal, 'SIGKILL');
@@ -178,18 +185,11 @@ test('a run SIGKILLed while it holds the lock: the next run takes over at once a
 });
 
 test('a run stopped with SIGTERM or SIGINT exits 143/130 at once and leaves no lock', async () => {
-  const work = await tempDir();
-  const script = path.join(work, 'cli.mts');
-  await fs.writeFile(script, cli);
-  const feedFile = path.join(work, 'race.xml');
-  await fs.writeFile(feedFile, feed(ITEMS));
+  const { work, script, feedFile } = await raceSetup();
   for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
     const root = path.join(work, signal);
     const run = spawnRun(script, root, feedFile);
-    for (let i = 0; i < 600; i++) {
-      if (await fs.stat(lockFile(root)).then(() => true, () => false)) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await lockTaken(root);
     run.child.kill(signal);
     const stopped = await run.done;
     if (stopped.code === 0) continue; // it finished before the signal came: nothing to check
