@@ -73,6 +73,23 @@ test('an unreadable lock file is respected while it may be being written, then t
   await lock.release();
 });
 
+test('a process that exits without releasing (process.exit, as after a signal) removes its lock; a second taker in it does not undo that', async () => {
+  const root = await tempDir();
+  const script = path.join(root, 'exit.mts');
+  await fs.writeFile(
+    script,
+    `import { acquireLock } from ${JSON.stringify(new URL('../src/storage/index.ts', import.meta.url).pathname)};
+const [file, tmpDir] = process.argv.slice(2);
+await acquireLock(file, { tmpDir });
+await acquireLock(file, { tmpDir }).catch(() => {});
+process.exit(0);
+`,
+  );
+  const child = spawnSync(process.execPath, ['--import', 'tsx', script, lockFile(root), lockOpts(root).tmpDir], { encoding: 'utf8' });
+  assert.equal(child.status, 0, child.stderr);
+  await assert.rejects(fs.stat(lockFile(root)), /ENOENT/);
+});
+
 test('many takers racing for one stale lock: exactly one wins', async () => {
   for (let round = 0; round < 10; round++) {
     const root = await tempDir();

@@ -56,7 +56,7 @@ export interface LockOptions {
 
 /** Nonces of the locks this process holds now. */
 const heldHere = new Set<string>();
-/** Files to remove if the process exits without releasing (process.exit after a signal, an uncaught error). */
+/** Lock files to remove (nonce → file) if the process exits without releasing (process.exit after a signal, an uncaught error). */
 const toRemoveOnExit = new Map<string, string>();
 let exitHookInstalled = false;
 
@@ -161,6 +161,20 @@ function describeHolder(h: LockHolder): string {
   return `another ${h.command ?? 'newsvault'} (pid ${h.pid}${h.host !== os.hostname() ? ` on ${h.host}` : ''}, since ${h.since})`;
 }
 
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const [nonce, f] of toRemoveOnExit) {
+      try {
+        if ((JSON.parse(readFileSync(f, 'utf8')) as { nonce?: unknown }).nonce === nonce) rmSync(f, { force: true });
+      } catch {
+        // already gone or not ours
+      }
+    }
+  });
+}
+
 /** Takes the lock at `file` or throws LockedError naming who holds it. */
 export async function acquireLock(file: string, opts: LockOptions): Promise<Lock> {
   const me: LockHolder = {
@@ -173,30 +187,23 @@ export async function acquireLock(file: string, opts: LockOptions): Promise<Lock
     ...(opts.command ? { command: opts.command } : {}),
   };
   heldHere.add(me.nonce);
+  // registered before the file can exist, so that an exit at any moment (a signal while the lock is being
+  // taken) removes it; the hook removes only a file that holds our nonce
+  toRemoveOnExit.set(me.nonce, file);
+  installExitHook();
   let blocker: Awaited<ReturnType<typeof take>>;
   try {
     blocker = await take(file, me, opts, 0);
   } catch (err) {
     heldHere.delete(me.nonce);
+    toRemoveOnExit.delete(me.nonce);
     throw err;
   }
   if (blocker !== null) {
     heldHere.delete(me.nonce);
+    toRemoveOnExit.delete(me.nonce);
     const who = 'unreadable' in blocker ? 'another newsvault (its lock file is being written)' : describeHolder(blocker);
     throw new LockedError(`${who} is using this archive (${file}); try again when it has finished`);
-  }
-  toRemoveOnExit.set(file, me.nonce);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const [f, nonce] of toRemoveOnExit) {
-        try {
-          if (JSON.parse(readFileSync(f, 'utf8')).nonce === nonce) rmSync(f, { force: true });
-        } catch {
-          // already gone or not ours
-        }
-      }
-    });
   }
   let released = false;
   return {
@@ -205,7 +212,7 @@ export async function acquireLock(file: string, opts: LockOptions): Promise<Lock
     async release() {
       if (released) return;
       released = true;
-      toRemoveOnExit.delete(file);
+      toRemoveOnExit.delete(me.nonce);
       heldHere.delete(me.nonce);
       const seen = await look(file);
       if (seen.kind === 'holder' && seen.holder.nonce === me.nonce) await fs.rm(file, { force: true });
