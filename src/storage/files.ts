@@ -69,14 +69,26 @@ export class FileState implements LocalState {
 
   async lock(command?: string): Promise<Lock> {
     await prepareStateDir(this.root);
-    return acquireLock(this.file(LOCK_FILE), { tmpDir: this.file(TMP_DIR), ...(command ? { command } : {}) });
+    // the lock's temporary files go beside it, not in tmp/: the holder clears tmp/ while others may be trying
+    return acquireLock(this.file(LOCK_FILE), { tmpDir: this.file(STATE_DIR), ...(command ? { command } : {}) });
   }
 
   async clearTemp(): Promise<number> {
     const dir = this.file(TMP_DIR);
     const names = await listDir(dir);
     await Promise.all(names.map((n) => fs.rm(path.join(dir, n), { force: true, recursive: true })));
-    return names.length;
+    // temporary files of lock attempts by processes killed in that instant (older than a minute)
+    const stateDir = this.file(STATE_DIR);
+    let stale = 0;
+    for (const n of await listDir(stateDir)) {
+      if (!/^\.lock\..*\.tmp$/.test(n)) continue;
+      const stat = await fs.stat(path.join(stateDir, n)).catch(() => null);
+      if (stat && Date.now() - stat.mtimeMs > 60_000) {
+        await fs.rm(path.join(stateDir, n), { force: true });
+        stale++;
+      }
+    }
+    return names.length + stale;
   }
 
   /** The file's text; null when missing; a warning when it cannot be read. */

@@ -46,7 +46,7 @@ export interface Lock {
 }
 
 export interface LockOptions {
-  /** Folder for the temporary files (same file system as the lock). */
+  /** Folder for the temporary files (same file system as the lock; not one the holder clears). */
   tmpDir: string;
   /** What holds it, shown to a second run (e.g. "newsvault run"). */
   command?: string;
@@ -127,7 +127,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function take(file: string, me: LockHolder, opts: LockOptions, depth: number): Promise<LockHolder | { unreadable: true } | null> {
   const content = `${JSON.stringify(me)}\n`;
   for (let round = 0; round < 400; round++) {
-    if (await writeOnce(file, content, { tmpDir: opts.tmpDir })) return null;
+    try {
+      if (await writeOnce(file, content, { tmpDir: opts.tmpDir })) return null;
+    } catch (err) {
+      // our temporary file vanished before the link (a folder cleared under us): try again
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && round < 50) continue;
+      throw err;
+    }
     const seen = await look(file);
     if (seen.kind === 'gone') continue;
     let nonce: string;
