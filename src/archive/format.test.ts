@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sharedFixture } from '../testing/repo.ts';
-import { joinLines, normaliseLink, parseArticle, renderArticle, titleForFile } from './format.ts';
+import { isArchivableTime, joinLines, linkRefusal, normaliseLink, parseArticle, renderArticle, titleForFile } from './format.ts';
 
 const golden = sharedFixture('golden/rfi-20230914-putin-kim-rifles.md').toString('utf8');
 
@@ -52,4 +52,38 @@ test('titles: trimmed, inner breaks folded, brackets escaped and read back', () 
 
 test('parseArticle rejects text not in the format', () => {
   assert.equal(parseArticle('# hello\n'), null);
+});
+
+test('a link can never end the Markdown link: ( ) < > spaces and backslashes are percent-encoded', () => {
+  const hostile = 'http://host/p)[Login](https://evil.example/)';
+  const link = normaliseLink(hostile);
+  assert.equal(link, 'http://host/p%29[Login]%28https://evil.example/%29');
+  const text = renderArticle({ published: 1, title: 't', link: hostile, contentHtml: '<p>x</p>' });
+  const line = text.split('\n')[1]!;
+  assert.equal(line, `[t](${link})`);
+  // the line holds exactly one link destination: no ")" before the last character
+  assert.equal(line.indexOf(')'), line.length - 1);
+  assert.equal(parseArticle(text)?.link, link);
+  assert.equal(normaliseLink('https://x.org/a b<c>\\d?q=(1)#f g'), 'https://x.org/a%20b%3Cc%3E/d?q=%281%29#f%20g');
+  // a percent-encoded link means the same to the server: decoding gives back the characters
+  assert.equal(decodeURIComponent(new URL(link).pathname), '/p)[Login](https://evil.example/)');
+});
+
+test('only http(s) links are kept; the others give no link and a reason', () => {
+  for (const bad of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', 'data:text/html,<script>x</script>', 'file:///etc/passwd', 'ftp://x.org/f', '/relative/only', 'not a url']) {
+    assert.equal(normaliseLink(bad), '', bad);
+    assert.match(linkRefusal(bad) ?? '', /^the link ".*" is (a [a-z]+: URL, not http\(s\)|no absolute URL)$/, bad);
+    const text = renderArticle({ published: 1, title: 't', link: bad, contentHtml: '<p>x</p>' });
+    assert.equal(text.split('\n')[1], '[t]()');
+  }
+  assert.equal(linkRefusal('https://x.org/'), null);
+  assert.equal(linkRefusal(null), null);
+});
+
+test('a header is always readable back: times before 1970 or not whole are refused, never written', () => {
+  assert.throws(() => renderArticle({ published: -2208988800000, title: 't', link: '', contentHtml: '' }), RangeError);
+  assert.throws(() => renderArticle({ published: 1.5, title: 't', link: '', contentHtml: '' }), RangeError);
+  assert.throws(() => renderArticle({ published: Number.NaN, title: 't', link: '', contentHtml: '' }), RangeError);
+  assert.equal(isArchivableTime(0), true);
+  assert.equal(parseArticle(renderArticle({ published: 0, title: 't', link: '', contentHtml: '' }))?.published, 0);
 });

@@ -38,14 +38,37 @@ function appendText(out: string, segment: string): string {
   return out;
 }
 
-/** WHATWG URL serialisation (non-ASCII percent-encoded, host lower-cased); the input unchanged if it is no URL. */
+/** Characters WHATWG leaves in a URL that would end or bend the Markdown link `[title](link)`: parentheses,
+ *  angle brackets, spaces and backslashes (which Markdown reads as escapes). Percent-encoded, they mean
+ *  the same to every web server and cannot close the link. */
+const MARKDOWN_UNSAFE = /[()<>\s\\]/g;
+
+/**
+ * An item's link as the archive writes it: WHATWG URL serialisation (non-ASCII percent-encoded, host
+ * lower-cased) with `(`, `)`, `<`, `>`, whitespace and `\` percent-encoded, so that it can never end the
+ * Markdown link it stands in. Only http(s) links are kept: anything else (javascript:, data:, file:, no
+ * URL at all) gives '' — no link — and the caller says so.
+ */
 export function normaliseLink(link: string | null | undefined): string {
   if (!link) return '';
-  const trimmed = link.trim();
+  let url: URL;
   try {
-    return new URL(trimmed).href;
+    url = new URL(link.trim());
   } catch {
-    return trimmed.replace(/\s/g, '%20');
+    return '';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return '';
+  return url.href.replace(MARKDOWN_UNSAFE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/** Why `normaliseLink` gave no link for a link a feed did give, or null when it kept one (or none was given). */
+export function linkRefusal(link: string | null | undefined): string | null {
+  if (!link || normaliseLink(link) !== '') return null;
+  const shown = JSON.stringify(link.length > 80 ? `${link.slice(0, 80)}…` : link);
+  try {
+    return `the link ${shown} is a ${new URL(link.trim()).protocol} URL, not http(s)`;
+  } catch {
+    return `the link ${shown} is no absolute URL`;
   }
 }
 
@@ -65,7 +88,13 @@ export interface ArticleFields {
   contentHtml: string;
 }
 
+/** Whether a publication time fits the header: `<!--digits-->` holds whole ms since 1970, with no sign. */
+export function isArchivableTime(ms: number): boolean {
+  return Number.isSafeInteger(ms) && ms >= 0;
+}
+
 export function renderArticle(a: ArticleFields): string {
+  if (!isArchivableTime(a.published)) throw new RangeError(`publication time ${a.published} cannot be written (not a whole number of ms since 1970)`);
   return `<!--${a.published}-->\n[${titleForFile(a.title)}](${normaliseLink(a.link)})\n------\n\n${joinLines(a.contentHtml)}\n`;
 }
 

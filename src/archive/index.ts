@@ -1,5 +1,5 @@
 /** The archive stage: the on-disk format, layout, identity, manifests, per-source stores and change events. */
-export { joinLines, normaliseLink, parseArticle, renderArticle, titleForFile } from './format.ts';
+export { isArchivableTime, joinLines, linkRefusal, normaliseLink, parseArticle, renderArticle, titleForFile } from './format.ts';
 export type { ArticleFields } from './format.ts';
 export { articleId, canonicalUrl, contentHash } from './identity.ts';
 export { articleFileName, dayDir, idFromFileName, safeTitle, utc8Parts, MAX_DIR_ENTRIES } from './layout.ts';
