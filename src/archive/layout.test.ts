@@ -30,3 +30,14 @@ test('file names start with the time, end with the id, and the id reads back', (
   assert.equal(idFromFileName(name), 'k3j7x2abqq');
   assert.equal(articleFileName(0, '///', 'k3j7x2abqq'), '0800_k3j7x2abqq.md');
 });
+
+test('bidi controls and other format characters never reach a file name (…gpj.exe must not show as …exe.jpg)', () => {
+  const bidi = ['\u202e', '\u202a', '\u202b', '\u202c', '\u202d', '\u2066', '\u2067', '\u2068', '\u2069', '\u200e', '\u200f', '\u061c', '\u00ad', '\ufeff', '\u200b', '\ud800', '\udfff', '\u2028'];
+  for (const c of bidi) {
+    const s = safeTitle(`photo${c}gpj.exe`);
+    assert.equal(s, 'photogpj.exe', `U+${c.charCodeAt(0).toString(16)}`);
+    assert.ok(Buffer.from(articleFileName(0, `a${c}b`, 'abcdefghij')).toString() === articleFileName(0, `a${c}b`, 'abcdefghij'));
+  }
+  // scripts written right to left are text, not controls: kept
+  assert.equal(safeTitle('خبر עברית'), 'خبر-עברית');
+});

@@ -35,12 +35,20 @@ export function utc8Parts(ms: number): Utc8Parts {
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)$/i;
 
-/** A file-name fragment safe on Linux, macOS and Windows: no path separators, no reserved or control
- *  characters, no leading/trailing dots or spaces, at most 40 characters (about 120 bytes of UTF-8). */
+/**
+ * Characters that never enter a file name: controls (C0, DEL, C1), format characters — bidi embeddings,
+ * overrides and isolates (U+202A–202E, U+2066–2069), marks (U+200E/F, U+061C), zero-width characters, the
+ * BOM, soft hyphens, tags — lone surrogates, and line/paragraph separators. A right-to-left override would
+ * make `…gpj.exe` show as `…exe.jpg`.
+ */
+const NOT_IN_NAMES = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
+
+/** A file-name fragment safe on Linux, macOS and Windows: no path separators, no reserved, control or
+ *  format (bidi) characters, no leading/trailing dots or spaces, at most 40 characters (about 120 bytes of UTF-8). */
 export function safeTitle(title: string): string {
   let s = title
     .normalize('NFC')
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/g, '')
+    .replace(NOT_IN_NAMES, '')
     .replace(/[<>:"/\\|?*#%&{}$!'`=+^~[\]]/g, ' ')
     .replace(/\s+/g, '-')
     .replace(/-{2,}/g, '-');

@@ -100,6 +100,42 @@ test('an item with no date: first-seen time stands in, with a warning, stable ac
   assert.equal((await again.upsert(item({ published: null }), T0 + 3600e3)).status, 'unchanged');
 });
 
+test('a date before 1970 or more than a day ahead is a bad date: first-seen stands in, with a warning; every header reads back', async () => {
+  const root = await tempDir();
+  const store = await open(root, 'src');
+  const cases: [number, RegExp][] = [
+    [-2208988800000, /publication date 1900-01-01T00:00:00\.000Z is before 1970/],
+    [T0 + 30 * 86400e3, /publication date .* is in the future/],
+    [8.64e15 + 1, /publication date .* is in the future/],
+  ];
+  for (const [i, [published, warning]] of cases.entries()) {
+    const r = await store.upsert(item({ id: `bad-date-${i}`, link: `https://news.example/d/${i}`, content: `<p>${i}</p>`, published }), T0);
+    assert.equal(r.status, 'new');
+    assert.equal(r.record.published, T0);
+    assert.equal(r.record.dateGuessed, true);
+    assert.match(r.warnings.join('\n'), warning);
+    const text = await fs.readFile(path.join(root, r.record.path), 'utf8');
+    assert.equal(parseArticle(text)?.published, T0, text.split('\n')[0]);
+  }
+  // a bad published date with a good updated date: the updated one is used
+  const r = await store.upsert(item({ id: 'upd', link: 'https://news.example/u', content: '<p>u</p>', published: -1, updated: T0 - 5000 }), T0);
+  assert.equal(r.record.published, T0 - 5000);
+  assert.equal(r.record.dateGuessed, undefined);
+  // a few hours ahead (a wrong time zone) is believed
+  const ahead = await store.upsert(item({ id: 'tz', link: 'https://news.example/tz', content: '<p>tz</p>', published: T0 + 8 * 3600e3 }), T0);
+  assert.equal(ahead.record.published, T0 + 8 * 3600e3);
+});
+
+test('a javascript:, data: or file: link is not kept: the article is archived without a link, with a warning', async () => {
+  const root = await tempDir();
+  const store = await open(root, 'src');
+  const r = await store.upsert(item({ id: 'js', link: 'javascript:alert(document.cookie)' }), T0);
+  assert.equal(r.record.link, '');
+  assert.match(r.warnings.join('\n'), /"标题一": the link "javascript:alert\(document\.cookie\)" is a javascript: URL, not http\(s\); archived without a link/);
+  const text = await fs.readFile(path.join(root, r.record.path), 'utf8');
+  assert.equal(text.split('\n')[1], '[标题一]()');
+});
+
 test('a full day folder spills into <MM-DD>-2', async () => {
   const root = await tempDir();
   const day = path.join(root, 'articles/src/2024/01-02');

@@ -20,7 +20,7 @@ import path from 'node:path';
 import type { FeedItem } from '../domain.ts';
 import { appendDurable, inside, listDir, readText, sha256, writeAtomic, writeOnce } from '../util/index.ts';
 import type { ArticleAdded, ArticleRevised, ArticleUnchanged, ChangeEvent } from './events.ts';
-import { joinLines, normaliseLink, parseArticle, renderArticle } from './format.ts';
+import { isArchivableTime, joinLines, linkRefusal, normaliseLink, parseArticle, renderArticle } from './format.ts';
 import { articleId, bodyHash, canonicalUrl, contentHash, identityKey } from './identity.ts';
 import { MAX_DIR_ENTRIES, articleFileName, dayDir, idFromFileName } from './layout.ts';
 import { parseManifest, serialiseRecord, type ManifestRecord, type RevisionEntry } from './manifest.ts';
@@ -44,6 +44,9 @@ export interface ItemKeys {
   /** The body with its lines joined, as the article file holds it. */
   body: string;
   guid: string | null;
+  /** The link as the feed gave it (or the GUID standing in for it), before `normaliseLink`. */
+  givenLink: string | null;
+  /** The link as written: http(s) only, Markdown-safe; '' when the feed gave none that can be kept. */
   link: string;
   canonical: string | null;
   title: string;
@@ -55,9 +58,23 @@ export function itemKeys(item: FeedItem): ItemKeys {
   const contentHtml = item.content ?? item.summary ?? '';
   const body = joinLines(contentHtml);
   const guid = item.id?.trim() || null;
-  const link = normaliseLink(item.link ?? (guid && /^https?:\/\//i.test(guid) ? guid : null));
+  const givenLink = item.link ?? (guid && /^https?:\/\//i.test(guid) ? guid : null);
+  const link = normaliseLink(givenLink);
   const title = item.title.trim();
-  return { contentHtml, body, guid, link, canonical: canonicalUrl(link), title, hash: contentHash(title, body) };
+  return { contentHtml, body, guid, givenLink, link, canonical: canonicalUrl(link), title, hash: contentHash(title, body) };
+}
+
+/** How far ahead of the run a publication time may be (clocks and time zones err) before it is taken for a bad date. */
+export const FUTURE_SLACK_MS = 24 * 3600 * 1000;
+
+/** A publication time the archive believes: since 1970 (the header has no sign) and not more than a day ahead. */
+export function plausibleTime(ms: number, now: number): boolean {
+  return isArchivableTime(ms) && ms <= now + FUTURE_SLACK_MS;
+}
+
+function describeTime(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
 }
 
 export type MatchedBy = 'guid' | 'url' | 'content';
@@ -251,12 +268,19 @@ export class SourceStore {
       return { kind: 'revise', keys, record: r };
     }
     const warnings: string[] = [];
-    let published = item.published ?? item.updated;
-    let dateGuessed = false;
-    if (published == null) {
-      published = now;
-      dateGuessed = true;
-      warnings.push(`"${keys.title.slice(0, 40)}": no publication date; the time it was first seen stands in`);
+    const named = `"${keys.title.slice(0, 40)}"`;
+    const refused = linkRefusal(keys.givenLink);
+    if (refused) warnings.push(`${named}: ${refused}; archived without a link`);
+    const given = item.published ?? item.updated;
+    const usable = [item.published, item.updated].find((t): t is number => t != null && plausibleTime(t, now));
+    const published = usable ?? now;
+    const dateGuessed = usable === undefined;
+    if (dateGuessed) {
+      warnings.push(
+        given == null
+          ? `${named}: no publication date; the time it was first seen stands in`
+          : `${named}: the publication date ${describeTime(given)} is ${given < 0 ? 'before 1970' : 'in the future'}; the time it was first seen stands in`,
+      );
     }
     const key = identityKey({ guid: keys.guid, canonical: keys.canonical, body: keys.body });
     let id = articleId(this.slug, key);

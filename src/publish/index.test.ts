@@ -26,6 +26,7 @@ function rec(i: number, published: number, title = `标题${i}`): ManifestRecord
 test('list titles: entities decoded, Markdown and HTML neutralised', () => {
   assert.equal(listTitle('他说&quot;不&quot; &amp;amp; more'), '他说"不" & more');
   assert.equal(listTitle('a [b] *c* <script>x</script>'), 'a \\[b\\] \\*c\\* &lt;script&gt;x&lt;/script&gt;');
+  assert.equal(listTitle('photo\u202egpj.exe \u2067x\u2069'), 'photogpj.exe x', 'bidi controls would reorder what follows them in the list');
   assert.equal(listTitle('  a\n b  '), 'a b');
 });
 

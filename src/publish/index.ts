@@ -19,12 +19,15 @@ export interface PageWriter {
 
 export const LIST_PAGE_SIZE = 300;
 
-/** A title as plain Markdown text: entities decoded (so `&quot;` shows as "), white space folded,
- *  and characters Markdown or HTML would act on escaped. */
+/** Bidi embeddings, overrides and isolates: in a list line they would reorder the text shown after them. */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
+
+/** A title as plain Markdown text: entities decoded (so `&quot;` shows as "), white space folded, bidi
+ *  controls dropped (the article file keeps the title as given), and characters Markdown or HTML would act on escaped. */
 export function listTitle(title: string): string {
   let t = title;
   for (let i = 0; i < 2 && /&(#\d+|#x[0-9a-f]+|[a-z]+\d*);/i.test(t); i++) t = decodeHTML(t);
-  t = t.replace(/\s+/g, ' ').trim();
+  t = t.replace(BIDI_CONTROLS, '').replace(/\s+/g, ' ').trim();
   if (t === '') t = '(无标题)';
   return t.replace(/[\\`*_[\]<>|]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : `\\${c}`));
 }
