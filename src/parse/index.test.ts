@@ -114,3 +114,26 @@ test('sniffKind: JSON by first character or Content-Type', () => {
   assert.equal(sniffKind(Buffer.from('<rss/>'), 'application/feed+json'), 'json');
   assert.equal(sniffKind(Buffer.from('\ufeff<rss/>')), 'xml');
 });
+
+test('lone surrogates from any format become U+FFFD at the parse boundary, with a warning', async () => {
+  const json = Buffer.from(
+    '{"version":"https://jsonfeed.org/version/1.1","title":"t\\ud800","items":[{"id":"1\\udc00","url":"https://x.example/\\ud83d","title":"标题\\ud800尾","content_html":"<p>\\udfff</p>","tags":["\\ud800"]}]}',
+  );
+  const feed = await parseFeed(json);
+  const [item] = feed.items;
+  assert.equal(item?.title, '标题\ufffd尾');
+  assert.equal(item?.id, '1\ufffd');
+  assert.equal(item?.content, '<p>\ufffd</p>');
+  assert.deepEqual(item?.categories, ['\ufffd']);
+  assert.equal(feed.title, 't\ufffd');
+  assert.doesNotThrow(() => encodeURI(item.link!));
+  for (const w of feed.warnings) assert.doesNotThrow(() => encodeURI(w), w);
+  assert.ok(feed.warnings.some((w) => /5 text field\(s\) held lone surrogates/.test(w)), feed.warnings.join('\n'));
+  // a pair stays a pair
+  const ok = await parseFeed(Buffer.from('{"version":"https://jsonfeed.org/version/1.1","title":"x","items":[{"id":"1","title":"\\ud83d\\ude00"}]}'));
+  assert.equal(ok.items[0]?.title, '😀');
+  assert.ok(!ok.warnings.some((w) => /surrogate/.test(w)));
+  const xml = Buffer.from('<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a&#xD800;b</title><link>https://x.example/1</link></item></channel></rss>');
+  const fromXml = await parseFeed(xml);
+  assert.ok(!/[\ud800-\udfff]/.test(fromXml.items[0]?.title ?? ''), JSON.stringify(fromXml.items[0]?.title));
+});

@@ -6,6 +6,7 @@ import type { Feed } from '../domain.ts';
 import { decodeBody } from './encoding/index.ts';
 import { adaptJsonFeed, parseJsonRaw } from './json/index.ts';
 import { adaptXmlFeed, parseXmlFeed } from './xml/index.ts';
+import { wellFormedFeed } from './unicode.ts';
 
 export { parseDate } from './date/index.ts';
 export { decodeBody } from './encoding/index.ts';
@@ -52,5 +53,7 @@ export async function parseFeed(body: Buffer, opts: ParseOptions = {}): Promise<
     }
   }
   feed.warnings.unshift(...decoded.warnings);
-  return feed;
+  const { feed: repaired, repaired: count } = wellFormedFeed(feed);
+  if (count > 0) repaired.warnings.push(`${count} text field(s) held lone surrogates (broken UTF-16); each became U+FFFD`);
+  return repaired;
 }
