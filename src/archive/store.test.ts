@@ -309,3 +309,19 @@ test('a new article cut short before its record: the next open of the source (af
   await next.close();
   assert.deepEqual((await open(root, 'src')).warnings, []);
 });
+
+test('an item with no GUID, no link and a short body is known by its content: a second run does not archive it again', async () => {
+  const root = await tempDir();
+  const bare = item({ id: null, link: null, title: '', content: '' });
+  const short = item({ id: null, link: null, title: '快讯', content: '<p>短</p>' });
+  const store = await open(root, 'src');
+  assert.equal((await store.upsert(bare, T0)).status, 'new');
+  assert.equal((await store.upsert(short, T0)).status, 'new');
+  await store.close();
+  const again = await open(root, 'src');
+  assert.equal((await again.upsert(bare, T0 + 1000)).status, 'unchanged');
+  assert.equal((await again.upsert(short, T0 + 1000)).status, 'unchanged');
+  assert.equal(again.all().length, 2);
+  // with a GUID, a short body shared with another article does not merge them
+  assert.equal((await again.upsert(item({ id: 'other', link: null, title: '快讯', content: '<p>短</p>' }), T0)).status, 'new');
+});

@@ -252,7 +252,9 @@ export class SourceStore {
     const byUrl = keys.canonical ? this.byUrl.get(keys.canonical) : undefined;
     // an article that has a different GUID is another article, even at the same URL
     if (byUrl && !(keys.guid && byUrl.guid && byUrl.guid !== keys.guid)) return { record: byUrl, by: 'url' };
-    const byContent = keys.body.length >= MIN_BODY_FOR_HASH_DEDUPE ? this.byContent.get(keys.hash) : undefined;
+    // short bodies are too common to merge articles by, unless the item has nothing else to be known by
+    const contentIsIdentity = !keys.guid && !keys.canonical;
+    const byContent = keys.body.length >= MIN_BODY_FOR_HASH_DEDUPE || contentIsIdentity ? this.byContent.get(keys.hash) : undefined;
     if (byContent) return { record: byContent, by: 'content' };
     return undefined;
   }
