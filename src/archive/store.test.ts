@@ -296,8 +296,12 @@ test('a new article cut short before its record: the next open of the source (af
   await store.close();
   const manifest = path.join(root, 'articles/src/index.jsonl');
   const before = await fs.readFile(manifest, 'utf8');
+  const stale = await open(root, 'src');
+  assert.equal(stale.unclean, true, 'closed but not finished (its pages may not be written): still unclean');
+  await stale.finish();
   const clean = await open(root, 'src');
-  assert.deepEqual(clean.warnings, [], 'a closed store reopens without a check');
+  assert.deepEqual(clean.warnings, [], 'a finished store reopens without a check');
+  assert.equal(clean.unclean, false);
   const orphan = await clean.upsert(item({ id: 'g2', link: 'https://news.example/a/2', title: '标题二' }), T0);
   // what a kill between the article's rename and the record's append leaves
   await fs.writeFile(manifest, before);
@@ -307,6 +311,7 @@ test('a new article cut short before its record: the next open of the source (af
   assert.equal(next.size, 2);
   assert.ok(next.all().some((r) => r.path === orphan.record.path));
   await next.close();
+  await next.finish();
   assert.deepEqual((await open(root, 'src')).warnings, []);
 });
 

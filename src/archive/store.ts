@@ -140,6 +140,8 @@ export class SourceStore {
   /** The file that marks this source as being written; null without an openDir. */
   private readonly marker: string | null;
   private marked = false;
+  /** The last session writing this source stopped before it finished (see `finish`). */
+  unclean = false;
   private records = new Map<string, ManifestRecord>();
   private byGuid = new Map<string, ManifestRecord>();
   private byUrl = new Map<string, ManifestRecord>();
@@ -180,6 +182,9 @@ export class SourceStore {
       store.warnings.push(...parsed.damaged);
     }
     const unclean = store.marker !== null && (await fs.stat(store.marker).then(() => true, () => false));
+    // the marker is this session's to remove once it has finished
+    store.marked = unclean;
+    store.unclean = unclean;
     if (unclean) store.warnings.push(`${store.manifestPath}: the last run writing this source stopped before it finished; looking for article files without a record`);
     if (text === null || unclean || store.warnings.length > 0) await store.recoverUnrecorded();
     return store;
@@ -407,11 +412,16 @@ export class SourceStore {
     this.marked = true;
   }
 
+  /** Ends a session of commits: compacts the manifest if worth it. The source stays marked until `finish`. */
   async close(): Promise<boolean> {
-    const compacted = await this.compact();
+    return this.compact();
+  }
+
+  /** Marks the source as left in order, once everything derived from this session's events (lists, the
+   *  README) is written: until then, a stop leaves the source `unclean` for the next run. */
+  async finish(): Promise<void> {
     if (this.marked && this.marker !== null) await fs.rm(this.marker, { force: true });
     this.marked = false;
-    return compacted;
   }
 
   /** Appends a record to the manifest journal (flushed), then indexes it. */

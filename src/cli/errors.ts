@@ -6,7 +6,7 @@ import { ExtractError } from '../extract/index.ts';
 import { FetchError, describeError } from '../fetch/index.ts';
 import { FeedParseError } from '../parse/index.ts';
 import { ConfigError } from '../sources/index.ts';
-import { LockedError } from '../storage/index.ts';
+import { LockedError, storageFailure } from '../storage/index.ts';
 import { EXIT } from './context.ts';
 
 export interface Failure {
@@ -23,5 +23,7 @@ export function failureOf(err: unknown): Failure {
     return { code: EXIT.sourcesFailed, message: describeError(err) };
   }
   if (err instanceof LockedError) return { code: EXIT.locked, message: err.message };
+  const stored = storageFailure(err);
+  if (stored) return { code: EXIT.storage, message: stored.message };
   return { code: EXIT.internal, message: describeError(err), stack: String(err instanceof Error ? err.stack : err) };
 }

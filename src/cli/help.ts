@@ -15,7 +15,9 @@ export const EXIT_CODES_HELP = `Exit codes:
   1  an unexpected internal error (NEWSVAULT_DEBUG=1 prints its stack)
   2  bad usage or an invalid newsvault.yaml: nothing fetched or written
   3  a source or an item failed (the rest was done)
-  4  the archive is locked by another newsvault run`;
+  4  the archive is locked by another newsvault run
+  5  the archive cannot be written (disk full, read-only, permissions): the message names the path;
+     the run stopped there, and what it committed before is whole`;
 
 const ARCHIVE_ENV_HELP = `  ${ARCHIVE_ENV}  the archive folder when no --archive is given; else the archive the current
                      folder is in (a folder above with newsvault.yaml or .newsvault/), else ./archive`;

@@ -134,7 +134,7 @@ export interface PageStore extends PageWriter {
 
 /**
  * A source's list pages after a run, from its change events: rewritten (where their bytes differ) only
- * when the run added or revised one of its articles, or when its main page is missing. `records` is
+ * when the run added or revised one of its articles, or when its main page is missing, or `force` (an earlier run stopped before its pages). `records` is
  * called only then.
  */
 export async function publishSourceLists(
@@ -142,17 +142,23 @@ export async function publishSourceLists(
   source: Source,
   events: readonly ChangeEvent[],
   records: () => ManifestRecord[],
+  opts: { force?: boolean } = {},
 ): Promise<string[]> {
-  const changed = events.some((e) => e.source === source.slug && isChange(e));
+  const changed = opts.force === true || events.some((e) => e.source === source.slug && isChange(e));
   if (!changed && (await archive.readPage(`lists/${source.slug}.md`)) !== null) return [];
   const all = records();
   return all.length > 0 ? writeSourceLists(archive, source, all) : [];
 }
 
-/** The README after a run: rewritten only when the run changed an article or the README is not ours yet.
- *  `summaries` is called only then. */
-export async function publishReadme(archive: PageStore, events: readonly ChangeEvent[], summaries: () => Promise<SourceSummary[]>): Promise<boolean> {
-  if (!events.some(isChange)) {
+/** The README after a run: rewritten only when the run changed an article, the README is not ours yet, or
+ *  `force` (a run before stopped between its commits and its pages). `summaries` is called only then. */
+export async function publishReadme(
+  archive: PageStore,
+  events: readonly ChangeEvent[],
+  summaries: () => Promise<SourceSummary[]>,
+  opts: { force?: boolean } = {},
+): Promise<boolean> {
+  if (opts.force !== true && !events.some(isChange)) {
     const current = await archive.readPage('README.md');
     if (current !== null && current.includes('| 来源 Source |')) return false;
   }

@@ -26,8 +26,8 @@ import type { Attempts, HealthState } from '../health/index.ts';
 import { parseFeed } from '../parse/index.ts';
 import { publishReadme, publishSourceLists } from '../publish/index.ts';
 import type { SourceSummary } from '../publish/index.ts';
-import { openStorage } from '../storage/index.ts';
-import type { Archive, SourceArchive } from '../storage/index.ts';
+import { openStorage, storageFailure } from '../storage/index.ts';
+import type { Archive, SourceArchive, StorageError } from '../storage/index.ts';
 
 export interface SourceReport {
   slug: string;
@@ -195,6 +195,9 @@ async function archiveItem(ctx: SourceContext, item: FeedItem): Promise<ChangeEv
     if (p.extractionFailed && event.type === 'added') recordFailure(ctx.attempts, `${ctx.source.slug}/${event.record.id}`, ctx.now);
     return event;
   } catch (err) {
+    // the archive cannot be written (disk full, read-only, permissions): not this item's failure, the run's
+    const stored = storageFailure(err, ctx.archive.root);
+    if (stored) throw stored;
     return {
       type: 'failed',
       source: ctx.source.slug,
@@ -214,6 +217,11 @@ function count(report: SourceReport, events: readonly ChangeEvent[]): void {
   report.failed = c.failed;
 }
 
+/** Shared by a run's sources: the first storage failure (disk full, read-only…) stops them all. */
+interface Halt {
+  error?: StorageError;
+}
+
 type Validators = { notModified: boolean; etag?: string; lastModified?: string };
 
 interface SourceRun {
@@ -230,6 +238,7 @@ export async function archiveSource(
   opts: RunOptions,
   state?: HealthState,
   attempts: Attempts = {},
+  halt: Halt = {},
 ): Promise<SourceRun> {
   const started = Date.now();
   const now = opts.now ?? Date.now;
@@ -246,6 +255,7 @@ export async function archiveSource(
     report.warnings.push(...store.warnings);
     if (source.feeds.length === 0) report.errors.push('no feed configured');
     for (const location of source.feeds) {
+      if (halt.error) break;
       let items: FeedItem[];
       let validators: Validators | undefined;
       try {
@@ -275,6 +285,7 @@ export async function archiveSource(
       const ctx: SourceContext = { archive, source, store, fetch: fetchOptions, opts, report, now: now(), attempts };
       let itemFailures = 0;
       for (const item of items) {
+        if (halt.error) break;
         report.seen++;
         const event = await archiveItem(ctx, item);
         events.push(event);
@@ -289,12 +300,20 @@ export async function archiveSource(
       // (then a later 304 would hide it)
       if (state && validators && itemFailures === 0) state = rememberValidators(state, location, validators);
     }
+    if (halt.error) throw halt.error;
     if (await store.close()) written.push(`articles/${source.slug}/index.jsonl`);
     const opened = store;
-    written.push(...(await publishSourceLists(archive, source, events, () => opened.all())));
+    // an earlier run that stopped between its commits and its pages left them stale: rebuilt
+    written.push(...(await publishSourceLists(archive, source, events, () => opened.all(), { force: opened.unclean })));
   } catch (err) {
-    report.errors.push(describeError(err));
-    feedsRead = 0;
+    const stored = storageFailure(err, archive.root);
+    if (stored) {
+      halt.error ??= stored;
+      report.errors.push(`stopped: ${describeError(halt.error)}`);
+    } else {
+      report.errors.push(describeError(err));
+      feedsRead = 0;
+    }
   }
   count(report, events);
   if (feedsRead === 0) report.status = 'failed';
@@ -326,6 +345,7 @@ export async function runArchive(opts: RunOptions): Promise<RunReport> {
     const attempts = loadedAttempts.value;
     const sources = opts.sources.filter((s) => s.enabled);
     const stores = new Map<string, SourceArchive>();
+    const halt: Halt = {};
     const events: ChangeEvent[] = [];
     const written: string[] = [];
     const reports = await pMap(
@@ -339,7 +359,7 @@ export async function runArchive(opts: RunOptions): Promise<RunReport> {
           return report;
         }
         // each source works on the state it started with and merges its own entries back
-        const result = await archiveSource(archive, source, opts, state, attempts);
+        const result = await archiveSource(archive, source, opts, state, attempts, halt);
         if (result.state) state = mergeState(state, result.state, source);
         if (result.store) stores.set(source.slug, result.store);
         events.push(...result.events);
@@ -349,10 +369,15 @@ export async function runArchive(opts: RunOptions): Promise<RunReport> {
       },
       { concurrency: opts.concurrency ?? 4 },
     );
+    // the archive cannot be written: stop here; every source's report was given, each counting only what it committed
+    if (halt.error) throw halt.error;
     for (const w of [health.warning, loadedAttempts.warning]) if (w) reports[0]?.warnings.push(w);
     await local.saveHealth(state);
     await local.saveAttempts(attempts, now());
-    if (await publishReadme(archive, events, () => summaries(archive, opts, stores))) written.push('README.md');
+    const unclean = [...stores.values()].some((s) => s.unclean);
+    if (await publishReadme(archive, events, () => summaries(archive, opts, stores), { force: unclean })) written.push('README.md');
+    // every page derived from this run's events is written: the sources are left in order
+    for (const store of stores.values()) await store.finish();
     return {
       archive: root,
       startedAt,

@@ -25,10 +25,14 @@ export interface SourceArchive {
   commit(plan: Plan, opts: CommitOptions): Promise<ArticleAdded | ArticleRevised | ArticleUnchanged>;
   /** Rewrites the manifest with one line per article when superseded lines have piled up (always with force). */
   compact(force?: boolean): Promise<boolean>;
-  /** Ends a session of commits: compacts if worth it, and marks the source as left in order. Returns whether
-   *  the manifest was rewritten. A store that is never closed (a killed run) is checked for article files
-   *  without a record the next time it is opened. */
+  /** The last session writing this source stopped before it finished (killed, disk full): its article files
+   *  were checked for missing records, and the pages derived from its events (lists, README) must be rebuilt. */
+  readonly unclean: boolean;
+  /** Ends a session of commits: compacts if worth it. Returns whether the manifest was rewritten. */
   close(): Promise<boolean>;
+  /** Marks the source as left in order, after everything derived from its events is written. A source that
+   *  is never finished (a killed run) is `unclean` the next time it is opened. */
+  finish(): Promise<void>;
 }
 
 export interface Archive {

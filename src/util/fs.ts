@@ -56,14 +56,16 @@ async function writeTemp(dest: string, content: string | Uint8Array, opts: Write
   const tmpDir = opts.tmpDir ?? path.dirname(dest);
   await fs.mkdir(tmpDir, { recursive: true });
   const tmp = path.join(tmpDir, `.${path.basename(dest).slice(0, 40)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'wx');
+  const handle = await fs.open(tmp, 'wx').catch((err: unknown) => {
+    throw naming(err, dest);
+  });
   try {
     await handle.writeFile(content);
     await handle.sync();
   } catch (err) {
     await handle.close().catch(() => {});
     await fs.rm(tmp, { force: true });
-    throw err;
+    throw naming(err, dest);
   }
   await handle.close();
   return tmp;
@@ -110,16 +112,32 @@ export async function writeOnce(file: string, content: string | Uint8Array, opts
   return true;
 }
 
-/** Appends and flushes: the bytes are on disk when it resolves. */
+/** Appends and flushes: the bytes are on disk when it resolves. A write that fails part-way (a full disk)
+ *  is cut back, so the file never ends in a torn line of this call. */
 export async function appendDurable(file: string, content: string): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const handle = await fs.open(file, 'a');
+  const size = (await handle.stat()).size;
   try {
-    await handle.writeFile(content);
+    try {
+      await handle.writeFile(content);
+    } catch (err) {
+      await handle.truncate(size).catch(() => {});
+      throw err;
+    }
     await handle.sync();
+  } catch (err) {
+    throw naming(err, file);
   } finally {
     await handle.close();
   }
+}
+
+/** The error with the file it was about as its `dest` (a write through a handle names no path; a
+ *  temporary file's path is not the one to tell the user). */
+function naming(err: unknown, dest: string): unknown {
+  if (err && typeof err === 'object' && 'code' in err) (err as NodeJS.ErrnoException & { dest?: string }).dest ??= dest;
+  return err;
 }
 
 /** Writes (atomically) only when the bytes differ. Returns whether it wrote. */
