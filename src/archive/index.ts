@@ -6,6 +6,6 @@ export { articleFileName, dayDir, idFromFileName, safeTitle, utc8Parts, MAX_DIR_
 export { manifestRecordSchema, parseManifest, serialiseRecord } from './manifest.ts';
 export type { ManifestRecord, ParsedManifest, RevisionEntry } from './manifest.ts';
 export { ArchiveError, SourceStore, compareRecords, itemKeys } from './store.ts';
-export type { ArchiveFiles, CommitOptions, ItemKeys, Match, MatchedBy, Plan, UpsertResult } from './store.ts';
+export type { ArchiveFiles, CommitOptions, ImportOptions, ItemKeys, Match, MatchedBy, Plan, UpsertResult } from './store.ts';
 export { countEvents, isChange } from './events.ts';
 export type { ArticleAdded, ArticleGone, ArticleRevised, ArticleUnchanged, ChangeEvent, ChangeType, ItemFailed, ItemRef } from './events.ts';

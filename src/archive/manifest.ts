@@ -34,8 +34,12 @@ export const manifestRecordSchema = z.object({
   changedAt: z.number().optional(),
   /** 'page' when the text was extracted from the article's web page rather than taken from the feed. */
   textSource: z.literal('page').optional(),
-  /** Earlier versions, oldest first: their hashes and the files that keep them. */
-  revisions: z.array(z.object({ hash: z.string(), path: relPath('revisions/'), savedAt: z.number() })).optional(),
+  /** Set by `newsvault import`: where the text the record's `sha` names came from (its path in the imported
+   *  archive) and that text's SHA-256. When `sha` differs, a run has revised the imported text since. */
+  importedFrom: z.object({ path: z.string(), sha: z.string() }).optional(),
+  /** Earlier versions, oldest first: their hashes and the files that keep them (`importedFrom`: the path in the
+   *  imported archive of a text kept by `newsvault import`). */
+  revisions: z.array(z.object({ hash: z.string(), path: relPath('revisions/'), savedAt: z.number(), importedFrom: z.string().optional() })).optional(),
 });
 
 export type ManifestRecord = z.infer<typeof manifestRecordSchema>;
@@ -58,6 +62,7 @@ export function serialiseRecord(r: ManifestRecord): string {
     firstSeen: r.firstSeen,
     ...(r.changedAt ? { changedAt: r.changedAt } : {}),
     ...(r.textSource ? { textSource: r.textSource } : {}),
+    ...(r.importedFrom ? { importedFrom: { path: r.importedFrom.path, sha: r.importedFrom.sha } } : {}),
     ...(r.revisions?.length ? { revisions: r.revisions } : {}),
   };
   return JSON.stringify(ordered);

@@ -20,7 +20,7 @@ import path from 'node:path';
 import type { FeedItem } from '../domain.ts';
 import { appendDurable, inside, listDir, readText, sha256, writeAtomic, writeOnce } from '../util/index.ts';
 import type { ArticleAdded, ArticleRevised, ArticleUnchanged, ChangeEvent } from './events.ts';
-import { isArchivableTime, joinLines, linkRefusal, normaliseLink, parseArticle, renderArticle } from './format.ts';
+import { isArchivableTime, joinLines, linkRefusal, normaliseLink, parseArticle, renderArticle, type ArticleFields } from './format.ts';
 import { articleId, bodyHash, canonicalUrl, contentHash, identityKey } from './identity.ts';
 import { MAX_DIR_ENTRIES, articleFileName, dayDir, idFromFileName } from './layout.ts';
 import { parseManifest, serialiseRecord, type ManifestRecord, type RevisionEntry } from './manifest.ts';
@@ -97,6 +97,15 @@ export interface CommitOptions {
   /** The body to write instead of `plan.keys.contentHtml` (e.g. with images mirrored). Change detection
    *  always uses the planned body, so an unchanged item is never rewritten. */
   contentHtml?: string;
+}
+
+/** How `importArticle` commits a file of another archive in this format (see docs/import.md). */
+export interface ImportOptions {
+  /** The file's path in the archive it comes from: kept in the record as `importedFrom`. */
+  originalPath: string;
+  now: number;
+  /** The header's fields, for a file whose header `parseArticle` refuses but the importer could read. */
+  fields?: ArticleFields;
 }
 
 export interface UpsertResult {
@@ -364,6 +373,123 @@ export class SourceStore {
     const record = event.type === 'unchanged' ? snapshot(this.records.get(event.id)!) : event.record;
     const status = event.type === 'added' ? 'new' : event.type === 'revised' ? 'changed' : 'unchanged';
     return { status, record, warnings: plan.kind === 'new' ? plan.warnings : [], event };
+  }
+
+  /**
+   * Commits an article file of another archive in the same format (the original script's) from its exact
+   * bytes: they are written unchanged, only the path is this archive's. Its identity is its header's link
+   * (canonical URL; it has no GUID), else its title and body. Returns:
+   * - `added`: a new article, its file written byte for byte, its record naming the original path;
+   * - `unchanged`: the same title and body (or these bytes) are the article's text or one of its revisions;
+   * - `revised`: the same link with another text. When the article's current text came from an import too,
+   *   the imported file replaces it (the earlier kept as a revision: an import walks the old archive from
+   *   old to new); when the current text came from a run (it is newer than anything the old archive holds),
+   *   the imported text is kept as a revision only, and the article file is left as it is.
+   * Crash-safe in the same order as `commit`: revision file, article file, then the record.
+   */
+  async importArticle(bytes: Uint8Array, opts: ImportOptions): Promise<ArticleAdded | ArticleRevised | ArticleUnchanged> {
+    const { now, originalPath } = opts;
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const text = buffer.toString('utf8');
+    if (!Buffer.from(text, 'utf8').equals(buffer)) throw new ArchiveError(`${originalPath}: not valid UTF-8`);
+    const fields = parseArticle(text) ?? opts.fields;
+    if (!fields) throw new ArchiveError(`${originalPath}: not in the article format`);
+    if (!isArchivableTime(fields.published)) throw new ArchiveError(`${originalPath}: publication time ${fields.published} cannot be placed`);
+    const title = fields.title.trim();
+    const canonical = canonicalUrl(fields.link);
+    const keys: ItemKeys = {
+      contentHtml: fields.contentHtml,
+      body: fields.contentHtml,
+      guid: null,
+      givenLink: fields.link || null,
+      link: fields.link,
+      canonical,
+      title,
+      hash: contentHash(title, fields.contentHtml),
+    };
+    const sha = sha256(text);
+    const match = this.find(keys);
+    if (!match) {
+      const key = identityKey({ guid: null, canonical, body: keys.body });
+      let id = articleId(this.slug, key);
+      if (this.records.has(id)) id = articleId(this.slug, key, 16);
+      await this.mark();
+      const file = await this.place(fields.published, title, id);
+      const record: ManifestRecord = {
+        id,
+        path: file,
+        guid: null,
+        link: fields.link,
+        canonical,
+        published: fields.published,
+        title,
+        hash: keys.hash,
+        bodyHash: bodyHash(keys.body),
+        sha,
+        // the original archive polled hourly: its header time stands in for when an archive first had it
+        firstSeen: fields.published,
+        importedFrom: { path: originalPath, sha },
+      };
+      await writeAtomic(this.abs(file), buffer, { tmpDir: this.tmpDir });
+      await this.record(record);
+      return { type: 'added', source: this.slug, at: now, record: snapshot(record) };
+    }
+    const current = match.record;
+    if (match.by === 'content' || current.hash === keys.hash || current.sha === sha || current.revisions?.some((v) => v.hash === keys.hash)) {
+      return { type: 'unchanged', source: this.slug, at: now, id: current.id, path: current.path };
+    }
+    await this.mark();
+    const currentIsImported = current.sha !== undefined && current.importedFrom?.sha === current.sha;
+    if (!currentIsImported) {
+      // the article's text came from a run: the old archive's text is an earlier one, kept beside it
+      const entry = await this.keepImportedRevision(current, text, keys.hash, originalPath, now);
+      const next: ManifestRecord = { ...current, revisions: [...(current.revisions ?? []), entry] };
+      await this.record(next);
+      return { type: 'revised', source: this.slug, at: now, record: snapshot(next), previousHash: current.hash, hash: current.hash, revisions: [entry.path] };
+    }
+    const saved = (await this.keepRevisions(current, text, now)).map((entry) =>
+      entry.hash === current.hash && current.importedFrom ? { ...entry, importedFrom: current.importedFrom.path } : entry,
+    );
+    await writeAtomic(this.abs(current.path), buffer, { tmpDir: this.tmpDir });
+    const next: ManifestRecord = {
+      ...current,
+      title,
+      link: fields.link || current.link,
+      canonical: current.canonical ?? canonical,
+      hash: keys.hash,
+      bodyHash: bodyHash(keys.body),
+      sha,
+      changedAt: now,
+      importedFrom: { path: originalPath, sha },
+      ...(saved.length ? { revisions: [...(current.revisions ?? []), ...saved] } : {}),
+    };
+    delete next.textSource;
+    await this.record(next);
+    return {
+      type: 'revised',
+      source: this.slug,
+      at: now,
+      record: snapshot(next),
+      previousHash: current.hash,
+      hash: keys.hash,
+      revisions: saved.map((s) => s.path),
+    };
+  }
+
+  /** Saves an imported text as a revision file of `rec` (created whole, never replacing a file; the same
+   *  bytes already saved by a cut-short import are reused). */
+  private async keepImportedRevision(rec: ManifestRecord, text: string, hash: string, originalPath: string, now: number): Promise<RevisionEntry> {
+    const sha = sha256(text);
+    for (let k = (rec.revisions?.length ?? 0) + 1; ; k++) {
+      const rel = revisionPath(rec.path, k);
+      const existing = await readText(this.abs(rel));
+      if (existing !== null && sha256(existing) !== sha) continue;
+      if (existing === null && !(await writeOnce(this.abs(rel), text, { tmpDir: this.tmpDir }))) {
+        k--; // created by someone else meanwhile: look at it again
+        continue;
+      }
+      return { hash, path: rel, savedAt: now, importedFrom: originalPath };
+    }
   }
 
   /**
