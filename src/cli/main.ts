@@ -10,6 +10,7 @@
 import { promises as fs } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerExtract } from './commands/extract.ts';
+import { registerImport } from './commands/import.ts';
 import { registerInit } from './commands/init.ts';
 import { registerInspect } from './commands/inspect.ts';
 import { registerRun } from './commands/run.ts';
@@ -43,6 +44,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   registerStatus(program, ctx);
   registerExtract(program, ctx);
   registerInspect(program, ctx);
+  registerImport(program, ctx);
 
   try {
     await program.parseAsync(argv);
