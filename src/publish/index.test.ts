@@ -79,3 +79,25 @@ test('the README lists sources with counts and the last update', () => {
   const empty = renderReadme([{ source: { ...source, slug: 'bbc', name: 'BBC 中文' }, records: [] }]);
   assert.match(empty, /\| BBC 中文 \| 0 \| — \|/);
 });
+
+test('a source page opens each year with a ### YYYY heading (M-D alone is ambiguous across years); month pages need none', () => {
+  const records = [rec(1, Date.UTC(2024, 0, 2)), rec(2, Date.UTC(2023, 11, 31, 12)), rec(3, Date.UTC(2023, 5, 1))];
+  const main = renderSourceLists(source, records).get('lists/rfi.md')!;
+  assert.equal(
+    main,
+    '法广 RFI\n------\n\n### 2024\n\n1-2 [标题1](/articles/rfi/2023/09-14/1927_%E6%A0%87%E9%A2%981_id1.md)\n\n' +
+      '### 2023\n\n12-31 [标题2](/articles/rfi/2023/09-14/1927_%E6%A0%87%E9%A2%982_id2.md)\n\n' +
+      '6-1 [标题3](/articles/rfi/2023/09-14/1927_%E6%A0%87%E9%A2%983_id3.md)\n',
+  );
+  // the year is UTC+8's: 2023-12-31 16:00 UTC is already 2024
+  assert.match(renderSourceLists(source, [rec(4, Date.UTC(2023, 11, 31, 16))]).get('lists/rfi.md')!, /### 2024\n\n1-1 \[/);
+  const many = Array.from({ length: LIST_PAGE_SIZE + 1 }, (_, i) => rec(i, Date.UTC(2023, 11, 1) + i * 3600e3 * 3));
+  for (const [k, text] of renderSourceLists(source, many)) {
+    if (k !== 'lists/rfi.md') assert.doesNotMatch(text, /^### /m, `${k}: its heading names the month`);
+  }
+});
+
+test('list titles of the original archive: entities decoded, Markdown escaped, line shape kept', () => {
+  assert.equal(listTitle('Macron&#039;s &quot;plan&quot; *now*'), 'Macron\'s "plan" \\*now\\*');
+  assert.match(listLine(rec(1, Date.UTC(2020, 9, 10), '【图说天朝】拿生命开店')), /^10-10 \[【图说天朝】拿生命开店\]\(\/articles\//);
+});

@@ -5,7 +5,8 @@
  * lists/<slug>/<YYYY-MM>.md every article of that month (written once a source has more than 300)
  *
  * Format: `{name}` LF `------` LF LF, then one `M-D [title](/articles/…)` line per article, newest
- * first, dates in UTC+8, lines separated by a blank line. Files are rewritten only when their bytes change.
+ * first, dates in UTC+8, lines separated by a blank line; on a source's main page a `### YYYY` line opens
+ * each year. Files are rewritten only when their bytes change.
  */
 import { decodeHTML } from 'entities';
 import type { Source } from '../domain.ts';
@@ -42,8 +43,21 @@ export function listLine(rec: ManifestRecord): string {
   return `${Number(p.month)}-${Number(p.day)} [${listTitle(rec.title)}](${repoLink(rec.path)})`;
 }
 
-export function renderList(heading: string, records: ManifestRecord[], footer?: string): string {
-  const lines = records.map(listLine);
+/**
+ * A list page. With `years`, a `### YYYY` heading opens each year's lines (a list spanning years would
+ * otherwise show `M-D` dates of different years side by side); a month page's heading already names its year.
+ */
+export function renderList(heading: string, records: ManifestRecord[], footer?: string, opts: { years?: boolean } = {}): string {
+  const lines: string[] = [];
+  let year: string | null = null;
+  for (const rec of records) {
+    if (opts.years) {
+      const y = utc8Parts(rec.published).year;
+      if (y !== year) lines.push(`### ${y}`);
+      year = y;
+    }
+    lines.push(listLine(rec));
+  }
   return `${heading}\n------\n\n${lines.join('\n\n')}${lines.length ? '\n' : ''}${footer ? `\n${footer}\n` : ''}`;
 }
 
@@ -57,7 +71,7 @@ export function renderSourceLists(source: Source, records: ManifestRecord[]): Ma
   const sorted = [...records].sort(compareRecords);
   const pages = new Map<string, string>();
   if (sorted.length <= LIST_PAGE_SIZE) {
-    pages.set(`lists/${source.slug}.md`, renderList(source.name, sorted));
+    pages.set(`lists/${source.slug}.md`, renderList(source.name, sorted, undefined, { years: true }));
     return pages;
   }
   const months = new Map<string, ManifestRecord[]>();
@@ -73,7 +87,7 @@ export function renderSourceLists(source: Source, records: ManifestRecord[]): Ma
   const monthLinks = [...months.entries()].map(([key, list]) => `[${key}](${repoLink(`lists/${source.slug}/${key}.md`)}) (${list.length})`);
   pages.set(
     `lists/${source.slug}.md`,
-    renderList(source.name, sorted.slice(0, LIST_PAGE_SIZE), `按月 · By month: ${monthLinks.join(' · ')}`),
+    renderList(source.name, sorted.slice(0, LIST_PAGE_SIZE), `按月 · By month: ${monthLinks.join(' · ')}`, { years: true }),
   );
   return pages;
 }
