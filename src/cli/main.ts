@@ -9,6 +9,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerExport } from './commands/export.ts';
 import { registerExtract } from './commands/extract.ts';
 import { registerImport } from './commands/import.ts';
 import { registerInit } from './commands/init.ts';
@@ -45,6 +46,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   registerExtract(program, ctx);
   registerInspect(program, ctx);
   registerImport(program, ctx);
+  registerExport(program, ctx);
 
   try {
     await program.parseAsync(argv);
