@@ -6,6 +6,7 @@ import type { Feed } from '../domain.ts';
 import { decodeBody } from './encoding/index.ts';
 import { adaptJsonFeed, parseJsonRaw } from './json/index.ts';
 import { adaptXmlFeed, parseXmlFeed } from './xml/index.ts';
+import { NestingTooDeepError } from './limits.ts';
 import { wellFormedFeed } from './unicode.ts';
 
 export { parseDate } from './date/index.ts';
@@ -48,6 +49,7 @@ export async function parseFeed(body: Buffer, opts: ParseOptions = {}): Promise<
     try {
       feed = adaptXmlFeed(await parseXmlFeed(decoded.text, baseUrl));
     } catch (err) {
+      if (err instanceof NestingTooDeepError) throw new FeedParseError(err.message);
       const message = (err as Error).message.split('\n')[0] ?? 'unknown error';
       throw new FeedParseError(message === 'Not a feed' ? 'not a feed: no RSS, Atom or RDF root element' : `malformed XML: ${message}`);
     }

@@ -4,6 +4,7 @@
  */
 import type { Feed, FeedItem } from '../../domain.ts';
 import { parseDate } from '../date/index.ts';
+import { checkJsonDepth } from '../limits.ts';
 import { escapeHtml, textToHtml } from '../text.ts';
 
 export interface RawJsonFeed {
@@ -36,6 +37,7 @@ interface RawJsonItem {
 export class JsonFeedError extends Error {}
 
 export function parseJsonRaw(text: string): RawJsonFeed {
+  checkJsonDepth(text);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -18,6 +18,7 @@ import { decodeHTMLStrict } from 'entities';
 import { Readable } from 'node:stream';
 import type { Enclosure, Feed, FeedFormat, FeedItem } from '../../domain.ts';
 import { parseDate } from '../date/index.ts';
+import { MAX_NESTING_DEPTH, NestingTooDeepError } from '../limits.ts';
 import { textToHtml } from '../text.ts';
 
 type RawNode = { '#'?: unknown; '@'?: Record<string, unknown> } & Record<string, unknown>;
@@ -64,13 +65,18 @@ interface FeedParserInternals {
   xmlbase?: { '#name'?: string; '#'?: string }[];
   inlineMarkup: number;
   errors?: Error[];
+  /** sax's stream and parser (line is 0-based). */
+  stream: { _parser?: { line: number } };
   handleOpenTag(node: unknown): void;
 }
 
 const internals = (p: FeedParser) => p as unknown as FeedParserInternals;
 const baseOpenTag = internals(FeedParser.prototype).handleOpenTag;
 // feedparser binds this.handleOpenTag when it is constructed, so the override must be on the prototype.
+// The stack holds the open elements, so its length is the depth (see ../limits.ts): refusing here, as the
+// element opens, stops sax at once (the error reaches the 'error' event through feedparser's _transform).
 internals(BodyMarkupFeedParser.prototype).handleOpenTag = function handleOpenTag(this: FeedParserInternals, node: unknown) {
+  if (this.stack.length >= MAX_NESTING_DEPTH) throw new NestingTooDeepError('elements', (this.stream._parser?.line ?? 0) + 1);
   const [body, parent] = this.stack;
   const type = this.meta['#type'];
   if (!this.in_xhtml && body && parent && (type === 'rss' || type === 'rdf') && parent['#local'] === 'item' && isBodyElement(body)) {
