@@ -16,8 +16,12 @@ import {
   resolveSources,
   type ArchiveConfig,
 } from './index.ts';
-import { parseConfig, proxyProblem, RUN_LIMITS, sourceFetchSettings } from './config.ts';
+import { MAX_CONFIG_BYTES, parseConfig, proxyProblem, RUN_LIMITS, sourceFetchSettings } from './config.ts';
 import {
+  MAX_FEEDS_PER_SOURCE,
+  MAX_LOCATION_LENGTH,
+  MAX_NAME_LENGTH,
+  MAX_PROXY_LENGTH,
   RUN_SCHEMA,
   RUN_SHAPE,
   SETTING_INFO,
@@ -317,6 +321,84 @@ test('a newsvault.yaml that is a folder is an error naming it', async () => {
   const dir = await tempDir();
   await mkdir(path.join(dir, 'newsvault.yaml'));
   await assert.rejects(loadConfig(dir), (e: unknown) => e instanceof ConfigError && e.message === `${path.join(dir, 'newsvault.yaml')}: is a folder, not a file`);
+});
+
+// ------------------------------------------------------------------------------------------------
+// Hostile values: bounded sizes, no control characters, messages that stay one short line
+
+test('a newsvault.yaml over 1 MiB is refused before it is parsed, naming the file; 1 MiB exactly is read', async () => {
+  const head = 'sources:\n  mysite: { feed: a.xml }\n';
+  const padded = (size: number) => head + '#'.repeat(size - head.length - 1) + '\n';
+  const error = await assertRejected(padded(MAX_CONFIG_BYTES + 1), null, /: is larger than 1 MiB \(1048577 bytes\): a newsvault\.yaml holds settings only$/);
+  assert.equal(error.message.split('\n').length, 1);
+  const { dir } = await archiveWith(padded(MAX_CONFIG_BYTES));
+  assert.deepEqual((await loadConfig(dir)).sources.map((s) => s.slug), ['mysite']);
+  // parseConfig (what `sources import` checks a new file with) holds to the same bound
+  assert.throws(
+    () => parseConfig(padded(MAX_CONFIG_BYTES + 1), '/x/newsvault.yaml', '/x'),
+    (e: unknown) => e instanceof ConfigError && e.message === '/x/newsvault.yaml: is larger than 1 MiB (1048577 bytes): a newsvault.yaml holds settings only',
+  );
+});
+
+test('a name holding a control or bidi character is refused, naming the character and where it is', async () => {
+  const named = (escaped: string) => `sources:\n  mysite:\n    name: "My${escaped}Site"\n    feed: a.xml\n`;
+  const cases: [string, string][] = [
+    ['\\0', 'U+0000'],
+    ['\\t', 'U+0009'],
+    ['\\n', 'U+000A'],
+    ['\\e[31m', 'U+001B'],
+    ['\\x7f', 'U+007F'],
+    ['\\x85', 'U+0085'],
+    ['\\u061c', 'U+061C'],
+    ['\\u200f', 'U+200F'],
+    ['\\u202e', 'U+202E'],
+    ['\\u2066', 'U+2066'],
+  ];
+  for (const [escaped, code] of cases) {
+    await assertRejected(named(escaped), 'sources.mysite.name', new RegExp(`: must not hold control or bidi characters \\(${code.replace('+', '\\+')} at character 3\\)$`));
+  }
+  // a catalog outlet's name too
+  await assertRejected('sources:\n  rfi: { name: "RFI\\u202e" }\n', 'sources.rfi.name', /control or bidi characters \(U\+202E at character 4\)/);
+  // what names legitimately hold stays: CJK, emoji joined by ZWJ, a ZWNJ, spaces around (trimmed)
+  const { dir } = await archiveWith('sources:\n  mysite:\n    name: "  德国之声 👩\u200d💻 می\u200cخواهم  "\n    feed: a.xml\n');
+  assert.equal((await loadConfig(dir)).sources[0]?.name, '德国之声 👩\u200d💻 می\u200cخواهم');
+});
+
+test('names, feed locations and proxies are bounded in length; feeds in number', async () => {
+  const { dir } = await archiveWith(`sources:\n  mysite:\n    name: "${'名'.repeat(MAX_NAME_LENGTH)}"\n    feed: a.xml\n`);
+  assert.equal((await loadConfig(dir)).sources[0]?.name?.length, MAX_NAME_LENGTH);
+  await assertRejected(`sources:\n  mysite:\n    name: "${'名'.repeat(MAX_NAME_LENGTH + 1)}"\n    feed: a.xml\n`, 'sources.mysite.name', /: must be at most 200 characters \(it has 201\)$/);
+  const url = (n: number) => `https://example.org/${'a'.repeat(n - 'https://example.org/'.length)}`;
+  const { dir: ok } = await archiveWith(`sources:\n  mysite:\n    feed: "${url(MAX_LOCATION_LENGTH)}"\n`);
+  assert.equal((await loadConfig(ok)).sources[0]?.feeds?.[0]?.length, MAX_LOCATION_LENGTH);
+  await assertRejected(`sources:\n  mysite:\n    feed: "${url(MAX_LOCATION_LENGTH + 1)}"\n`, 'sources.mysite.feed', /: must be at most 8192 characters \(it has 8193\)$/);
+  await assertRejected(`sources:\n  mysite:\n    feeds: [a.xml, "${'b'.repeat(MAX_LOCATION_LENGTH + 1)}"]\n`, 'sources.mysite.feeds[1]', /at most 8192 characters/);
+  const feeds = (n: number) => `sources:\n  mysite:\n    feeds: [${Array.from({ length: n }, (_, i) => `f${i}.xml`).join(', ')}]\n`;
+  assert.equal((await loadConfig((await archiveWith(feeds(MAX_FEEDS_PER_SOURCE))).dir)).sources[0]?.feeds?.length, MAX_FEEDS_PER_SOURCE);
+  await assertRejected(feeds(MAX_FEEDS_PER_SOURCE + 1), 'sources.mysite.feeds', /: must list at most 100 feeds \(it lists 101\)$/);
+  await assertRejected(`run:\n  proxy: "socks5h://${'p'.repeat(MAX_PROXY_LENGTH)}:1080"\n`, 'run.proxy', /: must be at most 2048 characters \(it has 2063\)$/);
+  await assertRejected(`sources:\n  rfi: { proxy: "http://${'p'.repeat(MAX_PROXY_LENGTH)}" }\n`, 'sources.rfi.proxy', /at most 2048 characters/);
+});
+
+test('feed locations and proxies holding control characters are refused', async () => {
+  await assertRejected('sources:\n  mysite:\n    feed: "https://example.org/a\\x85b"\n', 'sources.mysite.feed', /control or bidi characters \(U\+0085 at character 22\)/);
+  await assertRejected('sources:\n  mysite:\n    feeds: ["feeds/\\u202egpj.xml"]\n', 'sources.mysite.feeds[0]', /control or bidi characters \(U\+202E at character 7\)/);
+  await assertRejected('run:\n  proxy: "http://127.0.0.1:8118\\r\\nX: y"\n', 'run.proxy', /control or bidi characters \(U\+000D at character 22\)/);
+  // a block scalar's final line break is trimmed, as before
+  const { dir } = await archiveWith('sources:\n  mysite:\n    feed: |\n      https://example.org/rss.xml\n');
+  assert.deepEqual((await loadConfig(dir)).sources[0]?.feeds, ['https://example.org/rss.xml']);
+});
+
+test('a message never quotes a huge or hostile value or key in full: one short line each', async () => {
+  const huge = 'x'.repeat(100_000);
+  const error = await assertRejected(`run:\n  concurrency: "${huge}\\u202e"\n`, 'run.concurrency', /: must be a whole number from 1 to 32, not "x{60}…" \(100001 characters\)$/);
+  assert.ok(error.message.length < 300, `${error.message.length} characters`);
+  await assertRejected(`sources:\n  mysite: { feed: "${huge}" }\n`, 'sources.mysite.feed', /it has 100000\)$/);
+  // keys go to the terminal too: control characters escaped, a long key cut short
+  await assertRejected('sources:\n  "\\e[2Jevil": { feed: a.xml }\n', 'sources."\\u001b[2Jevil"', /slug must be lowercase letters/);
+  await assertRejected('sources:\n  mysite: { feed: a.xml, "\\u202ekey": 1 }\n', 'sources.mysite."\\u202ekey"', /unknown key/);
+  const long = await assertRejected(`sources:\n  ? "${'k'.repeat(100_000)}"\n  : { feed: a.xml }\n`, `sources."${'k'.repeat(60)}…" (100000 characters)`, /at most 64 characters/);
+  assert.ok(long.message.length < 300, `${long.message.length} characters`);
 });
 
 // ------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@
  * commented, with defaultConfigYaml(). Every key is optional and unknown keys are refused. A
  * missing file means the defaults: the catalog as it is, and DEFAULT_RUN.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
@@ -25,9 +25,11 @@ import {
   DEFAULT_RUN,
   RUN_SCHEMA,
   SOURCE_SCHEMA,
+  controlCharacter,
   keysOf,
   mustBe,
   notThis,
+  quote,
   resolveFeedLocation,
   templateLines,
   type RunSettings,
@@ -81,16 +83,49 @@ export function defaultConfig(archiveDir: string): ArchiveConfig {
  */
 export async function loadConfig(archiveDir: string): Promise<ArchiveConfig> {
   const config = defaultConfig(archiveDir);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(config.file, 'utf8');
+    bytes = await readConfigFile(config.file);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return config;
     const reason = code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code ?? String(error)})`;
     throw new ConfigError(config.file, [{ field: null, problem: reason }]);
   }
-  return parseConfig(text, config.file, config.archiveDir);
+  return parseConfig(bytes.toString('utf8'), config.file, config.archiveDir);
+}
+
+/**
+ * Largest newsvault.yaml read. Settings take a few KiB; parsing YAML and checking it costs some 40 times
+ * the file's size in memory (a 30 MiB file took 1.2 GiB), so a larger file is refused before it is parsed.
+ */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+function tooLarge(file: string, size?: number): ConfigError {
+  const bytes = size === undefined ? '' : ` (${size} bytes)`;
+  return new ConfigError(file, [{ field: null, problem: `is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB${bytes}: a newsvault.yaml holds settings only` }]);
+}
+
+/** The config file's bytes; ConfigError when it holds more than MAX_CONFIG_BYTES (read no further, whatever its size says). */
+async function readConfigFile(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+    if (stat.size > MAX_CONFIG_BYTES) throw tooLarge(file, stat.size);
+    // a device may say 0 and never end, a file may grow: read one byte more than the limit at most
+    const buffer = Buffer.allocUnsafe(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) return buffer.subarray(0, length);
+      length += bytesRead;
+      if (length > MAX_CONFIG_BYTES) throw tooLarge(file);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -99,6 +134,8 @@ export async function loadConfig(archiveDir: string): Promise<ArchiveConfig> {
  */
 export function parseConfig(text: string, file: string, archiveDir: string): ArchiveConfig {
   const dir = path.resolve(archiveDir);
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > MAX_CONFIG_BYTES) throw tooLarge(file, size);
 
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map(yamlProblem));
@@ -304,12 +341,19 @@ function allowedKeys(objectPath: readonly PropertyKey[]): readonly string[] {
   return keysOf(SOURCE_SCHEMA);
 }
 
-/** `['sources', 'mysite', 'feeds', 1]` → `sources.mysite.feeds[1]`. */
+/**
+ * `['sources', 'mysite', 'feeds', 1]` → `sources.mysite.feeds[1]`. A key of more than 200 characters, or
+ * one holding control characters, is quoted and cut short (`sources."\u001b[2J"`): it goes to a terminal.
+ */
 function fieldPath(parts: readonly PropertyKey[]): string {
   let out = '';
   for (const part of parts) {
     if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
+    else {
+      const key = String(part);
+      const shown = key.length > 200 || controlCharacter(key) !== null ? quote(key) : key;
+      out += out === '' ? shown : `.${shown}`;
+    }
   }
   return out;
 }

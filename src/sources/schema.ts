@@ -19,12 +19,33 @@ import { checkFeedLocation } from './location.ts';
 // ---------------------------------------------------------------------------------------------
 // Messages
 
+/**
+ * Characters no name, slug, URL or path in the file may hold: controls (C0, DEL, C1), and the bidi
+ * embeddings, overrides, isolates and marks (U+202A–202E, U+2066–2069, U+200E/F, U+061C), which would
+ * reorder what a listing or a terminal shows after them (`photo\u202Egpj.exe` shows as `photoexe.jpg`).
+ */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/** `U+0000 at character 3`, for the first control character of `s`, or null. */
+export function controlCharacter(s: string): string | null {
+  const at = CONTROL_CHARACTERS.exec(s);
+  if (at === null) return null;
+  return `U+${at[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at character ${at.index + 1}`;
+}
+
+/** Text quoted for a message on one terminal line: at most 60 characters, control characters escaped. */
+export function quote(s: string): string {
+  const shown = s.length > 60 ? `${s.slice(0, 60)}…` : s;
+  const escaped = JSON.stringify(shown).replace(new RegExp(CONTROL_CHARACTERS.source, 'g'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s.length > 60 ? `${escaped} (${s.length} characters)` : escaped;
+}
+
 /** How a wrong value reads after "must be …,": `not "yes"`, `not a list`, `but it is empty`. */
 export function notThis(value: unknown): string {
   if (value === null || value === undefined) return 'but it is empty';
   if (Array.isArray(value)) return 'not a list';
   if (typeof value === 'object') return 'not a mapping';
-  if (typeof value === 'string') return `not ${JSON.stringify(value)}`;
+  if (typeof value === 'string') return `not ${quote(value)}`;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `not ${value}`;
   return `not a ${typeof value}`;
 }
@@ -83,9 +104,33 @@ export function flag() {
   return z.boolean({ error: mustBe('true or false') });
 }
 
-/** Non-empty text, trimmed. */
-export function text() {
-  return z.string({ error: mustBe('text') }).trim().min(1, { error: 'must not be empty' });
+/** Longest source name (shown in listings and the README). */
+export const MAX_NAME_LENGTH = 200;
+/** Longest feed location (an http(s) URL or a file path). */
+export const MAX_LOCATION_LENGTH = 8192;
+/** Longest proxy URL. */
+export const MAX_PROXY_LENGTH = 2048;
+/** Most feeds one source may list. */
+export const MAX_FEEDS_PER_SOURCE = 100;
+
+/**
+ * `type` with at most `max` characters and no control characters (CONTROL_CHARACTERS, after trimming),
+ * checked in that order; either problem ends the checks, so that no later message quotes a huge or
+ * hostile value.
+ */
+function plain<T extends z.ZodString>(type: T, max: number): T {
+  const length = (input: unknown) => (typeof input === 'string' ? input.length : 0);
+  return type
+    .max(max, { abort: true, error: (issue) => `must be at most ${max} characters (it has ${length(issue.input)})` })
+    .refine((s) => controlCharacter(s.trim()) === null, {
+      abort: true,
+      error: (issue) => `must not hold control or bidi characters (${typeof issue.input === 'string' ? controlCharacter(issue.input.trim()) : ''})`,
+    });
+}
+
+/** Non-empty text, trimmed, of at most `max` characters and without control characters. */
+export function text(max: number) {
+  return plain(z.string({ error: mustBe('text') }).trim().min(1, { error: 'must not be empty' }), max);
 }
 
 export function choice<const T extends readonly [string, ...string[]]>(options: T) {
@@ -97,6 +142,7 @@ export function proxyUrl() {
   return z
     .string({ error: mustBe('a proxy URL (http://, https://, socks5://, socks5h://) or direct') })
     .trim()
+    .apply((type) => plain(type, MAX_PROXY_LENGTH))
     .superRefine((raw, ctx) => {
       const problem = proxyProblem(raw);
       if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, input: raw });
@@ -108,7 +154,7 @@ export function proxyUrl() {
  * resolves relative paths against the archive folder, see resolveFeedLocation).
  */
 function location() {
-  return z.string({ error: mustBe('an http(s) URL or a file path') }).superRefine((raw, ctx) => {
+  return plain(z.string({ error: mustBe('an http(s) URL or a file path') }), MAX_LOCATION_LENGTH).superRefine((raw, ctx) => {
     const checked = checkFeedLocation(raw, '/');
     if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.problem, input: raw });
   });
@@ -124,9 +170,12 @@ export function feedLocation() {
     .pipe(location());
 }
 
-/** A non-empty list of feed locations. */
+/** A non-empty list of feed locations, at most MAX_FEEDS_PER_SOURCE. */
 export function feedList() {
-  return z.array(location(), { error: mustBe('a list of http(s) URLs or file paths') }).min(1, { error: 'must list at least one http(s) URL or file path' });
+  return z
+    .array(location(), { error: mustBe('a list of http(s) URLs or file paths') })
+    .min(1, { error: 'must list at least one http(s) URL or file path' })
+    .max(MAX_FEEDS_PER_SOURCE, { error: (issue) => `must list at most ${MAX_FEEDS_PER_SOURCE} feeds (it lists ${Array.isArray(issue.input) ? issue.input.length : 0})` });
 }
 
 /** A checked feed location as the fetch stage reads it: an http(s) URL, or an absolute path. */
@@ -193,7 +242,7 @@ export const RUN_SHAPE = {
 
 /** The settings of one slug under `sources:`. No defaults: absent means the catalog's value, or the run's. */
 export const SOURCE_SHAPE = {
-  name: setting(text(), { example: 'My Site', description: 'shown in listings (default: the slug, or the catalog name)' }),
+  name: setting(text(MAX_NAME_LENGTH), { example: 'My Site', description: 'shown in listings (default: the slug, or the catalog name)' }),
   feed: setting(feedLocation(), {
     example: 'https://example.org/rss.xml',
     description: 'an http(s) URL or a file path; relative paths start at this folder',
