@@ -395,14 +395,16 @@ export class SourceStore {
     const fields = parseArticle(text) ?? opts.fields;
     if (!fields) throw new ArchiveError(`${originalPath}: not in the article format`);
     if (!isArchivableTime(fields.published)) throw new ArchiveError(`${originalPath}: publication time ${fields.published} cannot be placed`);
-    const title = fields.title.trim();
-    const canonical = canonicalUrl(fields.link);
+    // copies: a regular expression's match is a slice that would keep the whole file's text alive in the record
+    const title = Buffer.from(fields.title.trim(), 'utf8').toString('utf8');
+    const link = Buffer.from(fields.link, 'utf8').toString('utf8');
+    const canonical = canonicalUrl(link);
     const keys: ItemKeys = {
       contentHtml: fields.contentHtml,
       body: fields.contentHtml,
       guid: null,
-      givenLink: fields.link || null,
-      link: fields.link,
+      givenLink: link || null,
+      link,
       canonical,
       title,
       hash: contentHash(title, fields.contentHtml),
@@ -419,7 +421,7 @@ export class SourceStore {
         id,
         path: file,
         guid: null,
-        link: fields.link,
+        link,
         canonical,
         published: fields.published,
         title,
@@ -454,7 +456,7 @@ export class SourceStore {
     const next: ManifestRecord = {
       ...current,
       title,
-      link: fields.link || current.link,
+      link: link || current.link,
       canonical: current.canonical ?? canonical,
       hash: keys.hash,
       bodyHash: bodyHash(keys.body),
