@@ -263,6 +263,10 @@ export class SourceStore {
   find(keys: ItemKeys): Match | undefined {
     const byGuid = keys.guid ? this.byGuid.get(keys.guid) : undefined;
     if (byGuid) return { record: byGuid, by: 'guid' };
+    // the article file named after this GUID, whose record was recovered from the file (a run killed
+    // between the file and its record): the same article, whatever its link is now
+    const named = keys.guid ? this.records.get(articleId(this.slug, identityKey(keys))) : undefined;
+    if (named && this.takesGuid(named, keys)) return { record: named, by: 'guid' };
     const byUrl = keys.canonical ? this.byUrl.get(keys.canonical) : undefined;
     // an article that has a different GUID is another article, even at the same URL
     if (byUrl && !(keys.guid && byUrl.guid && byUrl.guid !== keys.guid)) return { record: byUrl, by: 'url' };
@@ -271,6 +275,13 @@ export class SourceStore {
     const byContent = keys.body.length >= MIN_BODY_FOR_HASH_DEDUPE || contentIsIdentity ? this.byContent.get(keys.hash) : undefined;
     if (byContent) return { record: byContent, by: 'content' };
     return undefined;
+  }
+
+  /** Whether `rec`, a record without a GUID (recovered from its file, or imported), is the article of `keys`'
+   *  item, which has one: its file is named after that GUID, or it has the item's URL. */
+  private takesGuid(rec: ManifestRecord, keys: ItemKeys): boolean {
+    if (rec.guid || !keys.guid || this.byGuid.has(keys.guid)) return false;
+    return rec.id === articleId(this.slug, identityKey(keys)) || (rec.canonical !== null && rec.canonical === keys.canonical);
   }
 
   /** Decides what committing the item would do, writing nothing. A new article's file slot is reserved. */
@@ -311,6 +322,13 @@ export class SourceStore {
     const { now } = opts;
     const html = opts.contentHtml ?? keys.contentHtml;
     if (plan.kind === 'unchanged') {
+      // the same text, and the record lacks the item's GUID (it was recovered from the file): recorded with it,
+      // or a later link change would make the item a second article
+      const current = this.records.get(plan.record.id);
+      if (current && this.takesGuid(current, keys)) {
+        await this.mark();
+        await this.record({ ...current, guid: keys.guid });
+      }
       return { type: 'unchanged', source: this.slug, at: now, id: plan.record.id, path: plan.record.path };
     }
     await this.mark();
