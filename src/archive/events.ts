@@ -43,11 +43,16 @@ export interface ArticleUnchanged extends EventBase {
   path: string;
 }
 
-/** An archived article removed at its source (reserved: detected by a later recheck). */
+/** An archived article removed at its source, as `newsvault recheck` noticed it (404/410, or a redirect to a
+ *  home or section page). The article is kept; its record is marked `gone`. */
 export interface ArticleGone extends EventBase {
   type: 'gone';
   id: string;
   path: string;
+  /** Why it is taken for gone, e.g. "HTTP 404" or "redirected to https://host/" (set by recheck). */
+  reason?: string;
+  /** The record as marked (set by recheck). */
+  record?: ManifestRecord;
 }
 
 /** An item that could not be committed; nothing of it was written. */

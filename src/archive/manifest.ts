@@ -13,6 +13,13 @@ const relPath = (prefix: string) =>
       error: `must be a path under ${prefix}`,
     });
 
+export const goneSchema = z.object({
+  at: z.number(),
+  reason: z.string(),
+  status: z.number().optional(),
+  url: z.string().optional(),
+});
+
 export const manifestRecordSchema = z.object({
   id: z.string().regex(/^[a-z2-7]{10,16}$/),
   /** Path of the article file, relative to the archive root, with forward slashes. */
@@ -39,8 +46,26 @@ export const manifestRecordSchema = z.object({
   importedFrom: z.object({ path: z.string(), sha: z.string() }).optional(),
   /** Earlier versions, oldest first: their hashes and the files that keep them (`importedFrom`: the path in the
    *  imported archive of a text kept by `newsvault import`). */
-  revisions: z.array(z.object({ hash: z.string(), path: relPath('revisions/'), savedAt: z.number(), importedFrom: z.string().optional() })).optional(),
+  revisions: z
+    .array(
+      z.object({
+        hash: z.string(),
+        path: relPath('revisions/'),
+        savedAt: z.number(),
+        importedFrom: z.string().optional(),
+        /** Why the text was replaced, when not by a run over the feed: 'recheck' or 'reextract' (see docs/history.md). */
+        reason: z.string().optional(),
+        /** The site rule that extracted the text that replaced it ('generic' for Readability alone). */
+        rule: z.string().optional(),
+      }),
+    )
+    .optional(),
+  /** Set by `newsvault recheck` when the article's page answered 404/410 or redirected to a home or section
+   *  page: when it was noticed, why, the HTTP status and the URL it redirected to. The article is kept. */
+  gone: goneSchema.optional(),
 });
+
+export type GoneMark = z.infer<typeof goneSchema>;
 
 export type ManifestRecord = z.infer<typeof manifestRecordSchema>;
 export type RevisionEntry = NonNullable<ManifestRecord['revisions']>[number];
@@ -64,6 +89,7 @@ export function serialiseRecord(r: ManifestRecord): string {
     ...(r.textSource ? { textSource: r.textSource } : {}),
     ...(r.importedFrom ? { importedFrom: { path: r.importedFrom.path, sha: r.importedFrom.sha } } : {}),
     ...(r.revisions?.length ? { revisions: r.revisions } : {}),
+    ...(r.gone ? { gone: r.gone } : {}),
   };
   return JSON.stringify(ordered);
 }

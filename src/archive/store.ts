@@ -19,7 +19,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { FeedItem } from '../domain.ts';
 import { appendDurable, inside, listDir, readText, sha256, writeAtomic, writeOnce } from '../util/index.ts';
-import type { ArticleAdded, ArticleRevised, ArticleUnchanged, ChangeEvent } from './events.ts';
+import type { ArticleAdded, ArticleGone, ArticleRevised, ArticleUnchanged, ChangeEvent } from './events.ts';
 import { isArchivableTime, joinLines, linkRefusal, normaliseLink, parseArticle, renderArticle, type ArticleFields } from './format.ts';
 import { articleId, bodyHash, canonicalUrl, contentHash, identityKey } from './identity.ts';
 import { MAX_DIR_ENTRIES, articleFileName, dayDir, idFromFileName } from './layout.ts';
@@ -97,6 +97,21 @@ export interface CommitOptions {
   /** The body to write instead of `plan.keys.contentHtml` (e.g. with images mirrored). Change detection
    *  always uses the planned body, so an unchanged item is never rewritten. */
   contentHtml?: string;
+  /** Why an edit is committed, when not by a run over the feed ('recheck', 'reextract'): kept on the revision entry. */
+  reason?: string;
+  /** The site rule that extracted the new text: kept on the revision entry with `reason`. */
+  rule?: string;
+}
+
+/** How `markGone` marks an article removed at its source (see docs/history.md). */
+export interface GoneOptions {
+  now: number;
+  /** Why, e.g. "HTTP 404" or "redirected to https://host/". */
+  reason: string;
+  /** The HTTP status that said so (404, 410, or the final status of a redirect). */
+  status?: number;
+  /** Where the page redirected to. */
+  url?: string;
 }
 
 /** How `importArticle` commits a file of another archive in this format (see docs/import.md). */
@@ -356,7 +371,8 @@ export class SourceStore {
     const current = plan.record;
     const link = keys.link || current.link;
     const text = renderArticle({ published: current.published, title: keys.title, link, contentHtml: html });
-    const saved = await this.keepRevisions(current, text, now);
+    const why = { ...(opts.reason ? { reason: opts.reason } : {}), ...(opts.rule ? { rule: opts.rule } : {}) };
+    const saved = (await this.keepRevisions(current, text, now)).map((entry) => ({ ...entry, ...why }));
     await writeAtomic(this.abs(current.path), text, { tmpDir: this.tmpDir });
     const next: ManifestRecord = {
       ...current,
@@ -372,6 +388,8 @@ export class SourceStore {
     };
     if (opts.textSource === 'page') next.textSource = 'page';
     else delete next.textSource;
+    // the source served a new text: the article is not gone (any more)
+    delete next.gone;
     await this.record(next);
     return {
       type: 'revised',
@@ -382,6 +400,29 @@ export class SourceStore {
       hash: keys.hash,
       revisions: saved.map((s) => s.path),
     };
+  }
+
+  /**
+   * Marks an archived article as removed at its source (`newsvault recheck`): appends its record with a
+   * `gone` mark (the commit point, as for `commit`); nothing is deleted. An article already marked is left
+   * as it is (`unchanged`).
+   */
+  async markGone(id: string, opts: GoneOptions): Promise<ArticleGone | ArticleUnchanged> {
+    const current = this.records.get(id);
+    if (!current) throw new ArchiveError(`${this.manifestPath}: no article ${id}`);
+    if (current.gone) return { type: 'unchanged', source: this.slug, at: opts.now, id, path: current.path };
+    await this.mark();
+    const next: ManifestRecord = {
+      ...current,
+      gone: {
+        at: opts.now,
+        reason: opts.reason,
+        ...(opts.status !== undefined ? { status: opts.status } : {}),
+        ...(opts.url !== undefined ? { url: opts.url } : {}),
+      },
+    };
+    await this.record(next);
+    return { type: 'gone', source: this.slug, at: opts.now, id, path: current.path, reason: opts.reason, record: snapshot(next) };
   }
 
   /** plan + commit with the item's own body: for callers with no work between the two. */

@@ -5,7 +5,8 @@
  * retries). The file implementations are in this folder; a PostgreSQL-backed state or a queue would
  * implement `LocalState` (and may keep the files behind `Archive`). Keep them small.
  */
-import type { ArticleAdded, ArticleRevised, ArticleUnchanged, CommitOptions, ImportOptions, ItemKeys, ManifestRecord, Match, Plan } from '../archive/index.ts';
+import type { ArticleAdded, ArticleGone, ArticleRevised, ArticleUnchanged, CommitOptions, ImportOptions, ItemKeys, ManifestRecord, Match, Plan } from '../archive/index.ts';
+import type { GoneOptions } from '../archive/store.ts';
 import type { FeedItem } from '../domain.ts';
 import type { Attempts, HealthState } from '../health/index.ts';
 import type { Lock } from './lock.ts';
@@ -23,6 +24,9 @@ export interface SourceArchive {
   plan(keys: ItemKeys, item: Pick<FeedItem, 'published' | 'updated'>, now: number): Promise<Plan>;
   /** Writes the revision, the article and its record, or nothing (crash-safe); returns its event. */
   commit(plan: Plan, opts: CommitOptions): Promise<ArticleAdded | ArticleRevised | ArticleUnchanged>;
+  /** Marks an article removed at its source (`newsvault recheck`): its record gets a `gone` mark, nothing is
+   *  deleted; an article already marked is `unchanged`. */
+  markGone(id: string, opts: GoneOptions): Promise<ArticleGone | ArticleUnchanged>;
   /** Commits an article file of an archive in the same format from its exact bytes (`newsvault import`):
    *  added byte for byte at this archive's path, a revision of the article with its link, or unchanged. */
   importArticle(bytes: Uint8Array, opts: ImportOptions): Promise<ArticleAdded | ArticleRevised | ArticleUnchanged>;
