@@ -23,6 +23,15 @@ function rec(i: number, published: number, title = `标题${i}`): ManifestRecord
   };
 }
 
+test('an article removed at its source keeps its line, marked with the day it was noticed (UTC+8)', () => {
+  const gone = { ...rec(2, Date.UTC(2023, 8, 14, 1, 0, 0), '被删的文章'), gone: { at: Date.UTC(2024, 4, 1, 17, 0, 0), reason: 'HTTP 404', status: 404 } };
+  assert.equal(
+    listLine(gone),
+    '9-14 [被删的文章](/articles/rfi/2023/09-14/1927_%E8%A2%AB%E5%88%A0%E7%9A%84%E6%96%87%E7%AB%A0_id2.md) 🗑 removed at source, noticed 2024-05-02',
+  );
+  assert.match(renderSourceLists(source, [gone]).get('lists/rfi.md')!, /🗑 removed at source, noticed 2024-05-02\n$/);
+});
+
 test('list titles: entities decoded, Markdown and HTML neutralised', () => {
   assert.equal(listTitle('他说&quot;不&quot; &amp;amp; more'), '他说"不" & more');
   assert.equal(listTitle('a [b] *c* <script>x</script>'), 'a \\[b\\] \\*c\\* &lt;script&gt;x&lt;/script&gt;');

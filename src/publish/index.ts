@@ -38,9 +38,15 @@ export function repoLink(relPath: string): string {
   return '/' + relPath.split('/').map(encodeURIComponent).join('/');
 }
 
+/** What a list line says after the link of an article `newsvault recheck` found removed at its source. */
+export function goneMark(gone: { at: number }): string {
+  const p = utc8Parts(gone.at);
+  return `🗑 removed at source, noticed ${p.year}-${p.month}-${p.day}`;
+}
+
 export function listLine(rec: ManifestRecord): string {
   const p = utc8Parts(rec.published);
-  return `${Number(p.month)}-${Number(p.day)} [${listTitle(rec.title)}](${repoLink(rec.path)})`;
+  return `${Number(p.month)}-${Number(p.day)} [${listTitle(rec.title)}](${repoLink(rec.path)})${rec.gone ? ` ${goneMark(rec.gone)}` : ''}`;
 }
 
 /**
