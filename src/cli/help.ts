@@ -49,6 +49,7 @@ Examples:
   $ newsvault run --archive my-archive   # fetch its sources, archive new and changed articles
   $ newsvault import old-news            # a copy of the original archive (articles/<folder>/<id>.md), byte for byte
   $ newsvault export > articles.jsonl    # every article as JSON Lines (docs/export.md)
+  $ newsvault history ID --diff          # every version of an article and what changed (docs/history.md)
   $ newsvault <command> --help           # a command's options, examples and environment
 
 ${EXIT_CODES_HELP}

@@ -11,6 +11,7 @@ import { promises as fs } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerExport } from './commands/export.ts';
 import { registerExtract } from './commands/extract.ts';
+import { registerHistory } from './commands/history.ts';
 import { registerImport } from './commands/import.ts';
 import { registerInit } from './commands/init.ts';
 import { registerInspect } from './commands/inspect.ts';
@@ -47,6 +48,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   registerInspect(program, ctx);
   registerImport(program, ctx);
   registerExport(program, ctx);
+  registerHistory(program, ctx);
 
   try {
     await program.parseAsync(argv);
