@@ -167,6 +167,11 @@ const KNOWN: Known[] = [
   { feed: 'rss-parser:xml2js-options.rss', field: 'content', count: 69, example: { item: 0, theirs: true, ours: false }, why: R.xml2jsEmpty },
 ];
 
+/** Feeds that are not well-formed XML (checked with a strict parser): recovered, with a warning. */
+const MALFORMED = new Set([
+  'rowanmanning:examples/b9a3aa1b3f1d9c9446bf7166ef1f1aa8', // a stray </media:content> at line 234
+]);
+
 // ---------------------------------------------------------------------------------------------
 // Normalisation
 // ---------------------------------------------------------------------------------------------
@@ -332,7 +337,8 @@ for (const c of cases) {
       return;
     }
     const feed = await parseFeed(body, { url: c.url });
-    assert.ok(!feed.warnings.some((w) => w.startsWith('malformed XML')), `unexpected: ${feed.warnings.join('; ')}`);
+    // Only the feeds known not to be well-formed say that they were recovered.
+    assert.equal(feed.warnings.some((w) => w.startsWith('malformed XML')), MALFORMED.has(c.key), `malformed XML warnings: ${feed.warnings.join('; ')}`);
     if (!c.theirs) {
       // Nothing to compare with: the items are still all there.
       const inXml = (body.toString('utf8').match(/<(?:item|entry)[\s>]/g) ?? []).length;

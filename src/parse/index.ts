@@ -5,7 +5,7 @@
 import type { Feed } from '../domain.ts';
 import { decodeBody } from './encoding/index.ts';
 import { adaptJsonFeed, parseJsonRaw } from './json/index.ts';
-import { adaptXmlFeed, parseXmlFeed } from './xml/index.ts';
+import { NotAFeedError, parseXmlFeed } from './xml/index.ts';
 import { NestingTooDeepError } from './limits.ts';
 import { wellFormedFeed } from './unicode.ts';
 
@@ -29,7 +29,16 @@ export function sniffKind(body: Buffer, contentType?: string | null): 'json' | '
   return body[i] === 0x7b /* { */ ? 'json' : 'xml';
 }
 
-export async function parseFeed(body: Buffer, opts: ParseOptions = {}): Promise<Feed> {
+/** parseFeedSync as a promise (rejected with FeedParseError): the shape every caller awaits. */
+export function parseFeed(body: Buffer, opts: ParseOptions = {}): Promise<Feed> {
+  try {
+    return Promise.resolve(parseFeedSync(body, opts));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+export function parseFeedSync(body: Buffer, opts: ParseOptions = {}): Feed {
   if (body.length === 0) throw new FeedParseError('empty document');
   const kind = sniffKind(body, opts.contentType);
   const decoded = decodeBody(body, { contentType: opts.contentType ?? null, kind });
@@ -47,11 +56,10 @@ export async function parseFeed(body: Buffer, opts: ParseOptions = {}): Promise<
       throw new FeedParseError('not a feed: the document is an HTML page');
     }
     try {
-      feed = adaptXmlFeed(await parseXmlFeed(decoded.text, baseUrl));
+      feed = parseXmlFeed(decoded.text, baseUrl);
     } catch (err) {
-      if (err instanceof NestingTooDeepError) throw new FeedParseError(err.message);
-      const message = (err as Error).message.split('\n')[0] ?? 'unknown error';
-      throw new FeedParseError(message === 'Not a feed' ? 'not a feed: no RSS, Atom or RDF root element' : `malformed XML: ${message}`);
+      if (err instanceof NestingTooDeepError || err instanceof NotAFeedError) throw new FeedParseError(err.message);
+      throw err;
     }
   }
   feed.warnings.unshift(...decoded.warnings);

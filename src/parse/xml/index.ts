@@ -1,259 +1,302 @@
 /**
- * RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom 0.3/1.0, parsed by feedparser (a sax-based,
- * namespace-aware, error-tolerant parser) and adapted to the shared Feed model.
+ * RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom 0.3/1.0: the document read into an element tree (./tree.ts,
+ * sax underneath, recovering like a forgiving reader), then one adapter to the shared Feed model that
+ * reads the elements it needs by namespace and local name.
  *
- * feedparser resolves relative links (and URLs inside HTML bodies) against xml:base and the base
- * we give it. Which base that is depends on the format (see parseXmlFeed):
- *   - Atom: the document URL (RFC 4287 §2 defers to xml:base and RFC 3986, whose fallback is the
- *     URI the document was retrieved from);
- *   - RSS/RDF: the channel <link> (the website the items belong to), else the document URL. RSS
- *     defines no base, and feeds served from a feed host or mirror (rss.example.com, feedburner, a
- *     copy) mean their root-relative item links relative to the site, not to the feed host.
+ * Relative URLs (links, enclosures, and URLs inside HTML bodies) resolve against xml:base and a
+ * document-level base, which depends on the format:
+ *   - Atom: the document URL (RFC 4287 §2 defers to xml:base and RFC 3986, whose fallback is the URI the
+ *     document was retrieved from); without one (a local file), the feed's own absolute link;
+ *   - RSS/RDF: the channel <link> (the website the items belong to), else the document URL. RSS defines
+ *     no base, and feeds served from a feed host or mirror (rss.example.com, feedburner, a copy) mean
+ *     their root-relative item links relative to the site, not to the feed host.
  *
- * Where feedparser's normalised fields are wrong for us, the adapter reads the raw elements
- * feedparser also keeps (`rss:guid`, `atom:link`, `dc:creator`, …) instead — see adaptItem.
+ * Text, by element (docs/feed-json.md):
+ *   - titles are plain text. Atom says which: type="text" (the default) is text as it stands, "html" is
+ *     HTML (its text is taken), "xhtml" the text of its XHTML. RSS leaves it open: a title is read as
+ *     HTML only when it looks like HTML (looksLikeHtml: `1930ft<sup>2</sup>`, `&#163;`), so that
+ *     `History of the <blink> tag` keeps `<blink>`. Markup given as elements inside a title gives its text;
+ *   - bodies are HTML. Atom type="text" is escaped into HTML, "html" is taken as given, "xhtml" is the
+ *     children of the wrapper <div> (RFC 4287 §3.1.1.3); base64 (Atom 0.3 mode="base64", Atom 1.0
+ *     binary media types) is decoded. RSS bodies are HTML (escaped, or as elements: serialised back).
  */
-import FeedParser from 'feedparser';
-import { decodeHTMLStrict } from 'entities';
-import { Readable } from 'node:stream';
 import type { Enclosure, Feed, FeedFormat, FeedItem } from '../../domain.ts';
 import { parseDate } from '../date/index.ts';
-import { MAX_NESTING_DEPTH, NestingTooDeepError } from '../limits.ts';
 import { textToHtml } from '../text.ts';
+import { htmlToText, isXhtmlDiv, looksLikeHtml, resolveHtmlUrls, serializeChildren } from './html.ts';
+import { attr, baseOf, hasElementChildren, parseXmlTree, resolveUrl, textOf, type XElement, type XmlDocument } from './tree.ts';
 
-type RawNode = { '#'?: unknown; '@'?: Record<string, unknown> } & Record<string, unknown>;
-type RawItem = FeedParser.Item & Record<string, unknown>;
-type RawMeta = FeedParser.Meta & Record<string, unknown>;
+export { parseXmlTree } from './tree.ts';
 
-export interface RawXmlFeed {
-  meta: RawMeta;
-  items: RawItem[];
-  errors: Error[];
-  /** Item bodies (RSS description / content:encoded) that held unescaped markup, read as HTML. */
-  inlineMarkup: number;
-  /** The document-level base feedparser resolved against (the URL given, else the feed's own absolute link). */
-  base?: string;
-}
-
-const CONTENT_NS = 'http://purl.org/rss/1.0/modules/content/';
-
-/** feedparser's internal parse-tree node (what it keeps on its stack while parsing). */
-interface StackNode {
-  '#name'?: string;
-  '#local'?: string;
-  '#prefix'?: string;
-  '#uri'?: string;
-}
-
-/**
- * feedparser, with one repair: RSS item bodies that hold raw (unescaped, un-CDATA'd) HTML elements.
- * RSS says to escape HTML in <description>; some feeds put the markup in as XML elements instead,
- * and feedparser then keeps only the text before the first element. When an element opens directly
- * inside an item's <description> or <content:encoded>, we switch feedparser into the mode it uses for
- * Atom type="xhtml" content, which serialises the elements back into the body.
- */
-class BodyMarkupFeedParser extends FeedParser {
-  inlineMarkup = 0;
-}
-
-/** The parts of feedparser's internals (untyped, see node_modules/feedparser/lib) the repair uses. */
-interface FeedParserInternals {
-  stack: StackNode[];
-  meta: Record<string, unknown>;
-  in_xhtml: boolean;
-  xhtml: { '#name'?: string; '#'?: string };
-  xmlbase?: { '#name'?: string; '#'?: string }[];
-  inlineMarkup: number;
-  errors?: Error[];
-  /** sax's stream and parser (line is 0-based). */
-  stream: { _parser?: { line: number } };
-  handleOpenTag(node: unknown): void;
-}
-
-const internals = (p: FeedParser) => p as unknown as FeedParserInternals;
-const baseOpenTag = internals(FeedParser.prototype).handleOpenTag;
-// feedparser binds this.handleOpenTag when it is constructed, so the override must be on the prototype.
-// The stack holds the open elements, so its length is the depth (see ../limits.ts): refusing here, as the
-// element opens, stops sax at once (the error reaches the 'error' event through feedparser's _transform).
-internals(BodyMarkupFeedParser.prototype).handleOpenTag = function handleOpenTag(this: FeedParserInternals, node: unknown) {
-  if (this.stack.length >= MAX_NESTING_DEPTH) throw new NestingTooDeepError('elements', (this.stream._parser?.line ?? 0) + 1);
-  const [body, parent] = this.stack;
-  const type = this.meta['#type'];
-  if (!this.in_xhtml && body && parent && (type === 'rss' || type === 'rdf') && parent['#local'] === 'item' && isBodyElement(body)) {
-    this.in_xhtml = true;
-    this.xhtml = { '#name': body['#name'], '#': '' };
-    this.inlineMarkup++;
+/** A document whose root is no RSS, RDF or Atom element. */
+export class NotAFeedError extends Error {
+  constructor() {
+    super('not a feed: no RSS, Atom or RDF root element');
   }
-  baseOpenTag.call(this, node);
-};
-
-function isBodyElement(node: StackNode): boolean {
-  return (node['#local'] === 'description' && !node['#prefix']) || (node['#local'] === 'encoded' && node['#uri'] === CONTENT_NS);
 }
 
-/** Runs feedparser over a decoded document. Rejects only when nothing feed-like was found. */
-export function parseXmlRaw(text: string, feedUrl?: string): Promise<RawXmlFeed> {
-  return new Promise((resolve, reject) => {
-    const parser = new BodyMarkupFeedParser({ feedurl: feedUrl, addmeta: false, normalize: true, resume_saxerror: true });
-    const items: RawItem[] = [];
-    let failed = false;
-    parser.on('readable', () => {
-      let item: FeedParser.Item | null;
-      while ((item = parser.read())) items.push(item);
-    });
-    parser.on('error', (err: Error) => {
-      if (failed) return;
-      failed = true;
-      reject(err);
-    });
-    parser.on('end', () => {
-      if (failed) return;
-      const errors = (internals(parser).errors ?? []).slice();
-      // sax in its forgiving mode closes what is left open without a word: say when the document was cut short
-      const root = String((parser.meta as RawMeta)['#type'] ?? '') === 'atom' ? 'feed' : String((parser.meta as RawMeta)['#type'] ?? '') === 'rdf' ? 'rdf:RDF' : 'rss';
-      if (!new RegExp(`</(?:[\\w-]+:)?${root.replace(':', '\\:').replace(/^rdf\\:/, '')}\\s*>\\s*$`, 'i').test(text.slice(-512))) {
-        errors.push(new Error(`the document ends before its closing </${root}> tag (truncated?)`));
-      }
-      // xml:base entries are dropped as their elements close; the document-level one (named "xml") stays
-      const base = internals(parser).xmlbase?.find((b) => b['#name'] === 'xml')?.['#'];
-      resolve({ meta: parser.meta, items, errors, inlineMarkup: parser.inlineMarkup, base });
-    });
-    Readable.from([text]).pipe(parser);
-  });
-}
+const NS = {
+  atom10: 'http://www.w3.org/2005/Atom',
+  atom03: 'http://purl.org/atom/ns#',
+  rdf: 'http://www.w3.org/1999/02/22-rdf-syntax-ns#',
+  dc: 'http://purl.org/dc/elements/1.1/',
+  dcterms: 'http://purl.org/dc/terms/',
+  content: 'http://purl.org/rss/1.0/modules/content/',
+} as const;
 
-/**
- * Parses with the right base for relative links (see the module comment): the document URL first;
- * then, for RSS/RDF whose channel <link> is an absolute http(s) URL other than the document URL,
- * once more with the channel link as the base.
- */
-export async function parseXmlFeed(text: string, documentUrl?: string): Promise<RawXmlFeed> {
-  const first = await parseXmlRaw(text, documentUrl);
-  const type = String(first.meta['#type'] ?? '');
-  const channelLink = typeof first.meta.link === 'string' ? first.meta.link.trim() : '';
-  if ((type === 'rss' || type === 'rdf') && /^https?:\/\/[^/]/i.test(channelLink) && channelLink !== documentUrl && mayHoldRelativeUrls(text)) {
-    return parseXmlRaw(text, channelLink);
-  }
-  return first;
-}
+/** Namespaces RSS core elements come in: none, RSS 1.0, RSS 0.90, and Userland's RSS 0.9x/2.0 ones. */
+const RSS_CORE = new Set(['', 'http://purl.org/rss/1.0/', 'http://my.netscape.com/rdf/simple/0.9/', 'http://backend.userland.com/rss2', 'http://backend.userland.com/rss', 'http://purl.org/net/rss1.1#']);
+const ATOM = new Set<string>([NS.atom10, NS.atom03]);
 
-/** Whether a document may hold a relative URL (in a link element, an enclosure, or an href/src attribute,
- *  escaped or not). Feeds with absolute URLs only — most of them — are then parsed once. */
-export function mayHoldRelativeUrls(text: string): boolean {
-  const quote = `(?:"|'|&quot;|&#34;|&#x22;|&apos;|&#39;)`;
-  const relative = `(?![a-z][a-z0-9+.-]*:|#|${quote})`;
-  return (
-    new RegExp(`(?:href|src|url)\\s*=\\s*${quote}${relative}`, 'i').test(text) ||
-    new RegExp(`<(?:[\\w-]+:)?(?:link|comments|docs)>\\s*(?:<!\\[CDATA\\[)?\\s*${relative}[^<\\s]`, 'i').test(text)
-  );
-}
-
-/** Raw values as a list of nodes: feedparser keeps one child as a node, repeated children as an array. */
-function nodes(value: unknown): RawNode[] {
-  const list = Array.isArray(value) ? value : value == null ? [] : [value];
-  return list
-    .map((v) => (typeof v === 'string' ? ({ '#': v } as RawNode) : v))
-    .filter((v): v is RawNode => v !== null && typeof v === 'object');
-}
-
-function text(node: unknown): string | null {
-  if (node == null) return null;
-  if (typeof node === 'string') return node;
-  if (Array.isArray(node)) return text(node[0]);
-  if (typeof node === 'object' && '#' in node) {
-    const v = node['#'];
-    return typeof v === 'string' ? v : null;
-  }
-  return null;
-}
-
-/** The trimmed texts of every element under `key`, empty ones left out. */
-function texts(item: Record<string, unknown>, key: string): string[] {
-  return nodes(item[key])
-    .map((n) => text(n)?.trim() ?? '')
-    .filter((t) => t !== '');
-}
-
-function attr(node: RawNode | undefined, name: string): string | null {
-  const v = node?.['@']?.[name];
-  return typeof v === 'string' && v.trim() !== '' ? v.trim() : null;
-}
-
-function firstText(item: Record<string, unknown>, keys: string[]): string | null {
-  for (const key of keys) {
-    const value = text(item[key]);
-    if (value != null && value.trim() !== '') return value;
-  }
-  return null;
-}
-
-const PUBLISHED_KEYS = ['rss:pubdate', 'dc:date', 'atom:published', 'atom:issued', 'atom:created', 'dcterms:issued', 'dcterms:created', 'atom:updated', 'atom:modified', 'dcterms:modified'];
-const UPDATED_KEYS = ['atom:updated', 'atom:modified', 'dcterms:modified'];
-
-function nonEmpty(value: string | null | undefined): string | null {
-  return value != null && value.trim() !== '' ? value : null;
-}
+const isMedia = (uri: string) => /^https?:\/\/search\.yahoo\.com\/mrss\/?$/i.test(uri);
+const isItunes = (uri: string) => /^https?:\/\/www\.itunes\.com\/dtds\/podcast-1\.0\.dtd$/i.test(uri);
 
 type XmlType = 'rss' | 'rdf' | 'atom';
 
-export function adaptXmlFeed(raw: RawXmlFeed): Feed {
+/** What the adapter needs to know of the document as a whole. */
+interface Ctx {
+  type: XmlType;
+  /** Namespaces whose elements are the format's own (RSS core; Atom, or none for an Atom root outside its namespace). */
+  core: Set<string>;
+  /** The document-level base URL. */
+  base: string | undefined;
+  warnings: string[];
+  inlineMarkup: number;
+}
+
+/** Parses a decoded document into a Feed. Throws NotAFeedError, or NestingTooDeepError (../limits.ts). */
+export function parseXmlFeed(text: string, documentUrl?: string): Feed {
+  return adaptXmlFeed(parseXmlTree(text), documentUrl);
+}
+
+export function adaptXmlFeed(doc: XmlDocument, documentUrl?: string): Feed {
+  const root = doc.root;
+  if (!root) throw new NotAFeedError();
   const warnings: string[] = [];
-  for (const err of raw.errors) {
-    warnings.push(`malformed XML, recovered: ${err.message.split('\n').join(' ')}`);
+  let type: XmlType;
+  let core: Set<string>;
+  if (root.local === 'rss' || (root.local === 'channel' && RSS_CORE.has(root.uri))) {
+    type = 'rss';
+    core = RSS_CORE;
+  } else if (root.local === 'rdf') {
+    type = 'rdf';
+    core = RSS_CORE;
+  } else if (root.local === 'feed') {
+    type = 'atom';
+    core = ATOM;
+    if (!ATOM.has(root.uri)) {
+      warnings.push(`the <${root.name}> root is not in the Atom namespace (${root.uri === '' ? 'none' : root.uri}); read as Atom`);
+      core = new Set([root.uri]);
+    }
+  } else {
+    throw new NotAFeedError();
   }
-  if (raw.inlineMarkup > 0) {
-    warnings.push(`${raw.inlineMarkup} item bod${raw.inlineMarkup === 1 ? 'y holds' : 'ies hold'} unescaped HTML elements; read as HTML`);
-  }
-  const type: XmlType = raw.meta['#type'] === 'atom' ? 'atom' : raw.meta['#type'] === 'rdf' ? 'rdf' : 'rss';
-  const format: FeedFormat = type;
+  recoveryWarnings(doc, type, warnings);
+
+  const channel = type === 'atom' ? root : (children(root, core, 'channel')[0] ?? root);
+  const ctx: Ctx = { type, core, base: undefined, warnings, inlineMarkup: 0 };
+  const ownLink = type === 'atom' ? atomLink(channel, ctx, 'self') ?? atomLink(channel, ctx, 'alternate') : (firstText(channel, core, 'link')?.trim() ?? null);
+  if (type === 'atom') ctx.base = documentUrl ?? (ownLink && /^https?:\/\/[^/]/i.test(ownLink) ? ownLink : undefined);
+  else ctx.base = ownLink && /^https?:\/\/[^/]/i.test(ownLink) ? ownLink : documentUrl;
+
+  const entries: XElement[] = [];
+  collectEntries(root, type === 'atom' ? 'entry' : 'item', core, entries);
   // Atom entries without an author inherit the feed's (RFC 4287 §4.2.1). RSS has no such rule:
   // managingEditor and webMaster are contacts for the channel, not the writers of its items.
-  const feedAuthors = type === 'atom' ? atomPersons(raw.meta['atom:author']) : [];
-  const items = raw.items.map((item, index) => adaptItem(item, index, type, feedAuthors, raw.base, warnings));
+  const feedAuthors = type === 'atom' ? atomPersons(children(channel, core, 'author')) : [];
+  const items = entries.map((entry, index) => adaptItem(entry, index, ctx, feedAuthors));
+  if (ctx.inlineMarkup > 0) {
+    warnings.push(`${ctx.inlineMarkup} item bod${ctx.inlineMarkup === 1 ? 'y holds' : 'ies hold'} unescaped HTML elements; read as HTML`);
+  }
+  const format: FeedFormat = type;
+  const language =
+    type === 'atom'
+      ? attr(root, 'lang', 'http://www.w3.org/XML/1998/namespace')
+      : nonEmpty(firstText(channel, core, 'language')) ?? nonEmpty(firstText(channel, [NS.dc], 'language'));
+  const feedLink = type === 'atom' ? atomLink(channel, ctx, 'alternate') : ownLink ? resolveUrl(ownLink, ctx.base) : null;
   return {
     format,
-    title: plainTitle(raw.meta.title, titleIsHtml(type, raw.meta[`${type}:title`])),
-    link: type === 'atom' ? atomAlternate(raw.meta['atom:link']) : nonEmpty(raw.meta.link),
-    language: nonEmpty(raw.meta.language),
+    title: titleOf(children(channel, core, 'title')[0], ctx),
+    link: nonEmpty(feedLink),
+    language: language?.trim() || null,
     items,
     warnings,
   };
 }
 
-/**
- * Titles are plain text. feedparser already strips tags, reading RSS titles as HTML, as most feeds
- * mean them; character references left in that HTML (`&amp;#163;` in the XML, i.e. `&#163;`) are
- * then decoded too. Atom says which: type="text" (the default) is already plain text.
- */
-function plainTitle(value: string | null | undefined, html: boolean): string | null {
-  const title = nonEmpty(value);
-  if (title === null) return null;
-  return (html ? decodeHTMLStrict(title) : title).replace(/\s+/g, ' ').trim() || null;
+function recoveryWarnings(doc: XmlDocument, type: XmlType, warnings: string[]): void {
+  if (doc.bareAmpersands > 0) {
+    warnings.push(`malformed XML, recovered: ${doc.bareAmpersands} bare "&" (not a character reference) read as a literal "&"`);
+  }
+  if (doc.strayCloseTags > 0) {
+    warnings.push(`malformed XML, recovered: ${doc.strayCloseTags} closing tag(s) matching no open element dropped`);
+  }
+  const other = doc.errors.filter((e) => !/^(Unmatched closing tag|Unexpected close tag)/.test(e) || doc.strayCloseTags === 0);
+  for (const e of other.slice(0, 5)) warnings.push(`malformed XML, recovered: ${e}`);
+  if (other.length > 5) warnings.push(`malformed XML, recovered: ${other.length - 5} more problem(s)`);
+  if (doc.truncated) {
+    const root = type === 'atom' ? 'feed' : type === 'rdf' ? 'rdf:RDF' : 'rss';
+    warnings.push(`malformed XML, recovered: the document ends before its closing </${root}> tag (truncated?)`);
+  }
 }
 
-/** Whether a title element holds HTML: always in RSS/RDF; in Atom when its type says so. */
-function titleIsHtml(type: XmlType, node: unknown): boolean {
-  const atomType = (attr(nodes(node)[0], 'type') ?? 'text').toLowerCase();
-  return type !== 'atom' || atomType === 'html' || atomType === 'xhtml' || atomType === 'text/html';
+/** Items (or entries) anywhere under `el`, but not inside another item. */
+function collectEntries(el: XElement, local: string, core: Set<string>, out: XElement[]): void {
+  for (const c of el.children) {
+    if (typeof c === 'string') continue;
+    if (c.local === local && core.has(c.uri)) out.push(c);
+    else collectEntries(c, local, core, out);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading elements
+// ---------------------------------------------------------------------------------------------
+
+type Namespaces = Set<string> | readonly string[];
+const inNs = (uri: string, ns: Namespaces) => (Array.isArray(ns) ? (ns as readonly string[]).includes(uri) : (ns as Set<string>).has(uri));
+
+/** The child elements with this local name (lower-case) in one of these namespaces. */
+function children(el: XElement | undefined, ns: Namespaces, local: string): XElement[] {
+  if (!el) return [];
+  const out: XElement[] = [];
+  for (const c of el.children) if (typeof c !== 'string' && c.local === local && inNs(c.uri, ns)) out.push(c);
+  return out;
+}
+
+function childrenWhere(el: XElement, test: (uri: string) => boolean, local: string): XElement[] {
+  const out: XElement[] = [];
+  for (const c of el.children) if (typeof c !== 'string' && c.local === local && test(c.uri)) out.push(c);
+  return out;
+}
+
+/** The trimmed texts of these children, empty ones left out. */
+function texts(els: XElement[]): string[] {
+  return els.map((e) => textOf(e).trim()).filter((t) => t !== '');
+}
+
+/** The text of the first such child with any (untrimmed). */
+function firstText(el: XElement, ns: Namespaces, local: string): string | null {
+  for (const c of children(el, ns, local)) {
+    const t = textOf(c);
+    if (t.trim() !== '') return t;
+  }
+  return null;
+}
+
+const hasContent = (el: XElement) => hasElementChildren(el) || textOf(el).trim() !== '';
+
+function nonEmpty(value: string | null | undefined): string | null {
+  return value != null && value.trim() !== '' ? value : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text constructs
+// ---------------------------------------------------------------------------------------------
+
+/** What an Atom text construct (or Atom 0.3 content) declares it holds. */
+function atomKind(el: XElement, type: XmlType): 'text' | 'html' | 'xhtml' | 'base64' {
+  const t = (attr(el, 'type') ?? 'text').toLowerCase();
+  if (type === 'atom' && attr(el, 'mode')?.toLowerCase() === 'base64') return 'base64';
+  if (t === 'html' || t === 'text/html') return 'html';
+  if (t === 'xhtml') return 'xhtml';
+  if (t === 'application/xhtml+xml') return hasElementChildren(el) ? 'xhtml' : 'html';
+  if (t === 'text' || t === 'text/plain' || t.startsWith('text/') || t.endsWith('+xml') || t.endsWith('/xml')) return 'text';
+  // Atom 1.0: any other media type is base64 (RFC 4287 §4.1.3.3)
+  return t.includes('/') ? 'base64' : 'text';
+}
+
+/** The media type a base64 body decodes to (Atom 0.3 gives it in type, with mode="base64"). */
+function decodedKind(el: XElement): 'text' | 'html' {
+  const t = (attr(el, 'type') ?? '').toLowerCase();
+  return t === 'html' || t === 'text/html' || t === 'application/xhtml+xml' ? 'html' : 'text';
+}
+
+function decodeBase64(s: string): string {
+  return Buffer.from(s.replace(/\s+/g, ''), 'base64').toString('utf8');
+}
+
+/** ASCII white space runs (spaces, tabs, line breaks) → one space, trimmed. No-break and ideographic spaces are kept. */
+function oneLineTitle(s: string): string | null {
+  return s.replace(/[ \t\n\r\f]+/g, ' ').replace(/^ | $/g, '') || null;
+}
+
+/** A title element as plain text (see the module comment). */
+function titleOf(el: XElement | undefined, ctx: Ctx): string | null {
+  if (!el) return null;
+  if (hasElementChildren(el)) return oneLineTitle(textOf(el));
+  const raw = textOf(el);
+  if (raw.trim() === '') return null;
+  let text: string;
+  if (ctx.type === 'atom' && ctx.core.has(el.uri)) {
+    const kind = atomKind(el, ctx.type);
+    if (kind === 'html') text = htmlToText(raw);
+    else if (kind === 'base64') text = decodedKind(el) === 'html' ? htmlToText(decodeBase64(raw)) : decodeBase64(raw);
+    else text = raw;
+  } else {
+    text = looksLikeHtml(raw) ? htmlToText(raw) : raw;
+  }
+  return oneLineTitle(text);
+}
+
+/** A body element as HTML (see the module comment); null when empty. */
+function bodyOf(el: XElement | undefined, ctx: Ctx, atomic: boolean): string | null {
+  if (!el) return null;
+  if (atomic && attr(el, 'src') !== null && textOf(el).trim() === '') return null; // out-of-line content
+  const base = baseOf(el, ctx.base);
+  if (hasElementChildren(el)) {
+    const kind = atomic ? atomKind(el, ctx.type) : 'html';
+    if (!atomic) ctx.inlineMarkup++;
+    // RFC 4287 §3.1.1.3: the XHTML <div> wraps the content and is not part of it
+    const only = el.children.filter((c) => typeof c !== 'string' || c.trim() !== '');
+    const wrapper = kind === 'xhtml' && attr(el, 'type')?.toLowerCase() === 'xhtml' && only.length === 1 && typeof only[0] !== 'string' && isXhtmlDiv(only[0]!) ? only[0] : null;
+    const html = wrapper ? serializeChildren(wrapper, baseOf(wrapper, ctx.base)) : serializeChildren(el, base);
+    return nonEmpty(html.trim());
+  }
+  const raw = textOf(el).trim();
+  if (raw === '') return null;
+  if (!atomic) return resolveHtmlUrls(raw, base);
+  const kind = atomKind(el, ctx.type);
+  if (kind === 'html' || kind === 'xhtml') return resolveHtmlUrls(raw, base);
+  if (kind === 'base64') {
+    const decoded = decodeBase64(raw).trim();
+    return nonEmpty(decodedKind(el) === 'html' ? resolveHtmlUrls(decoded, base) : textToHtml(decoded));
+  }
+  return nonEmpty(textToHtml(raw));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Links, people, categories, enclosures
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * An Atom link's resolved href: rel="alternate" (or no rel) preferring one typed as HTML, then an
+ * untyped one, then any; or rel="self".
+ */
+function atomLink(el: XElement, ctx: Ctx, rel: 'alternate' | 'self'): string | null {
+  const links = childrenWhere(el, (uri) => ATOM.has(uri) || ctx.core.has(uri), 'link').filter(
+    (l) => attr(l, 'href') !== null && (attr(l, 'rel') ?? 'alternate') === rel,
+  );
+  const html = links.find((l) => /^(text\/html|application\/xhtml\+xml)$/i.test(attr(l, 'type') ?? ''));
+  const untyped = links.find((l) => attr(l, 'type') === null);
+  const chosen = html ?? untyped ?? links[0];
+  return chosen ? resolveUrl(attr(chosen, 'href')!, baseOf(chosen, ctx.base)) : null;
 }
 
 /** Names (else emails, else URIs) of Atom person constructs. */
-function atomPersons(value: unknown): string[] {
-  return nodes(value)
-    .map((p) => nonEmpty(text(p.name)) ?? nonEmpty(text(p.email)) ?? nonEmpty(text(p.uri)))
-    .filter((n): n is string => n !== null)
-    .map((n) => n.trim());
+function atomPersons(persons: XElement[]): string[] {
+  const out: string[] = [];
+  for (const p of persons) {
+    const name = ['name', 'email', 'uri', 'url'].map((k) => nonEmpty(childText(p, k))).find((v) => v !== null && v !== undefined);
+    if (name) out.push(name.trim());
+  }
+  return out;
 }
 
-/**
- * The entry's (or feed's) web page: an alternate link (rel absent or "alternate"), preferring one
- * typed as HTML, then an untyped one, then any.
- */
-function atomAlternate(value: unknown): string | null {
-  const alternates = nodes(value).filter((l) => attr(l, 'href') && (attr(l, 'rel') ?? 'alternate') === 'alternate');
-  const html = alternates.find((l) => /^(text\/html|application\/xhtml\+xml)$/i.test(attr(l, 'type') ?? ''));
-  const untyped = alternates.find((l) => attr(l, 'type') === null);
-  return attr(html ?? untyped ?? alternates[0], 'href');
+/** The text of the first child element with this local name, whatever its namespace. */
+function childText(el: XElement, local: string): string | null {
+  for (const c of el.children) if (typeof c !== 'string' && c.local === local) return textOf(c);
+  return null;
 }
 
 /**
@@ -282,141 +325,165 @@ const BARE_ADDRESS = /^(?:mailto:)?[^\s@()<>]+@[^\s@()<>]+$/i;
  * itunes:author. A bare address in <author> gives way to a dc:creator name. Atom: the entry's
  * atom:author names, else the feed's.
  */
-function itemAuthor(item: RawItem, type: XmlType, feedAuthors: string[]): string | null {
+function itemAuthor(item: XElement, ctx: Ctx, feedAuthors: string[]): string | null {
   let names: string[];
-  if (type === 'atom') {
-    names = atomPersons(item['atom:author']);
+  if (ctx.type === 'atom') {
+    names = atomPersons(children(item, ctx.core, 'author'));
     if (names.length === 0) names = feedAuthors;
   } else {
-    const authors = texts(item, `${type}:author`).map(contactName);
-    const creators = texts(item, 'dc:creator').map(contactName);
+    const authors = texts(children(item, ctx.core, 'author')).map(contactName);
+    const creators = texts(children(item, [NS.dc], 'creator')).map(contactName);
     names = authors.length && !(creators.length && authors.every((a) => BARE_ADDRESS.test(a))) ? authors : creators;
-    if (names.length === 0) names = texts(item, 'itunes:author').map(contactName);
+    if (names.length === 0) names = texts(childrenWhere(item, isItunes, 'author')).map(contactName);
   }
   const unique = [...new Set(names.filter((n) => n !== ''))];
   return unique.length ? unique.join(', ') : null;
 }
 
-function itemCategories(item: RawItem, type: XmlType): string[] {
+function itemCategories(item: XElement, ctx: Ctx): string[] {
   const out: string[] = [];
-  for (const node of nodes(item[`${type}:category`])) {
-    out.push((type === 'atom' ? attr(node, 'term') : text(node)) ?? '');
+  for (const node of children(item, ctx.core, 'category')) {
+    out.push((ctx.type === 'atom' ? attr(node, 'term') : textOf(node)) ?? '');
   }
-  // One dc:subject is one subject, spaces and all ("Health & wellbeing"); feedparser splits it at spaces.
-  out.push(...texts(item, 'dc:subject'), ...texts(item, 'media:category'));
-  for (const node of nodes(item['itunes:category'])) {
+  // One dc:subject is one subject, spaces and all ("Health & wellbeing").
+  out.push(...texts(children(item, [NS.dc], 'subject')), ...texts(childrenWhere(item, isMedia, 'category')));
+  for (const node of childrenWhere(item, isItunes, 'category')) {
     const top = attr(node, 'text');
-    const subs = nodes(node['itunes:category']).map((s) => attr(s, 'text')).filter((s): s is string => s !== null);
+    const subs = childrenWhere(node, isItunes, 'category')
+      .map((s) => attr(s, 'text'))
+      .filter((s): s is string => s !== null);
     if (top) out.push(...(subs.length ? subs.map((s) => `${top}/${s}`) : [top]));
   }
   return [...new Set(out.map((c) => c.replace(/\s+/g, ' ').trim()).filter((c) => c !== ''))];
 }
 
-function itemLink(item: RawItem, type: XmlType): string | null {
-  if (type === 'atom') {
+/** feedburner:origLink / pheedo:origLink: the publisher's own URL of an item a proxy rewrote. */
+function origLink(item: XElement, ctx: Ctx): string | null {
+  const t = nonEmpty(childText(item, 'origlink'))?.trim();
+  return t ? resolveUrl(t, ctx.base) : null;
+}
+
+function itemLink(item: XElement, ctx: Ctx): string | null {
+  if (ctx.type === 'atom') {
     // Not rel="self" (the entry's own Atom document) and not the atom:id, which Atom processors
-    // "MUST NOT assume can be dereferenced" (RFC 4287 §4.2.6); feedparser falls back to both.
-    return atomAlternate(item['atom:link']) ?? nonEmpty(item.origlink);
+    // "MUST NOT assume can be dereferenced" (RFC 4287 §4.2.6).
+    return atomLink(item, ctx, 'alternate') ?? origLink(item, ctx);
   }
-  // The first non-empty <link> (feedparser has resolved it; its own item.link may be the GUID instead)
-  const link = texts(item, `${type}:link`)[0];
-  if (link) return link;
+  // The first non-empty <link>
+  for (const l of children(item, ctx.core, 'link')) {
+    const t = textOf(l).trim();
+    if (t !== '') return resolveUrl(t, baseOf(l, ctx.base));
+  }
   // No <link>: a GUID is the item's permalink unless isPermaLink="false" (RSS 2.0, <guid>).
-  const guid = nodes(item[`${type}:guid`])[0];
-  const guidText = text(guid)?.trim() ?? '';
+  const guid = children(item, ctx.core, 'guid')[0];
+  const guidText = guid ? textOf(guid).trim() : '';
   if (guid && /^https?:\/\//i.test(guidText) && !/^false$/i.test(attr(guid, 'ispermalink') ?? '')) return guidText;
-  return nonEmpty(item.origlink);
+  return origLink(item, ctx);
 }
 
-/** feedparser resolves href/src attributes, not enclosure and media:content `url`: we do, against the document-level base. */
-function absolute(url: string, base: string | undefined): string {
-  if (!base) return url;
-  try {
-    return new URL(url, base).href;
-  } catch {
-    return url;
-  }
-}
-
-/** An enclosure's byte length: a whole number, as a number or a string of digits; anything else is unknown. */
-function lengthOf(value: unknown): number | null {
-  const s = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+/** An enclosure's byte length: a whole number; anything else is unknown. */
+function lengthOf(value: string | null): number | null {
+  const s = value?.trim() ?? '';
   return /^\d+$/.test(s) ? Number(s) : null;
 }
 
-function itemEnclosures(item: RawItem, base: string | undefined): Enclosure[] {
-  const found: { url?: unknown; type?: unknown; length?: unknown }[] = [...(item.enclosures ?? [])];
-  // Media RSS content grouped in <media:group> (YouTube, slideshows), which feedparser does not read.
-  for (const group of nodes(item['media:group'])) {
-    for (const content of nodes(group['media:content'])) {
-      found.push({ url: attr(content, 'url'), type: attr(content, 'type'), length: attr(content, 'filesize') });
+function itemEnclosures(item: XElement, ctx: Ctx): Enclosure[] {
+  const found: { el: XElement; url: string | null; type: string | null; length: string | null }[] = [];
+  for (const c of item.children) {
+    if (typeof c === 'string') continue;
+    if (c.local === 'enclosure' && ctx.core.has(c.uri)) found.push({ el: c, url: attr(c, 'url'), type: attr(c, 'type'), length: attr(c, 'length') });
+    else if (c.local === 'content' && isMedia(c.uri)) found.push({ el: c, url: attr(c, 'url'), type: attr(c, 'type'), length: attr(c, 'filesize') });
+    else if (c.local === 'link' && (ATOM.has(c.uri) || (ctx.type === 'atom' && ctx.core.has(c.uri))) && attr(c, 'rel') === 'enclosure') {
+      found.push({ el: c, url: attr(c, 'href'), type: attr(c, 'type'), length: attr(c, 'length') });
     }
+  }
+  // Media RSS content grouped in <media:group> (YouTube, slideshows)
+  for (const group of childrenWhere(item, isMedia, 'group')) {
+    for (const c of childrenWhere(group, isMedia, 'content')) found.push({ el: c, url: attr(c, 'url'), type: attr(c, 'type'), length: attr(c, 'filesize') });
   }
   const seen = new Set<string>();
   const out: Enclosure[] = [];
   for (const e of found) {
-    const url = typeof e.url === 'string' && e.url.trim() !== '' ? absolute(e.url.trim(), base) : '';
-    if (url === '' || seen.has(url)) continue;
+    if (!e.url) continue;
+    const url = resolveUrl(e.url, baseOf(e.el, ctx.base));
+    if (seen.has(url)) continue;
     seen.add(url);
-    const mime = typeof e.type === 'string' ? e.type.trim() : '';
-    out.push({
-      url,
-      // A MIME type or nothing: feedparser puts media:content's `medium` ("image") here when there is no type.
-      type: mime.includes('/') ? mime : null,
-      length: lengthOf(e.length),
-    });
+    const mime = e.type ?? '';
+    out.push({ url, type: mime.includes('/') ? mime : null, length: lengthOf(e.length) });
   }
   return out;
 }
 
-/**
- * Atom text constructs (RFC 4287 §3.1) say what they hold: type="html" / "xhtml" (Atom 0.3: a
- * text/html or application/xhtml+xml type) is HTML; "text", the default, is plain text, which we
- * turn into HTML so that `content` and `summary` are always HTML.
- */
-function atomBody(value: string, node: RawNode | undefined): string {
-  const t = (attr(node, 'type') ?? 'text').toLowerCase();
-  return t === 'html' || t === 'xhtml' || t === 'text/html' || t === 'application/xhtml+xml' ? value : textToHtml(value);
+// ---------------------------------------------------------------------------------------------
+// Items
+// ---------------------------------------------------------------------------------------------
+
+/** Where the published date is read from, first found first (each: namespaces, local name). */
+function dateSources(ctx: Ctx): [Namespaces, string][] {
+  const atom = ctx.type === 'atom' ? new Set([...ATOM, ...ctx.core]) : ATOM;
+  return [
+    [ctx.type === 'atom' ? [] : ctx.core, 'pubdate'],
+    [[NS.dc], 'date'],
+    [atom, 'published'],
+    [atom, 'issued'],
+    [atom, 'created'],
+    [[NS.dcterms], 'issued'],
+    [[NS.dcterms], 'created'],
+    [atom, 'updated'],
+    [atom, 'modified'],
+    [[NS.dcterms], 'modified'],
+  ];
 }
 
-function adaptItem(item: RawItem, index: number, type: XmlType, feedAuthors: string[], base: string | undefined, warnings: string[]): FeedItem {
+function firstDate(item: XElement, sources: [Namespaces, string][]): string | null {
+  for (const [ns, local] of sources) {
+    const t = firstText(item, ns, local);
+    if (t !== null) return t.trim();
+  }
+  return null;
+}
+
+function adaptItem(item: XElement, index: number, ctx: Ctx, feedAuthors: string[]): FeedItem {
   // An item without <title> (podcast feeds with only <itunes:title>, plain text) still has a name.
   const title =
-    plainTitle(item.title, titleIsHtml(type, item[`${type}:title`])) ??
-    plainTitle(texts(item, 'itunes:title')[0], false) ??
-    plainTitle(texts(item, 'dc:title')[0], false) ??
+    titleOf(children(item, ctx.core, 'title')[0], ctx) ??
+    oneLineTitle(texts(childrenWhere(item, isItunes, 'title'))[0] ?? '') ??
+    oneLineTitle(texts(children(item, [NS.dc], 'title'))[0] ?? '') ??
     '';
   const label = `item ${index + 1}${title ? ` "${title.slice(0, 40)}"` : ''}`;
-  const rawPublished = firstText(item, PUBLISHED_KEYS);
+  const sources = dateSources(ctx);
+  const rawPublished = firstDate(item, sources);
   const published = parseDate(rawPublished);
-  if (published.warning) warnings.push(`${label}: ${published.warning}`);
-  const rawUpdated = firstText(item, UPDATED_KEYS);
+  if (published.warning) ctx.warnings.push(`${label}: ${published.warning}`);
+  const rawUpdated = firstDate(item, sources.slice(7));
   const updated = rawUpdated ? parseDate(rawUpdated) : { ms: null, warning: null };
-  if (updated.warning && rawUpdated) warnings.push(`${label}: updated: ${updated.warning}`);
+  if (updated.warning && rawUpdated) ctx.warnings.push(`${label}: updated: ${updated.warning}`);
 
-  // RSS 1.0 feeds with the Dublin Core module may describe items with dc:description only.
-  const dcDescription = texts(item, 'dc:description')[0] ?? null;
-  let content = nonEmpty(item.description) ?? dcDescription;
-  let summary = nonEmpty(item.summary) ?? dcDescription;
-  if (type === 'atom') {
-    // feedparser's description is the Atom content, else the summary
-    const contentNode = nodes(item['atom:content'])[0];
-    const summaryNode = nodes(item['atom:summary'])[0];
-    if (content !== null) content = atomBody(content, nonEmpty(text(contentNode)) !== null ? contentNode : summaryNode);
-    if (summary !== null) summary = atomBody(summary, summaryNode);
+  let content: string | null;
+  let summary: string | null;
+  if (ctx.type === 'atom') {
+    summary = bodyOf(children(item, ctx.core, 'summary')[0], ctx, true);
+    content = bodyOf(children(item, ctx.core, 'content').find(hasContent), ctx, true) ?? summary;
+  } else {
+    // RSS 1.0 feeds with the Dublin Core module may describe items with dc:description only.
+    const dcDescription = bodyOf(children(item, [NS.dc], 'description')[0], ctx, false);
+    const description = bodyOf(children(item, ctx.core, 'description').find(hasContent), ctx, false);
+    const encoded = bodyOf(children(item, [NS.content], 'encoded').find(hasContent), ctx, false);
+    content = encoded ?? description ?? dcDescription;
+    summary = description ?? encoded ?? dcDescription;
   }
-  // Only what the item itself calls its id: feedparser copies the link into `guid` when there is none.
-  const id = texts(item, type === 'atom' ? 'atom:id' : `${type}:guid`)[0] ?? null;
+  // Only what the item itself calls its id.
+  const id = texts(children(item, ctx.core, ctx.type === 'atom' ? 'id' : 'guid'))[0] ?? null;
   return {
     id,
     title,
-    link: itemLink(item, type),
+    link: itemLink(item, ctx),
     published: published.ms,
     updated: updated.ms,
-    author: itemAuthor(item, type, feedAuthors),
+    author: itemAuthor(item, ctx, feedAuthors),
     summary: summary !== content ? summary : null,
     content: content ?? summary,
-    categories: itemCategories(item, type),
-    enclosures: itemEnclosures(item, base),
+    categories: itemCategories(item, ctx),
+    enclosures: itemEnclosures(item, ctx),
   };
 }
