@@ -9,3 +9,14 @@
 export { loadHistory, locate, readRecords, type History, type Located, type Version } from './versions.ts';
 export { diffParagraphs, diffText, renderChanges, renderTextDiff, type Block, type TextChange } from './diff.ts';
 export { formatTime, historyJson, renderHistory } from './show.ts';
+export {
+  isHomeOrSection,
+  recheckArchive,
+  reextractArchive,
+  revisitArchive,
+  type RevisitMode,
+  type RevisitOptions,
+  type RevisitReport,
+  type RevisitResult,
+  type RevisitStatus,
+} from './recheck.ts';
