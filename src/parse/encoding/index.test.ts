@@ -243,3 +243,26 @@ test('dev corpus: rss-parser encoding.rss (ISO-8859-1 by XML declaration)', (t) 
   assert.ok(result.text.includes('Mãe de utente é a nova presidente da Raríssimas'));
   assert.ok(!result.text.includes('\uFFFD'));
 });
+
+test('ISO-8859-1 declared: bytes 0x80–0x9F are windows-1252 punctuation, as in browsers (WHATWG), never a guess', () => {
+  const body = Buffer.concat([Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><rss><channel><title>'), Buffer.from([0x92, 0x93, 0x97, 0x81, 0xe9]), Buffer.from('</title></channel></rss>')]);
+  const decoded = decodeBody(body, { kind: 'xml' });
+  assert.equal(decoded.encoding, 'windows-1252');
+  assert.match(decoded.text, /<title>\u2019\u201c\u2014\u0081\u00e9<\/title>/);
+  assert.deepEqual(decoded.warnings, []);
+});
+
+test('UTF-32 LE and BE, with a byte order mark or the <\\0\\0\\0 pattern, decode', () => {
+  const xml = '<?xml version="1.0" encoding="UTF-32"?><rss><channel><title>普京 😀</title></channel></rss>';
+  const encode = (le: boolean, bom: boolean) => {
+    const cps = [...(bom ? '\ufeff' : ''), ...xml].map((c) => c.codePointAt(0)!);
+    const buf = Buffer.alloc(cps.length * 4);
+    cps.forEach((cp, i) => (le ? buf.writeUInt32LE(cp, i * 4) : buf.writeUInt32BE(cp, i * 4)));
+    return buf;
+  };
+  for (const [le, bom, name] of [[true, true, 'UTF-32LE'], [false, true, 'UTF-32BE'], [true, false, 'UTF-32LE'], [false, false, 'UTF-32BE']] as const) {
+    const decoded = decodeBody(encode(le, bom), { kind: 'xml' });
+    assert.equal(decoded.encoding, name);
+    assert.equal(decoded.text, xml);
+  }
+});

@@ -2,10 +2,10 @@
  * Turns a fetched body into text: finds the charset, decodes with iconv-lite, and explains any guess.
  *
  * Precedence (first that applies):
- *   1. A byte order mark (UTF-8, UTF-16LE, UTF-16BE). Always wins, as in browsers; a contradicting
+ *   1. A byte order mark (UTF-8, UTF-16LE, UTF-16BE, UTF-32LE, UTF-32BE). Always wins, as in browsers; a contradicting
  *      HTTP charset only earns a warning.
  *   2. Declarations, in this order: the HTTP Content-Type `charset`; then, for XML, the UTF-16
- *      byte pattern `<\0?\0` / `\0<\0?` or the `<?xml … encoding="…"?>` declaration; for HTML the
+ *      byte pattern `<\0?\0` / `\0<\0?` (UTF-32: `<\0\0\0` / `\0\0\0<`) or the `<?xml … encoding="…"?>` declaration; for HTML the
  *      first `<meta charset>` / `<meta http-equiv … content="…charset=…">` in the first 2 KB.
  *      The first declaration that decodes the bytes *cleanly* is used (clean = no invalid sequences,
  *      no NUL characters; for UTF-16 also zero bytes where ASCII markup puts them).
@@ -22,6 +22,10 @@
  * is very unlikely, whereas servers labelling everything `charset=ISO-8859-1` by default is common.
  * JSON counts as declaring UTF-8 (RFC 8259 requires it). Either way a warning is pushed.
  *
+ * windows-1252 (which WHATWG also makes of the labels iso-8859-1, latin1 and us-ascii) decodes as browsers do:
+ * 0x80–0x9F are its punctuation (’ “ — …), and the five bytes it leaves undefined are the C1 controls of the
+ * same number, not U+FFFD — so a declared ISO-8859-1 feed is never thrown over for a guess.
+ *
  * The returned text has no BOM; XML keeps its declaration (the downstream parser gets a JS string and
  * ignores the declared encoding).
  */
@@ -31,7 +35,10 @@ import chardet from 'chardet';
 import {
   UTF16BE,
   UTF16LE,
+  UTF32BE,
+  UTF32LE,
   UTF8,
+  WINDOWS_1252,
   isGenericUtf16Label,
   resolveLabel,
   type Encoding,
@@ -199,19 +206,24 @@ function addInDocument(candidates: Candidate[], warnings: string[], label: strin
   }
   // We found the label by reading the bytes as ASCII, so they are not UTF-16 whatever they say
   // (WHATWG treats a UTF-16 meta as UTF-8 for the same reason).
-  if (encoding === UTF16LE || encoding === UTF16BE) encoding = UTF8;
+  if (encoding === UTF16LE || encoding === UTF16BE || encoding === UTF32LE || encoding === UTF32BE) encoding = UTF8;
   candidates.push({ label, encoding, source });
 }
 
 function sniffBom(body: Buffer): { encoding: Encoding; length: number } | null {
   if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) return { encoding: UTF8, length: 3 };
+  // UTF-32LE's BOM begins like UTF-16LE's; U+0000 cannot follow a UTF-16 BOM in a feed
+  if (body[0] === 0xff && body[1] === 0xfe && body[2] === 0x00 && body[3] === 0x00) return { encoding: UTF32LE, length: 4 };
+  if (body[0] === 0x00 && body[1] === 0x00 && body[2] === 0xfe && body[3] === 0xff) return { encoding: UTF32BE, length: 4 };
   if (body[0] === 0xff && body[1] === 0xfe) return { encoding: UTF16LE, length: 2 };
   if (body[0] === 0xfe && body[1] === 0xff) return { encoding: UTF16BE, length: 2 };
   return null;
 }
 
-/** UTF-16 without a BOM, recognised from the start of `<?xml` (XML 1.0 appendix F). */
+/** UTF-16 (or UTF-32) without a BOM, recognised from the start of `<?xml` (XML 1.0 appendix F). */
 function sniffUtf16Pattern(body: Buffer): Encoding | null {
+  if (body[0] === 0x3c && body[1] === 0x00 && body[2] === 0x00 && body[3] === 0x00) return UTF32LE;
+  if (body[0] === 0x00 && body[1] === 0x00 && body[2] === 0x00 && body[3] === 0x3c) return UTF32BE;
   if (body[0] === 0x3c && body[1] === 0x00 && body[2] === 0x3f && body[3] === 0x00) return UTF16LE;
   if (body[0] === 0x00 && body[1] === 0x3c && body[2] === 0x00 && body[3] === 0x3f) return UTF16BE;
   return null;
@@ -244,7 +256,14 @@ function hasNonAscii(body: Buffer): boolean {
   return false;
 }
 
+/** windows-1252's 0x80–0x9F as WHATWG maps them (0x81, 0x8D, 0x8F, 0x90, 0x9D: the C1 controls). Node's own
+ *  TextDecoder('windows-1252') decodes Latin-1 instead, and iconv-lite gives U+FFFD for the five. */
+const CP1252_C1 =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
+  '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
 function decodeWith(bytes: Buffer, encoding: Encoding): string {
+  if (encoding === WINDOWS_1252) return bytes.toString('latin1').replace(/[\x80-\x9f]/g, (c) => CP1252_C1[c.charCodeAt(0) - 0x80]!);
   return iconv.decode(bytes, encoding.iconv, { stripBOM: false });
 }
 
@@ -256,6 +275,7 @@ function decodeClean(body: Buffer, encoding: Encoding): string | null {
     return text.includes('\u0000') ? null : text;
   }
   if ((encoding === UTF16LE || encoding === UTF16BE) && !zeroBytesFit(body, encoding)) return null;
+  if ((encoding === UTF32LE || encoding === UTF32BE) && body.length % 4 !== 0) return null;
   const text = decodeWith(body, encoding);
   return text.includes('\uFFFD') || text.includes('\u0000') ? null : text;
 }

@@ -24,6 +24,8 @@ export interface Encoding {
 export const UTF8: Encoding = { name: 'UTF-8', iconv: 'utf-8', multiByte: true };
 export const UTF16LE: Encoding = { name: 'UTF-16LE', iconv: 'utf-16le', multiByte: true };
 export const UTF16BE: Encoding = { name: 'UTF-16BE', iconv: 'utf-16be', multiByte: true };
+export const UTF32LE: Encoding = { name: 'UTF-32LE', iconv: 'utf-32le', multiByte: true };
+export const UTF32BE: Encoding = { name: 'UTF-32BE', iconv: 'utf-32be', multiByte: true };
 export const GB18030: Encoding = { name: 'GB18030', iconv: 'gb18030', multiByte: true };
 export const BIG5: Encoding = { name: 'Big5', iconv: 'big5hkscs', multiByte: true };
 export const WINDOWS_1252: Encoding = { name: 'windows-1252', iconv: 'windows-1252', multiByte: false };
@@ -33,6 +35,9 @@ const TABLE: Array<[Encoding, string[]]> = [
   // A bare "utf-16" label means little-endian in WHATWG (the BOM, checked first, overrides it).
   [UTF16LE, ['utf-16le', 'utf-16', 'ucs-2', 'unicode', 'csunicode', 'iso-10646-ucs-2', 'unicodefeff']],
   [UTF16BE, ['utf-16be', 'unicodefffe']],
+  // Not in WHATWG (browsers dropped UTF-32); feeds in it exist, always with a BOM or the `<\0\0\0` pattern.
+  [UTF32LE, ['utf-32le', 'utf-32', 'utf32', 'ucs-4', 'iso-10646-ucs-4']],
+  [UTF32BE, ['utf-32be']],
   [
     GB18030,
     [

@@ -20,3 +20,10 @@ test('JSON Feed: items without authors have the feed authors (1.1 `authors`, 1.0
   const v10 = Buffer.from(JSON.stringify({ version: 'https://jsonfeed.org/version/1', author: { name: 'RFI' }, items: [{ id: 'a' }] }));
   assert.equal((await parseFeed(v10)).items[0]?.author, 'RFI');
 });
+
+test('JSON Feed whose version is "1.0" instead of the URL is read, with a warning; other versions are not JSON Feeds', async () => {
+  const f = await parseFeed(Buffer.from(JSON.stringify({ version: '1.0', title: 'J', items: [{ id: 'a', url: 'https://x.example/a', content_text: 't' }] })));
+  assert.equal(f.items[0]?.link, 'https://x.example/a');
+  assert.ok(f.warnings.some((w) => /"version" is "1\.0", not the spec's URL/.test(w)), f.warnings.join('; '));
+  await assert.rejects(parseFeed(Buffer.from(JSON.stringify({ version: '2.0', items: [] }))), /not a JSON Feed/);
+});

@@ -36,6 +36,9 @@ interface RawJsonItem {
 
 export class JsonFeedError extends Error {}
 
+/** `"version": "1.0"` (or "1", "1.1"): not the spec's URL, but what some real feeds write; read with a warning. */
+const BARE_VERSION = /^\s*v?1(?:\.[01])?\s*$/i;
+
 export function parseJsonRaw(text: string): RawJsonFeed {
   checkJsonDepth(text);
   let value: unknown;
@@ -48,7 +51,7 @@ export function parseJsonRaw(text: string): RawJsonFeed {
     throw new JsonFeedError('not a JSON Feed: the document is not an object');
   }
   const feed = value as RawJsonFeed;
-  if (typeof feed.version !== 'string' || !feed.version.includes('jsonfeed.org')) {
+  if (typeof feed.version !== 'string' || !(feed.version.includes('jsonfeed.org') || BARE_VERSION.test(feed.version))) {
     throw new JsonFeedError('not a JSON Feed: missing "version": "https://jsonfeed.org/version/1.1"');
   }
   return feed;
@@ -77,6 +80,9 @@ function authorNames(holder: { author?: unknown; authors?: unknown }): string | 
 
 export function adaptJsonFeed(raw: RawJsonFeed, feedUrl?: string): Feed {
   const warnings: string[] = [];
+  if (typeof raw.version === 'string' && BARE_VERSION.test(raw.version)) {
+    warnings.push(`JSON Feed "version" is ${JSON.stringify(raw.version)}, not the spec's URL (https://jsonfeed.org/version/1.1); read as JSON Feed`);
+  }
   const base = str(raw.feed_url) && feedUrl == null ? str(raw.feed_url) : feedUrl ?? null;
   const rawItems = Array.isArray(raw.items) ? raw.items : [];
   if (!Array.isArray(raw.items)) warnings.push('JSON Feed has no "items" array');
