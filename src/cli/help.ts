@@ -50,6 +50,7 @@ Examples:
   $ newsvault import old-news            # a copy of the original archive (articles/<folder>/<id>.md), byte for byte
   $ newsvault export > articles.jsonl    # every article as JSON Lines (docs/export.md)
   $ newsvault history ID --diff          # every version of an article and what changed (docs/history.md)
+  $ newsvault recheck --since 7d         # re-fetch recent articles: changed, or removed at the source
   $ newsvault <command> --help           # a command's options, examples and environment
 
 ${EXIT_CODES_HELP}

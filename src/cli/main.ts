@@ -15,6 +15,8 @@ import { registerHistory } from './commands/history.ts';
 import { registerImport } from './commands/import.ts';
 import { registerInit } from './commands/init.ts';
 import { registerInspect } from './commands/inspect.ts';
+import { registerRecheck } from './commands/recheck.ts';
+import { registerReextract } from './commands/reextract.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSources } from './commands/sources.ts';
 import { registerStatus } from './commands/status.ts';
@@ -49,6 +51,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   registerImport(program, ctx);
   registerExport(program, ctx);
   registerHistory(program, ctx);
+  registerRecheck(program, ctx);
+  registerReextract(program, ctx);
 
   try {
     await program.parseAsync(argv);

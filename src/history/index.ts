@@ -20,3 +20,4 @@ export {
   type RevisitResult,
   type RevisitStatus,
 } from './recheck.ts';
+export { parseSinceArg, renderRevisitTable } from './report.ts';

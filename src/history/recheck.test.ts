@@ -160,3 +160,45 @@ test('reextract: the current rules over the page again; a changed text is a revi
     await server.close();
   }
 });
+
+test('newsvault recheck through the CLI: a gone page exits 0 and shows in the table; a refused connection exits 3; --since parsed', async () => {
+  const { main } = await import('../cli/main.ts');
+  const { parseSinceArg } = await import('./report.ts');
+  assert.equal(parseSinceArg('7d', T0), T0 - 7 * 86400_000);
+  assert.equal(parseSinceArg('2024-05-01', T0), Date.parse('2024-05-01T00:00:00+08:00'));
+  assert.equal(parseSinceArg('soon', T0), null);
+  const server = await serve({});
+  const refused = await closedPort();
+  try {
+    const root = await tempDir();
+    const store = await new FileArchive(root).source('src');
+    const add = async (id: string, link: string) => {
+      const item: FeedItem = { id, title: `标题 ${id}`, link, published: Date.now() - 1000, updated: null, author: null, summary: null, content: '<p>正文</p>', categories: [], enclosures: [] };
+      await store.upsert(item, Date.now());
+    };
+    await add('a', `${server.base}/news/2024/a`);
+    await store.close();
+    await store.finish();
+    const run = async (...args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await main(['node', 'newsvault', ...args, '--archive', root], { out: (s) => void out.push(s), err: (s) => void err.push(s) });
+      return { code, out: out.join(''), err: err.join('') };
+    };
+    const first = await run('recheck');
+    assert.equal(first.code, 0, first.err);
+    assert.match(first.out, /🗑 gone/);
+    assert.match(first.out, /1 article\(s\): 0 unchanged, 0 changed, 1 gone, 0 failed/);
+    const store2 = await new FileArchive(root).source('src');
+    await store2.upsert({ id: 'b', title: 'b', link: `http://127.0.0.1:${refused}/news/b`, published: Date.now() - 1000, updated: null, author: null, summary: null, content: '<p>正文</p>', categories: [], enclosures: [] }, Date.now());
+    await store2.close();
+    await store2.finish();
+    const second = await run('recheck', '--json');
+    assert.equal(second.code, 3);
+    const json = JSON.parse(second.out) as { results: { status: string }[] };
+    assert.deepEqual(json.results.map((r) => r.status), ['failed']);
+    assert.equal((await run('recheck', '--since', 'soon')).code, 2);
+  } finally {
+    await server.close();
+  }
+});

@@ -1,0 +1,61 @@
+/** `newsvault recheck`: see docs/history.md. */
+import type { Command } from 'commander';
+import { archiveOption, resolveArchive } from '../archive.ts';
+import { EXIT, UsageError, oneLine } from '../context.ts';
+import type { CommandContext } from '../context.ts';
+import { commandHelp } from '../help.ts';
+
+interface CliOptions {
+  archive?: string;
+  source?: string[];
+  since?: string;
+  limit?: string;
+  json?: boolean;
+}
+
+export function registerRecheck(program: Command, { io, setExitCode }: CommandContext): void {
+  program
+    .command('recheck')
+    .description("re-fetch recently archived articles' pages: unchanged, changed (a new revision), or gone (404/410, redirected home); never deletes")
+    .addOption(archiveOption())
+    .option('--source <slug...>', 'only these sources')
+    .option('--since <when>', 'only articles first seen since: 7d, 12h, 2w, YYYY-MM-DD (UTC+8) or an ISO 8601 time', '7d')
+    .option('--limit <n>', 'at most this many articles, newest first')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', commandHelp({ examples: ['newsvault recheck                       # articles first seen in the last 7 days', 'newsvault recheck --source bbc --since 30d --limit 200'], archive: true, fetches: true }))
+    .action(async (opts: CliOptions) => {
+      const root = await resolveArchive(opts);
+      const now = Date.now();
+      let since: number | undefined;
+      if (opts.since !== undefined) {
+        const parsed = (await import('../../history/report.ts')).parseSinceArg(opts.since, now);
+        if (parsed === null) throw new UsageError(`--since ${opts.since}: not a duration (7d, 12h, 2w), a date (YYYY-MM-DD) or an ISO 8601 time`);
+        since = parsed;
+      }
+      const limit = opts.limit === undefined ? undefined : Number(opts.limit);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError('--limit must be a whole number ≥ 1');
+      const [{ loadConfig, resolveSources }, { loadArchiveRules }, { recheckArchive, renderRevisitTable }, { fetchOptionsFrom }, { tableClass }] = await Promise.all([
+        import('../../sources/index.ts'),
+        import('../../extract/index.ts'),
+        import('../../history/index.ts'),
+        import('../fetch-options.ts'),
+        import('../render.ts'),
+      ]);
+      const config = await loadConfig(root);
+      const { rules, warnings } = await loadArchiveRules(root);
+      for (const w of warnings) io.err(`newsvault: ${w}`);
+      const report = await recheckArchive({
+        root,
+        ...(opts.source ? { sources: opts.source } : {}),
+        ...(since !== undefined ? { since } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+        rules,
+        known: resolveSources(config),
+        concurrency: config.run.concurrency,
+        fetch: fetchOptionsFrom(config),
+        onResult: opts.json ? undefined : (r) => io.err(`  ${r.source}/${r.id}: ${r.status} — ${oneLine(r.detail, 80)}`),
+      });
+      io.out(opts.json ? JSON.stringify(report, null, 2) : renderRevisitTable(report, tableClass()));
+      setExitCode(report.ok ? EXIT.ok : EXIT.sourcesFailed);
+    });
+}
