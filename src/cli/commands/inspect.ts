@@ -1,4 +1,5 @@
 /** `newsvault inspect URL_OR_FILE`: parse one feed and show what Newsvault sees. */
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { archiveOption, resolveArchive } from '../archive.ts';
@@ -23,15 +24,8 @@ export function registerInspect(program: Command, { io }: CommandContext): void 
     )
     .action(async (location: string, opts: { archive?: string; json?: boolean }) => {
       const root = await resolveArchive(opts);
-      const [{ loadConfig }, { fetchResource }, { parseFeed }, { fetchOptionsFrom }] = await Promise.all([
-        import('../../sources/index.ts'),
-        import('../../fetch/index.ts'),
-        import('../../parse/index.ts'),
-        import('../fetch-options.ts'),
-      ]);
-      // the archive's settings (proxy, timeouts) apply when there is one
-      const config = await loadConfig(root);
-      const resource = await fetchResource(/^https?:/i.test(location) ? location : path.resolve(location), fetchOptionsFrom(config));
+      const resource = await readFeed(location, root);
+      const { parseFeed } = await import('../../parse/index.ts');
       const feed = await parseFeed(resource.body, { url: resource.url, contentType: resource.contentType });
       const shape = {
         title: feed.title,
@@ -52,4 +46,37 @@ export function registerInspect(program: Command, { io }: CommandContext): void 
       }
       for (const w of feed.warnings) io.out(`warning: ${w}`);
     });
+}
+
+/** newsvault.yaml's defaults for a local feed (run.maxFeedBytes, run.timeoutSeconds in src/sources/schema.ts). */
+const LOCAL_DEFAULTS = { maxBytes: 20 * 1024 * 1024, timeoutMs: 30_000 };
+
+/**
+ * The feed's bytes. A local file in an archive without a newsvault.yaml needs none of the settings, so it
+ * is read without loading the config (YAML, zod) or the HTTP stack (undici): `inspect FILE` starts in a
+ * fraction of the time. Anything else goes through the fetch stage with the archive's settings.
+ */
+async function readFeed(location: string, root: string): Promise<{ body: Buffer; url: string; contentType: string | null }> {
+  const isUrl = /^https?:/i.test(location);
+  if (!isUrl && !(await exists(path.join(root, 'newsvault.yaml')))) {
+    const { readLocalFile } = await import('../../fetch/file.ts');
+    return readLocalFile(path.resolve(location), LOCAL_DEFAULTS.maxBytes, AbortSignal.timeout(LOCAL_DEFAULTS.timeoutMs));
+  }
+  const [{ loadConfig }, { fetchResource }, { fetchOptionsFrom }] = await Promise.all([
+    import('../../sources/index.ts'),
+    import('../../fetch/index.ts'),
+    import('../fetch-options.ts'),
+  ]);
+  // the archive's settings (proxy, timeouts) apply when there is one
+  const config = await loadConfig(root);
+  return fetchResource(isUrl ? location : path.resolve(location), fetchOptionsFrom(config));
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
 }

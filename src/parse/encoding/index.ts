@@ -30,8 +30,7 @@
  * ignores the declared encoding).
  */
 import { isUtf8 } from 'node:buffer';
-import iconv from 'iconv-lite';
-import chardet from 'chardet';
+import { chardet, iconv } from '../lazy.ts';
 import {
   UTF16BE,
   UTF16LE,
@@ -264,7 +263,8 @@ const CP1252_C1 =
 
 function decodeWith(bytes: Buffer, encoding: Encoding): string {
   if (encoding === WINDOWS_1252) return bytes.toString('latin1').replace(/[\x80-\x9f]/g, (c) => CP1252_C1[c.charCodeAt(0) - 0x80]!);
-  return iconv.decode(bytes, encoding.iconv, { stripBOM: false });
+  if (encoding === UTF8) return bytes.toString('utf8');
+  return iconv().decode(bytes, encoding.iconv, { stripBOM: false });
 }
 
 /** The decoded text, or null when the encoding does not fit the bytes. */
@@ -319,9 +319,9 @@ function mostlyUtf8(body: Buffer): { text: string; invalid: number } | null {
 function detect(body: Buffer): { encoding: Encoding; text: string } | null {
   const utf8 = decodeClean(body, UTF8);
   if (utf8 !== null) return { encoding: UTF8, text: utf8 };
-  let matches: ReturnType<typeof chardet.analyse> = [];
+  let matches: ReturnType<ReturnType<typeof chardet>['analyse']> = [];
   try {
-    matches = chardet.analyse(body);
+    matches = chardet().analyse(body);
   } catch {
     matches = [];
   }

@@ -10,7 +10,7 @@
  * - Labels that WHATWG does not list but iconv-lite knows (e.g. `iso-8859-10`, `koi8-ru`, `cp866`)
  *   are accepted as they are rather than rejected.
  */
-import iconv from 'iconv-lite';
+import { iconv } from '../lazy.ts';
 
 export interface Encoding {
   /** Canonical display name, e.g. "UTF-8", "GB18030", "Big5", "windows-1252". */
@@ -107,7 +107,7 @@ export function resolveLabel(label: string): Encoding | null {
   if (clean === '') return null;
   const known = BY_LABEL.get(clean);
   if (known) return known;
-  if (iconv.encodingExists(clean)) {
+  if (iconv().encodingExists(clean)) {
     return { name: clean, iconv: clean, multiByte: /utf|ucs|cesu/.test(clean) };
   }
   return null;

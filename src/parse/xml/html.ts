@@ -2,7 +2,7 @@
  * HTML inside feeds: markup carried as XML elements serialised back to HTML, URLs in HTML resolved
  * against the base, and the test for whether an RSS title's text is HTML at all.
  */
-import { decodeHTMLStrict } from 'entities';
+import { decodeHTMLStrict } from '../lazy.ts';
 import { attr, childBase, resolveUrl, type XElement, XML_NS } from './tree.ts';
 
 export const XHTML_NS = 'http://www.w3.org/1999/xhtml';
