@@ -2,7 +2,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { archiveOption, resolveArchive } from '../archive.ts';
+import { ARCHIVE_ENV, archiveOption, resolveArchive } from '../archive.ts';
 import { oneLine } from '../context.ts';
 import type { CommandContext } from '../context.ts';
 import { commandHelp } from '../help.ts';
@@ -23,8 +23,7 @@ export function registerInspect(program: Command, { io }: CommandContext): void 
       }),
     )
     .action(async (location: string, opts: { archive?: string; json?: boolean }) => {
-      const root = await resolveArchive(opts);
-      const resource = await readFeed(location, root);
+      const resource = await readFeed(location, await archiveRoot(opts));
       const { parseFeed } = await import('../../parse/index.ts');
       const feed = await parseFeed(resource.body, { url: resource.url, contentType: resource.contentType });
       const shape = {
@@ -70,6 +69,16 @@ async function readFeed(location: string, root: string): Promise<{ body: Buffer;
   // the archive's settings (proxy, timeouts) apply when there is one
   const config = await loadConfig(root);
   return fetchResource(isUrl ? location : path.resolve(location), fetchOptionsFrom(config));
+}
+
+/**
+ * The archive resolveArchive would give (../archive.ts), found with the storage layer's path helpers only:
+ * resolveArchive loads the whole storage stage (some 150 ms of CPU) to walk up the folders.
+ */
+async function archiveRoot(opts: { archive?: string }): Promise<string> {
+  if (opts.archive || process.env[ARCHIVE_ENV]) return resolveArchive(opts);
+  const { findArchiveRoot } = await import('../../storage/paths.ts');
+  return findArchiveRoot(process.cwd()) ?? path.join(process.cwd(), 'archive');
 }
 
 async function exists(file: string): Promise<boolean> {
