@@ -372,7 +372,9 @@ test('summary', (t) => {
   if (!process.env.CORPUS_REPORT) return;
   const compared = cases.filter((c) => c.theirs).length;
   const lines = [`feeds: ${cases.length} (${compared} compared, ${cases.filter((c) => c.skip).length} skipped, ${cases.filter((c) => c.error).length} not a feed)`];
-  lines.push('| field | items compared | agree | differ (known, justified) |', '|---|---:|---:|---:|');
-  for (const [field, s] of stats) lines.push(`| ${field === 'count' ? 'item count (feeds)' : field} | ${s.compared} | ${s.agree} | ${s.knownDiffer} |`);
+  lines.push('| field | items compared | agree | agree % | differ (known, justified) |', '|---|---:|---:|---:|---:|');
+  for (const [field, s] of stats) {
+    lines.push(`| ${field === 'count' ? 'item count (feeds)' : field} | ${s.compared} | ${s.agree} | ${((100 * s.agree) / s.compared).toFixed(1)} | ${s.knownDiffer} |`);
+  }
   console.log(lines.join('\n'));
 });

@@ -183,3 +183,10 @@ test('enclosure and media:content URLs resolve like links (feedparser resolves o
   assert.equal(feed.items[0]?.link, 'https://site.example/news/a/1');
   assert.deepEqual(feed.items[0]?.enclosures.map((e) => e.url), ['https://site.example/audio/1.mp3', 'https://site.example/news/img/1.jpg']);
 });
+
+test('fallbacks: an RSS item with only <itunes:summary> has it as content; an Atom entry with only rel="canonical" has it as link', async () => {
+  const r = await parseFeed(rss('<item><title>a</title><link>https://site.example/a</link><itunes:summary>Episode notes</itunes:summary></item>'));
+  assert.equal(r.items[0]?.content, 'Episode notes');
+  const a = await parseFeed(atom('<entry><id>urn:x:1</id><title>a</title><updated>2024-01-01T00:00:00Z</updated><link rel="canonical" href="https://site.example/c"/></entry>'));
+  assert.equal(a.items[0]?.link, 'https://site.example/c');
+});

@@ -273,7 +273,7 @@ function bodyOf(el: XElement | undefined, ctx: Ctx, atomic: boolean): string | n
  * An Atom link's resolved href: rel="alternate" (or no rel) preferring one typed as HTML, then an
  * untyped one, then any; or rel="self".
  */
-function atomLink(el: XElement, ctx: Ctx, rel: 'alternate' | 'self'): string | null {
+function atomLink(el: XElement, ctx: Ctx, rel: 'alternate' | 'self' | 'canonical'): string | null {
   const links = childrenWhere(el, (uri) => ATOM.has(uri) || ctx.core.has(uri), 'link').filter(
     (l) => attr(l, 'href') !== null && (attr(l, 'rel') ?? 'alternate') === rel,
   );
@@ -367,7 +367,7 @@ function itemLink(item: XElement, ctx: Ctx): string | null {
   if (ctx.type === 'atom') {
     // Not rel="self" (the entry's own Atom document) and not the atom:id, which Atom processors
     // "MUST NOT assume can be dereferenced" (RFC 4287 §4.2.6).
-    return atomLink(item, ctx, 'alternate') ?? origLink(item, ctx);
+    return atomLink(item, ctx, 'alternate') ?? atomLink(item, ctx, 'canonical') ?? origLink(item, ctx);
   }
   // The first non-empty <link>
   for (const l of children(item, ctx.core, 'link')) {
@@ -469,8 +469,9 @@ function adaptItem(item: XElement, index: number, ctx: Ctx, feedAuthors: string[
     const dcDescription = bodyOf(children(item, [NS.dc], 'description')[0], ctx, false);
     const description = bodyOf(children(item, ctx.core, 'description').find(hasContent), ctx, false);
     const encoded = bodyOf(children(item, [NS.content], 'encoded').find(hasContent), ctx, false);
-    content = encoded ?? description ?? dcDescription;
-    summary = description ?? encoded ?? dcDescription;
+    const itunesSummary = bodyOf(childrenWhere(item, isItunes, 'summary').find(hasContent), ctx, false);
+    content = encoded ?? description ?? itunesSummary ?? dcDescription;
+    summary = description ?? encoded ?? itunesSummary ?? dcDescription;
   }
   // Only what the item itself calls its id.
   const id = texts(children(item, ctx.core, ctx.type === 'atom' ? 'id' : 'guid'))[0] ?? null;
