@@ -95,7 +95,11 @@ export function adaptXmlFeed(doc: XmlDocument, documentUrl?: string): Feed {
 
   const channel = type === 'atom' ? root : (children(root, core, 'channel')[0] ?? root);
   const ctx: Ctx = { type, core, base: undefined, warnings, inlineMarkup: 0 };
-  const ownLink = type === 'atom' ? atomLink(channel, ctx, 'self') ?? atomLink(channel, ctx, 'alternate') : (firstText(channel, core, 'link')?.trim() ?? null);
+  // RSS: the channel <link>, else an atom:link rel="alternate" (some feeds give only that)
+  const ownLink =
+    type === 'atom'
+      ? (atomLink(channel, ctx, 'self') ?? atomLink(channel, ctx, 'alternate'))
+      : (firstText(channel, core, 'link')?.trim() ?? atomLink(channel, ctx, 'alternate'));
   if (type === 'atom') ctx.base = documentUrl ?? (ownLink && /^https?:\/\/[^/]/i.test(ownLink) ? ownLink : undefined);
   else ctx.base = ownLink && /^https?:\/\/[^/]/i.test(ownLink) ? ownLink : documentUrl;
 
@@ -274,13 +278,16 @@ function bodyOf(el: XElement | undefined, ctx: Ctx, atomic: boolean): string | n
  * untyped one, then any; or rel="self".
  */
 function atomLink(el: XElement, ctx: Ctx, rel: 'alternate' | 'self' | 'canonical'): string | null {
-  const links = childrenWhere(el, (uri) => ATOM.has(uri) || ctx.core.has(uri), 'link').filter(
-    (l) => attr(l, 'href') !== null && (attr(l, 'rel') ?? 'alternate') === rel,
-  );
-  const html = links.find((l) => /^(text\/html|application\/xhtml\+xml)$/i.test(attr(l, 'type') ?? ''));
+  const links = childrenWhere(el, (uri) => ATOM.has(uri) || ctx.core.has(uri), 'link').filter((l) => attr(l, 'href') !== null && relOf(l) === rel);
+  const html = links.find((l) => /^(text\/html|application\/xhtml\+xml)\s*(;|$)/i.test(attr(l, 'type') ?? ''));
   const untyped = links.find((l) => attr(l, 'type') === null);
   const chosen = html ?? untyped ?? links[0];
   return chosen ? resolveUrl(attr(chosen, 'href')!, baseOf(chosen, ctx.base)) : null;
+}
+
+/** An Atom link's relation: absent is "alternate"; the IANA registry's IRI form is its short name (RFC 4287 §4.2.7.2). */
+function relOf(link: XElement): string {
+  return (attr(link, 'rel') ?? 'alternate').replace(/^http:\/\/www\.iana\.org\/assignments\/relation\//i, '').toLowerCase();
 }
 
 /** Names (else emails, else URIs) of Atom person constructs. */
@@ -393,7 +400,7 @@ function itemEnclosures(item: XElement, ctx: Ctx): Enclosure[] {
     if (typeof c === 'string') continue;
     if (c.local === 'enclosure' && ctx.core.has(c.uri)) found.push({ el: c, url: attr(c, 'url'), type: attr(c, 'type'), length: attr(c, 'length') });
     else if (c.local === 'content' && isMedia(c.uri)) found.push({ el: c, url: attr(c, 'url'), type: attr(c, 'type'), length: attr(c, 'filesize') });
-    else if (c.local === 'link' && (ATOM.has(c.uri) || (ctx.type === 'atom' && ctx.core.has(c.uri))) && attr(c, 'rel') === 'enclosure') {
+    else if (c.local === 'link' && (ATOM.has(c.uri) || (ctx.type === 'atom' && ctx.core.has(c.uri))) && relOf(c) === 'enclosure') {
       found.push({ el: c, url: attr(c, 'href'), type: attr(c, 'type'), length: attr(c, 'length') });
     }
   }

@@ -112,3 +112,30 @@ test('a mismatched closing tag: the text is recovered, the tag dropped, the rest
   assert.equal(feed.items[0]?.link, 'https://site.example/a');
   assert.ok(feed.warnings.some((w) => /closing tag\(s\) matching no open element dropped/.test(w)), feed.warnings.join('; '));
 });
+
+test('Atom link relations in their IANA IRI form; typed alternates with parameters; RSS channel link from atom:link', async () => {
+  const a = await parseFeed(
+    atom(
+      '<entry><id>urn:x:1</id><title>a</title><updated>2024-01-01T00:00:00Z</updated>' +
+        '<link rel="http://www.iana.org/assignments/relation/alternate" href="https://site.example/1"/>' +
+        '<link rel="http://www.iana.org/assignments/relation/enclosure" href="https://site.example/1.mp3" type="audio/mpeg" length="3"/></entry>' +
+        '<entry><id>urn:x:2</id><title>b</title><updated>2024-01-01T00:00:00Z</updated><link href="https://site.example/2.txt" type="text/plain"/><link href="https://site.example/2" type="text/html; charset=utf-8"/></entry>',
+    ),
+  );
+  assert.deepEqual(a.items.map((i) => i.link), ['https://site.example/1', 'https://site.example/2']);
+  assert.deepEqual(a.items[0]?.enclosures, [{ url: 'https://site.example/1.mp3', type: 'audio/mpeg', length: 3 }]);
+  const r = await parseFeed(
+    Buffer.from(
+      '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>T</title><atom:link rel="self" href="https://feeds.example/rss"/>' +
+        '<atom:link rel="alternate" href="https://site.example/"/><item><title>a</title><link>/a</link></item></channel></rss>',
+    ),
+  );
+  assert.equal(r.link, 'https://site.example/');
+  assert.equal(r.items[0]?.link, 'https://site.example/a');
+});
+
+test('numeric character references of any length are references, not bare ampersands', async () => {
+  const r = await parseFeed(rss('<item><title>&#0000000065;&#x00000042;</title><link>https://site.example/a</link></item>'));
+  assert.equal(r.items[0]?.title, 'AB');
+  assert.ok(!r.warnings.some((w) => /bare/.test(w)));
+});

@@ -56,7 +56,7 @@ export interface XmlDocument {
 
 export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
-const BARE_AMPERSAND = /<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<!--[\s\S]*?(?:-->|$)|&(?!#[0-9]{1,8};|#[xX][0-9a-fA-F]{1,8};|[A-Za-z_][\w.-]{0,40};)/g;
+const BARE_AMPERSAND = /<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<!--[\s\S]*?(?:-->|$)|&(?!#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z_][\w.-]{0,40};)/g;
 
 /** `text` with every bare `&` (outside CDATA sections and comments) written `&amp;`, and how many there were. */
 export function escapeBareAmpersands(text: string): { text: string; count: number } {
