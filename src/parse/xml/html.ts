@@ -51,8 +51,9 @@ export function serializeChildren(el: XElement, base: string | undefined): strin
       out += ` ${a.name}="${escapeAttr(value)}"`;
     }
     out += '>';
-    if (child.children.length === 0 && VOID.has(child.local)) continue;
-    out += `${serializeChildren(child, b)}</${name}>`;
+    // a void element has no end tag; what a feed put inside one (`x<br>y</p>`: never closed) follows it
+    if (VOID.has(child.local)) out += serializeChildren(child, b);
+    else out += `${serializeChildren(child, b)}</${name}>`;
   }
   return out;
 }

@@ -139,3 +139,23 @@ test('numeric character references of any length are references, not bare ampers
   assert.equal(r.items[0]?.title, 'AB');
   assert.ok(!r.warnings.some((w) => /bare/.test(w)));
 });
+
+test('entities the document declares are read; a void element left open keeps what follows it, once', async () => {
+  const feed = await parseFeed(
+    Buffer.from(
+      '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY rsquo "&#8217;"><!ENTITY site "Newsvault">]><rss version="2.0"><channel><title>&site;</title>' +
+        '<item><title>It&rsquo;s here</title><link>https://site.example/a</link><description>x<br>y</description></item></channel></rss>',
+    ),
+  );
+  assert.equal(feed.title, 'Newsvault');
+  assert.equal(feed.items[0]?.title, 'It\u2019s here');
+  assert.equal(feed.items[0]?.content, 'x<br>y');
+});
+
+test('junk before the root is reported once per kind of problem, not once per character', async () => {
+  const feed = await parseFeed(Buffer.from(`Warning: something in /var/www/feed.php\n<rss version="2.0"><channel><title>T</title><item><title>a</title><link>https://site.example/a</link></item></channel></rss>`));
+  assert.equal(feed.items[0]?.title, 'a');
+  const malformed = feed.warnings.filter((w) => w.startsWith('malformed XML'));
+  assert.ok(malformed.length <= 2, malformed.join('\n'));
+  assert.ok(malformed.some((w) => /times\)$/.test(w)), malformed.join('\n'));
+});

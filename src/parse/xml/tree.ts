@@ -93,6 +93,18 @@ export function parseXmlTree(input: string): XmlDocument {
   };
   let rootClosed = false;
 
+  /** sax reports some problems once per character (text outside the root): one line per kind of problem. */
+  const seen = new Map<string, number>();
+  const noteError = (message: string, line: number) => {
+    const index = seen.get(message);
+    if (index === undefined) {
+      seen.set(message, doc.errors.length);
+      doc.errors.push(`${message} (line ${line})`);
+    } else {
+      const m = /^(.*) \(line (\d+)(?:, (\d+) times)?\)$/.exec(doc.errors[index]!);
+      if (m) doc.errors[index] = `${m[1]} (line ${m[2]}, ${Number(m[3] ?? 1) + 1} times)`;
+    }
+  };
   const current = (): XElement | undefined => {
     for (let i = stack.length - 1; i >= 0; i--) if (!closedEarly.has(stack[i]!)) return stack[i];
     return undefined;
@@ -117,8 +129,22 @@ export function parseXmlTree(input: string): XmlDocument {
       // `<language>en-us</langauge>`: the stray tag closes the element it was meant for
       if (el && stack.length > 1 && el.children.every((c) => typeof c === 'string')) closedEarly.add(el);
     }
-    if (!/^(Unclosed root tag|Unexpected end)$/.test(message)) doc.errors.push(`${message} (line ${parser.line + 1})`);
+    if (!/^(Unclosed root tag|Unexpected end)$/.test(message)) noteError(message, parser.line + 1);
     (parser as unknown as { error: Error | null }).error = null;
+  };
+  parser.ondoctype = (doctype: string) => {
+    // Entities the document declares itself (`<!DOCTYPE rss [<!ENTITY rsquo "&#8217;">]>`), which sax does
+    // not read: short values only, with character references decoded, never expanded further (no
+    // amplification beyond one short value per reference).
+    const entities = parser.ENTITIES;
+    let n = 0;
+    for (const m of doctype.matchAll(/<!ENTITY\s+([A-Za-z_][\w.-]*)\s+(["'])([^"'%&<]*(?:&#[0-9]+;|&#x[0-9a-fA-F]+;|[^"'%&<])*)\2\s*>/g)) {
+      if (++n > 100 || m[3]!.length > 256) break;
+      entities[m[1]!] = m[3]!.replace(/&#([0-9]+);|&#x([0-9a-fA-F]+);/g, (ref, dec?: string, hex?: string) => {
+        const cp = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
+        return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : ref;
+      });
+    }
   };
   parser.ontext = (t: string) => {
     if (strayText !== null) {
