@@ -138,7 +138,7 @@ export function parseXmlTree(input: string): XmlDocument {
     // amplification beyond one short value per reference).
     const entities = parser.ENTITIES;
     let n = 0;
-    for (const m of doctype.matchAll(/<!ENTITY\s+([A-Za-z_][\w.-]*)\s+(["'])([^"'%&<]*(?:&#[0-9]+;|&#x[0-9a-fA-F]+;|[^"'%&<])*)\2\s*>/g)) {
+    for (const m of doctype.matchAll(/<!ENTITY\s+([A-Za-z_][\w.-]*)\s+(["'])((?:&#[0-9]+;|&#x[0-9a-fA-F]+;|[^"'%&<])*)\2\s*>/g)) {
       if (++n > 100 || m[3]!.length > 256) break;
       entities[m[1]!] = m[3]!.replace(/&#([0-9]+);|&#x([0-9a-fA-F]+);/g, (ref, dec?: string, hex?: string) => {
         const cp = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
