@@ -117,7 +117,12 @@ function readJsonLd(doc: Document): JsonLd {
 }
 
 function parseJsonLenient(text: string): unknown {
-  const stripped = text.replace(/^<!--/, '').replace(/-->$/, '').replace(/^\s*\/\/<!\[CDATA\[|\/\/\]\]>\s*$/g, '');
+  // HTML comments and CDATA sections around the JSON, with or without `//` or `/* */` in front of the markers
+  const stripped = text
+    .replace(/^\s*<!--/, '')
+    .replace(/-->\s*$/, '')
+    .replace(/^\s*(?:\/\/|\/\*)?\s*<!\[CDATA\[\s*(?:\*\/)?/, '')
+    .replace(/(?:\/\/|\/\*)?\s*\]\]>\s*(?:\*\/)?\s*$/, '');
   try {
     return JSON.parse(stripped);
   } catch {
@@ -258,17 +263,29 @@ function joinNames(names: string[]): string {
   return [...new Set(names)].join(', ');
 }
 
-/** "By Jane Doe" / "作者：张三" / "记者：张三　责编：李四" → the name; URLs and paragraphs → null. */
+/** "By Jane Doe" / "Par Claire Dubois" / "作者：张三" / "【记者 张三】" / "记者：张三　责编：李四" → the name;
+ *  URLs, e-mail addresses, dates and paragraphs → null. */
 export function cleanByline(raw: string | null | undefined): string | null {
   let s = squash(raw);
   if (!s || /^https?:\/\//i.test(s) || /^[\w.+-]+@[\w.-]+$/.test(s)) return null;
-  s = s.replace(/^by\s+/i, '');
-  s = s.replace(/^(作者|记者|記者|撰稿|撰文|文字|编辑|編輯|责编|責編|文|图|圖|本台记者|本台記者)\s*[:：|｜/／,，]\s*/, '');
+  s = s.replace(/^[【\[（(]\s*(.*?)\s*[】\]）)]$/, '$1');
+  s = s.replace(/^(by|par|von|por|door|di|da|af|av)\b\s*[:：]?\s*/i, '');
+  s = s.replace(/^(作者|记者|記者|撰稿|撰文|文字|编辑|編輯|责编|責編|文|图|圖|本台记者|本台記者|特约记者|特約記者|通讯员|通訊員)(\s*[:：|｜/／,，]\s*|\s+)/, '');
   // "张三 责编：李四 网编：王五" → "张三"
   s = s.split(/\s+(?=[^\s:：]{1,4}[:：])/)[0] ?? s;
   s = s.replace(/[,，;；]\s*$/, '').trim();
-  if (s === '' || s.length > 120) return null;
+  if (s === '' || s.length > 120 || isDateLike(s)) return null;
   return s;
+}
+
+const DATE_WORDS =
+  /年|月|日|时|時|分|秒|星期[一二三四五六日天]?|周[一二三四五六日天]|今日|今天|昨日|昨天|更新于|更新於|更新|发布于|發佈於|发布|發佈|发表|發表|时间|時間|published|updated|posted|on|at|am|pm|gmt|utc|hkt|cst|jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?|mon(day)?|tue(sday)?|wed(nesday)?|thu(rsday)?|fri(day)?|sat(urday)?|sun(day)?|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre/gi;
+
+/** A date or time, with nothing like a name left once the numbers and date words are taken out. */
+function isDateLike(s: string): boolean {
+  if (!/\d/.test(s) && !/^(今日|今天|昨日|昨天|today|yesterday)$/i.test(s)) return false;
+  const rest = s.replace(DATE_WORDS, '').replace(/[^\p{L}]+/gu, '');
+  return rest.length < 2;
 }
 
 function readPublished(doc: Document, rule: SiteRule | null, article: Json | null, metas: Map<string, string>): number | null {
@@ -291,7 +308,9 @@ function readPublished(doc: Document, rule: SiteRule | null, article: Json | nul
       'sailthru.date',
     ]),
   );
-  const time = doc.querySelector('article time[datetime], main time[datetime]') ?? doc.querySelector('time[datetime]');
+  // a <time> of the article; elsewhere on the page only when it is the only one (else it may be a sidebar's)
+  const times = queryAll(doc, 'time[datetime]');
+  const time = doc.querySelector('article time[datetime], main time[datetime]') ?? (times.length === 1 ? times[0] : null);
   candidates.push(time?.getAttribute('datetime'));
   if (article) candidates.push(stringOf(article['dateCreated']));
   // a date with a time beats a bare day (BBC's visible <time> says "2024-04-11", its JSON-LD has the minute)

@@ -1,4 +1,4 @@
-/** Plain text of extracted HTML: one paragraph per block, blank lines between them. */
+/** Plain text of extracted HTML: one paragraph per block, blank lines between them; ruby readings left out. */
 import { parseDocument, ELEMENT_NODE, TEXT_NODE } from './dom.ts';
 
 const BLOCKS = new Set([
@@ -21,7 +21,8 @@ export function textOf(root: Node): string {
       if (name === 'br') parts.push('\n');
       else if (name === 'td' || name === 'th') parts.push(' ');
       else if (BLOCKS.has(name)) parts.push('\n\n');
-      descend = name !== 'script' && name !== 'style' && name !== 'template';
+      // ruby readings (<rt>) and their fallback parentheses (<rp>) are pronunciation, not text
+      descend = name !== 'script' && name !== 'style' && name !== 'template' && name !== 'rt' && name !== 'rp';
     }
     if (descend && node.firstChild) {
       node = node.firstChild;
