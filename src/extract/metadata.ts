@@ -187,19 +187,80 @@ function ruleValues(doc: Document, selectors: string[], all: boolean): string[] 
   return [];
 }
 
+/**
+ * The title, reconciled as Readability does and by agreement: the sources are JSON-LD's headline, og:title /
+ * twitter:title and <title> (both without a " - Site" part), and the page's <h1>s (else <h2>s). A heading that is
+ * the site's name (og:site_name, the part cut from <title>, a link to the home page) is not a source. The
+ * candidate most other sources agree with wins (same text once spaces and punctuation are removed, or one
+ * containing the other and at least 60 % of its length); among equals: JSON-LD, og:title, a single <h1>, <title>.
+ * So a lone site-name <h1> no longer beats the real title, nor does a JSON-LD "headline" that is a description.
+ */
 function readTitle(doc: Document, rule: SiteRule | null, article: Json | null, metas: Map<string, string>, siteName: string | null): string | null {
   const fromRule = rule ? ruleValues(doc, rule.title, false)[0] : undefined;
   if (fromRule) return fromRule;
   const headline = article ? stringOf(article['headline']) ?? stringOf(article['name']) : null;
-  if (headline) return headline;
-  const headings = queryAll(doc, 'h1')
-    .map((h) => squash(h.textContent))
-    .filter((t) => t.length > 0);
-  const og = firstMeta(metas, ['og:title', 'twitter:title']);
-  if (og) return cleanTitle(og, siteName, headings);
-  if (headings.length === 1) return headings[0]!;
-  const title = squash(doc.querySelector('title')?.textContent);
-  return title ? cleanTitle(title, siteName, headings) : headings[0] ?? null;
+  const rawTitle = squash(doc.querySelector('title')?.textContent) || null;
+  const siteNames = new Set<string>();
+  if (siteName) siteNames.add(normTitle(siteName));
+  const h1s = queryAll(doc, 'h1').filter((h) => !isHomeLink(h));
+  const h1Texts = h1s.map((h) => squash(h.textContent)).filter((t) => t.length > 0);
+  if (rawTitle) {
+    const cut = cleanTitle(rawTitle, siteName, []);
+    const rest = normTitle(rawTitle.slice(cut.length));
+    if (rest && cut !== rawTitle) siteNames.add(rest);
+    for (const part of rawTitle.slice(cut.length).split(TITLE_SEPARATORS)) if (normTitle(part)) siteNames.add(normTitle(part));
+  }
+  const notSite = (t: string) => !siteNames.has(normTitle(t));
+  let headings = h1Texts.filter(notSite);
+  if (headings.length === 0) headings = queryAll(doc, 'h2').slice(0, 20).map((h) => squash(h.textContent)).filter((t) => t.length > 0 && notSite(t));
+  const ogRaw = firstMeta(metas, ['og:title', 'twitter:title']);
+  const og = ogRaw ? cleanTitle(ogRaw, siteName, headings) : null;
+  const docTitle = rawTitle ? cleanTitle(rawTitle, siteName, headings) : null;
+
+  // candidates in order of preference; each source votes for the candidates it agrees with
+  const candidates: string[] = [];
+  for (const c of [headline, og, headings.length === 1 ? headings[0] : null, docTitle, ...headings]) if (c && !candidates.includes(c)) candidates.push(c);
+  if (candidates.length === 0) return null;
+  const sources: string[] = [headline, og, docTitle, ...headings.slice(0, 20)].filter((x): x is string => !!x);
+  let best = candidates[0]!;
+  let bestVotes = -1;
+  for (const c of candidates) {
+    let votes = 0;
+    let self = false;
+    for (const src of sources) {
+      if (src === c && !self) {
+        self = true; // a candidate does not vote for itself
+        continue;
+      }
+      if (titlesAgree(c, src)) votes++;
+    }
+    if (votes > bestVotes) {
+      best = c;
+      bestVotes = votes;
+    }
+  }
+  return best;
+}
+
+function normTitle(s: string): string {
+  return s.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+function titlesAgree(a: string, b: string): boolean {
+  const x = normTitle(a);
+  const y = normTitle(b);
+  if (!x || !y) return false;
+  if (x === y) return true;
+  const [short, long] = x.length <= y.length ? [x, y] : [y, x];
+  return long.includes(short) && short.length * 10 >= long.length * 6;
+}
+
+/** A heading that is just a link to the site's home page (a logo). */
+function isHomeLink(h: Element): boolean {
+  const a = h.querySelector('a[href]');
+  if (!a || squash(a.textContent) !== squash(h.textContent)) return false;
+  const href = (a.getAttribute('href') ?? '').trim();
+  return href === '/' || href === './' || /^https?:\/\/[^/]+\/?$/i.test(href) || /^\/(index\.\w+)?$/.test(href);
 }
 
 const TITLE_SEPARATORS = /\s+[-–—|:：·•»]\s+|\s*[｜|]\s*|_|\s+--\s+/;
