@@ -329,7 +329,7 @@ function joinNames(names: string[]): string {
 export function cleanByline(raw: string | null | undefined): string | null {
   let s = squash(raw);
   if (!s || /^https?:\/\//i.test(s) || /^[\w.+-]+@[\w.-]+$/.test(s)) return null;
-  s = s.replace(/^[【\[（(]\s*(.*?)\s*[】\]）)]$/, '$1');
+  s = s.replace(/^[【[（(]\s*(.*?)\s*[】\]）)]$/, '$1');
   s = s.replace(/^(by|par|von|por|door|di|da|af|av)\b\s*[:：]?\s*/i, '');
   s = s.replace(/^(作者|记者|記者|撰稿|撰文|文字|编辑|編輯|责编|責編|文|图|圖|本台记者|本台記者|特约记者|特約記者|通讯员|通訊員)(\s*[:：|｜/／,，]\s*|\s+)/, '');
   // "张三 责编：李四 网编：王五" → "张三"
