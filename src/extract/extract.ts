@@ -6,8 +6,12 @@
  *   → metadata (before anything is removed) → lazy/noscript images
  *   → site rule: strip, then body selectors (prune: yes runs Readability over the body as well)
  *   → otherwise the generic extractor: Mozilla Readability (with the rule's strips applied, if any),
- *     and for pages too big for it (over 40,000 elements) the container with the most paragraph text
- *   → clean (clean.ts) → contentHtml, text; no text and no image → ExtractError 'no-content'.
+ *     and for pages too big for it (over 40,000 elements) the container with the most paragraph text;
+ *     when Readability's choice reads like boilerplate (a disclaimer, a paywall notice) or is much shorter
+ *     than the page's main paragraph block, that block instead (betterCandidate)
+ *   → clean (clean.ts) → contentHtml, text
+ *   → too little text left (a rule's body that cleaning emptied): the generic extractor; still too little:
+ *     Readability with its default settings; no text and no image at all → ExtractError 'no-content'.
  */
 import { Readability } from '@mozilla/readability';
 import { applyStrips, finishContent } from './clean.ts';
@@ -32,10 +36,44 @@ export const MAX_READABILITY_ELEMENTS = 40_000;
  */
 export const READABILITY_CHAR_THRESHOLD = 250;
 
+/** A cleaned article with less text than this (and no image) counts as empty: the next extractor is tried. */
+export const MIN_ARTICLE_CHARS = 40;
+
 export function extractArticle(html: string, url: string, opts: ExtractOptions = {}): ExtractedArticle {
   if (html.length > MAX_HTML_CHARS) {
     throw new ExtractError('too-large', `page too large to extract (${html.length} characters, limit ${MAX_HTML_CHARS})`, url);
   }
+  const first = extractOnce(html, url, opts, 'rule');
+  if (!isTiny(first)) return first;
+  const warnings = [...first.warnings];
+  let best = first;
+  if (first.rule !== 'generic') {
+    // the rule's body came out empty once cleaned: the generic extractor, the rule's strips still applied
+    const generic = extractOnce(html, url, opts, 'generic');
+    warnings.push(`rule ${first.rule}: too little text left after cleaning; used the generic extractor`);
+    best = generic;
+  }
+  if (isTiny(best)) {
+    // Readability's own result, with its default settings, on a fresh copy of the page
+    const plain = extractOnce(html, url, opts, 'readability-defaults');
+    if (plain.text.length > best.text.length) {
+      warnings.push('the cleaned article was empty or tiny; used Readability with its default settings');
+      best = plain;
+    }
+  }
+  if (best.text === '' && !/<img\b/i.test(best.contentHtml)) {
+    throw new ExtractError('no-content', 'no article text found in the page', best.url);
+  }
+  return { ...best, warnings: [...new Set([...warnings, ...best.warnings])] };
+}
+
+function isTiny(a: ExtractedArticle): boolean {
+  return a.text.replace(/\s/g, '').length < MIN_ARTICLE_CHARS && !/<img\b/i.test(a.contentHtml);
+}
+
+type Mode = 'rule' | 'generic' | 'readability-defaults';
+
+function extractOnce(html: string, url: string, opts: ExtractOptions, mode: Mode): ExtractedArticle {
   const warnings: string[] = [];
   const doc = parseDocument(html);
   const flattened = limitDepth(doc.documentElement, MAX_DEPTH);
@@ -50,7 +88,7 @@ export function extractArticle(html: string, url: string, opts: ExtractOptions =
   let root: Element | null = null;
   let ruleName = 'generic';
   let genericByline: string | null = null;
-  if (rule) {
+  if (rule && mode === 'rule') {
     const body = selectBody(doc, rule);
     applyStrips(doc, rule, body);
     const kept = body.filter((el) => el.parentNode && hasContent(el));
@@ -65,19 +103,28 @@ export function extractArticle(html: string, url: string, opts: ExtractOptions =
     } else {
       warnings.push(`rule ${rule.name}: no body selector matched; used the generic extractor`);
     }
+  } else if (rule && mode === 'generic') {
+    applyStrips(doc, rule, []);
   }
   if (!root) {
-    const generic = runReadability(doc, null, warnings);
+    const candidates = mode === 'readability-defaults' ? [] : mainTextCandidates(doc);
+    const generic = runReadability(doc, null, warnings, mode === 'readability-defaults');
     root = generic?.content ?? densestContainer(doc);
     genericByline = generic?.byline ?? null;
+    if (generic) {
+      const better = betterCandidate(generic.content, candidates);
+      if (better) {
+        const pruned = runReadability(better.doc, better.element, warnings);
+        const prunedLength = pruned ? squash(pruned.content.textContent).length : 0;
+        root = pruned && prunedLength * 2 >= better.length ? pruned.content : wrap(better.doc, better.element);
+        warnings.push(`the generic extractor chose ${better.why}; used the page's main text block instead`);
+      }
+    }
   }
 
   finishContent(root, { base, title: meta.title });
   const contentHtml = root.innerHTML.trim();
   const text = textOf(root);
-  if (text === '' && !root.querySelector('img')) {
-    throw new ExtractError('no-content', 'no article text found in the page', pageUrl);
-  }
   const firstImage = root.querySelector('img[src]')?.getAttribute('src');
   return {
     title: meta.title,
@@ -91,6 +138,87 @@ export function extractArticle(html: string, url: string, opts: ExtractOptions =
     url: pageUrl,
     warnings,
   };
+}
+
+function wrap(doc: Document, el: Element): Element {
+  const root = doc.createElement('div');
+  root.appendChild(el);
+  return root;
+}
+
+// ---------------------------------------------------------------------------------------------
+// choosing the article: more than length
+
+/** Words of site furniture: legal notices, subscription and login prompts, cookie banners. */
+const BOILERPLATE_WORDS =
+  /版权所有|版權所有|不得转载|不得轉載|免责|免責|投资意见|投資意見|概不负责|概不負責|copyright|all rights reserved|订阅|訂閱|subscribe|cookie|隐私|隱私|privacy|登录|登入|log in|sign in|会员|會員|服务条款|服務條款|terms of (use|service)|disclaimer/gi;
+
+/** Ids and classes of boxes that are not the article. */
+const BOILERPLATE_BOX = /footer|copyright|disclaimer|legal|paywall|subscribe|promo|newsletter|comment|sidebar|related|cookie|consent|notice|share|breadcrumb|masthead/i;
+
+function looksLikeBoilerplate(text: string): boolean {
+  if (text.length > 2000) return false;
+  const found = new Set((text.match(BOILERPLATE_WORDS) ?? []).map((w) => w.toLowerCase()));
+  return found.size >= 2;
+}
+
+function inBoilerplateBox(el: Element): boolean {
+  for (let n: Element | null = el; n && n.localName !== 'body' && n.localName !== 'html'; n = n.parentElement) {
+    if (n.localName === 'footer' || n.localName === 'aside' || n.localName === 'nav') return true;
+    if (BOILERPLATE_BOX.test(`${n.getAttribute('id') ?? ''} ${n.getAttribute('class') ?? ''}`)) return true;
+  }
+  return false;
+}
+
+interface Candidate {
+  /** A copy of the block, in a document of its own (Readability changes the page it runs on). */
+  html: string;
+  /** Characters of paragraph text outside links. */
+  length: number;
+  boilerplate: boolean;
+}
+
+/**
+ * The blocks holding the most paragraph text outside links (at most five), read before Readability runs,
+ * each marked as boilerplate when it sits in a footer, aside, nav or a box named like one, or reads like a
+ * legal notice or a subscription prompt. O(elements).
+ */
+function mainTextCandidates(doc: Document): Candidate[] {
+  if (!doc.body) return [];
+  const score = new Map<Element, number>();
+  for (const p of queryAll(doc.body, 'p, pre, blockquote')) {
+    const parent = p.parentElement;
+    if (!parent) continue;
+    const linkText = queryAll(p, 'a').reduce((n, a) => n + squash(a.textContent).length, 0);
+    const length = squash(p.textContent).length - linkText;
+    if (length < 8) continue;
+    score.set(parent, (score.get(parent) ?? 0) + length);
+  }
+  return [...score]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([el, length]) => ({
+      html: el.outerHTML,
+      length,
+      boilerplate: inBoilerplateBox(el) || looksLikeBoilerplate(squash(el.textContent)),
+    }));
+}
+
+/**
+ * When Readability's choice reads like boilerplate (a disclaimer, a paywall notice) or is much shorter than the
+ * page's main text block, that block, parsed into a document of its own; else null.
+ */
+function betterCandidate(chosen: Element, candidates: Candidate[]): { doc: Document; element: Element; length: number; why: string } | null {
+  const best = candidates.find((c) => !c.boilerplate);
+  if (!best) return null;
+  const chosenText = squash(chosen.textContent);
+  let why: string | null = null;
+  if (looksLikeBoilerplate(chosenText) && best.length >= 80) why = 'a block that reads like a notice or a prompt';
+  else if (best.length >= 2 * chosenText.length + 100) why = `a block much shorter (${chosenText.length} characters) than the page's main text (${best.length})`;
+  if (!why) return null;
+  const doc = parseDocument(`<!DOCTYPE html><html><head></head><body>${best.html}</body></html>`);
+  const element = doc.body.firstElementChild;
+  return element ? { doc, element, length: best.length, why } : null;
 }
 
 /** An http(s) URL as given; for anything else (a local file) the page's canonical URL, if it has one. */
@@ -141,7 +269,7 @@ interface ReadabilityResult {
  * Mozilla Readability over the whole document (`scope` null) or over one element (prune: yes). Null when
  * it finds nothing, refuses a page with too many elements, or fails.
  */
-function runReadability(doc: Document, scope: Element | null, warnings: string[]): ReadabilityResult | null {
+function runReadability(doc: Document, scope: Element | null, warnings: string[], defaults = false): ReadabilityResult | null {
   let target = doc;
   if (scope) {
     // a fresh document holding just the selected body
@@ -156,7 +284,7 @@ function runReadability(doc: Document, scope: Element | null, warnings: string[]
   try {
     const reader = new Readability<Element>(target, {
       disableJSONLD: true,
-      charThreshold: READABILITY_CHAR_THRESHOLD,
+      ...(defaults ? {} : { charThreshold: READABILITY_CHAR_THRESHOLD }),
       serializer: (node: Node) => node as Element,
     });
     shortCircuitBylineCheck(reader);
@@ -189,10 +317,10 @@ function shortCircuitBylineCheck(reader: object): void {
 
 /**
  * The fallback when Readability cannot run: the element whose direct <p> children hold the most text
- * (else <body>), with scripts, styles, navigation, headers, footers and forms removed. O(elements).
+ * (else <body>), with scripts, styles, navigation, headers and footers removed. O(elements).
  */
 function densestContainer(doc: Document): Element {
-  for (const el of queryAll(doc.body, 'script, style, noscript, nav, header, footer, aside, form, template')) el.parentNode?.removeChild(el);
+  for (const el of queryAll(doc.body, 'script, style, noscript, nav, header, footer, aside, template')) el.parentNode?.removeChild(el);
   const score = new Map<Element, number>();
   for (const p of queryAll(doc.body, 'p')) {
     const parent = p.parentElement;
