@@ -6,6 +6,7 @@
  *     .argument('<urlOrFile>')
  *     .addOption(archiveOption())
  *     .option('--json', 'print {title, byline, published, lang, contentHtml, text, leadImage, rule} as JSON')
+ *     .option('--url <url>', 'for a saved page: the URL it came from (site rule, links)')
  *     .action(async (loc, o) => io.out(await extractCommand(loc, { json: o.json, archive: o.archive ?? defaultArchive() })));
  *
  * Errors (FetchError, ExtractError) are thrown with one-line messages, like `inspect`'s.
@@ -28,6 +29,9 @@ export interface ExtractCommandOptions {
 /** Extracts `location` (http(s) URL or local file) and returns what to print. */
 export async function extractCommand(location: string, opts: ExtractCommandOptions = {}): Promise<string> {
   const isUrl = /^https?:\/\//i.test(location);
+  if (opts.url !== undefined && !/^https?:\/\/[^/\s]+/i.test(opts.url)) {
+    throw new Error(`--url must be an http(s) URL (the address the saved page came from), not "${opts.url}"`);
+  }
   const loaded = opts.archive ? await loadArchiveRules(path.resolve(opts.archive)) : { rules: builtinRules(), warnings: [] };
   const article = await fetchAndExtract(isUrl ? location : path.resolve(location), {
     ...opts.fetch,

@@ -11,18 +11,20 @@ export function registerExtract(program: Command, { io }: CommandContext): void 
     .argument('<urlOrFile>')
     .addOption(archiveOption())
     .option('--json', 'print {title, byline, published, lang, contentHtml, text, leadImage, rule} as JSON')
+    .option('--url <url>', "for a saved page (FILE): the URL it came from, to choose its site rule and resolve its links (default: the page's canonical URL)")
     .addHelpText(
       'after',
       commandHelp({
         examples: [
           'newsvault extract https://www.rfi.fr/cn/…   # the archive\'s rules/ and fetch settings apply',
           'newsvault extract saved-page.html --json',
+          'newsvault extract saved-page.html --url https://www.dw.com/zh/…/a-68000001',
         ],
         archive: true,
         fetches: true,
       }),
     )
-    .action(async (location: string, opts: { archive?: string; json?: boolean }) => {
+    .action(async (location: string, opts: { archive?: string; json?: boolean; url?: string }) => {
       const root = await resolveArchive(opts);
       const [{ loadConfig }, { extractCommand }, { fetchOptionsFrom }] = await Promise.all([
         import('../../sources/index.ts'),
@@ -30,6 +32,6 @@ export function registerExtract(program: Command, { io }: CommandContext): void 
         import('../fetch-options.ts'),
       ]);
       const config = await loadConfig(root);
-      io.out(await extractCommand(location, { json: opts.json, archive: root, fetch: fetchOptionsFrom(config) }));
+      io.out(await extractCommand(location, { json: opts.json, archive: root, fetch: fetchOptionsFrom(config), ...(opts.url !== undefined ? { url: opts.url } : {}) }));
     });
 }
