@@ -212,13 +212,17 @@ function betterCandidate(chosen: Element, candidates: Candidate[]): { doc: Docum
   const best = candidates.find((c) => !c.boilerplate);
   if (!best) return null;
   const chosenText = squash(chosen.textContent);
+  const doc = parseDocument(`<!DOCTYPE html><html><head></head><body>${best.html}</body></html>`);
+  const element = doc.body.firstElementChild;
+  if (!element) return null;
+  // Readability's pick already holds the main block: keep it (it may hold more of the article)
+  const firstParagraph = squash(queryAll(element, 'p, pre, blockquote').find((p) => squash(p.textContent).length >= 8)?.textContent);
+  if (firstParagraph && chosenText.includes(firstParagraph.slice(0, 40))) return null;
   let why: string | null = null;
   if (looksLikeBoilerplate(chosenText) && best.length >= 80) why = 'a block that reads like a notice or a prompt';
   else if (best.length >= 2 * chosenText.length + 100) why = `a block much shorter (${chosenText.length} characters) than the page's main text (${best.length})`;
   if (!why) return null;
-  const doc = parseDocument(`<!DOCTYPE html><html><head></head><body>${best.html}</body></html>`);
-  const element = doc.body.firstElementChild;
-  return element ? { doc, element, length: best.length, why } : null;
+  return { doc, element, length: best.length, why };
 }
 
 /** An http(s) URL as given; for anything else (a local file) the page's canonical URL, if it has one. */
