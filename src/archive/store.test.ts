@@ -225,7 +225,7 @@ async function keptTitles(root: string): Promise<string[]> {
   return titles;
 }
 
-test('a commit cut short after the article was replaced (before its record): the retry keeps both versions', async () => {
+test('a commit cut short after the article was replaced (before its record): the next open finishes it, keeping both versions', async () => {
   const root = await tempDir();
   const store = await open(root, 'src');
   const first = await store.upsert(v1, T0);
@@ -233,9 +233,10 @@ test('a commit cut short after the article was replaced (before its record): the
   const before = await fs.readFile(manifest, 'utf8');
   await store.upsert(v2, T0 + 1000);
   // what a kill between the article's rename and the record's append leaves: the record is not there
+  // (and the source still marked open: the session never finished)
   await fs.writeFile(manifest, before);
   const retry = await (await open(root, 'src')).upsert(v2, T0 + 2000);
-  assert.equal(retry.status, 'changed');
+  assert.equal(retry.status, 'unchanged', 'the open finished the commit');
   assert.deepEqual(retry.record.revisions?.map((r) => r.hash), [first.record.hash]);
   assert.deepEqual(await keptTitles(root), ['标题一', '标题一（更新）']);
   // and once more with a third version arriving before the retry

@@ -13,7 +13,9 @@
  *     3. the manifest record is appended and flushed last: it is the commit point.
  *   A retry after a kill between 2 and 3 finds the article file already holding the new text, finds the
  *   recorded text among the revision files by its SHA-256, and records it; a kill between 1 and 2 leaves a
- *   revision file that the retry recognises by its bytes instead of writing it again.
+ *   revision file that the retry recognises by its bytes instead of writing it again. As the item may never
+ *   be committed again (gone from its feed, or back to its recorded text), the next open of a source a
+ *   session left marked does the same for the files written since (`settleCutShort`).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -132,6 +134,8 @@ export interface UpsertResult {
 }
 
 const MIN_BODY_FOR_HASH_DEDUPE = 200;
+/** How long before its source was marked a file counts as written by a session that stopped (clock steps, coarse time stamps). */
+const CUT_SHORT_SLACK_MS = 60_000;
 /** The manifest is compacted when it holds this many more lines than articles, and twice as many. */
 const COMPACT_SLACK = 64;
 
@@ -205,13 +209,86 @@ export class SourceStore {
       store.torn = parsed.torn;
       store.warnings.push(...parsed.damaged);
     }
-    const unclean = store.marker !== null && (await fs.stat(store.marker).then(() => true, () => false));
+    const markedAt = store.marker === null ? null : await fs.stat(store.marker).then((s) => s.mtimeMs, () => null);
+    const unclean = markedAt !== null;
     // the marker is this session's to remove once it has finished
     store.marked = unclean;
     store.unclean = unclean;
     if (unclean) store.warnings.push(`${store.manifestPath}: the last run writing this source stopped before it finished; looking for article files without a record`);
     if (text === null || unclean || store.warnings.length > 0) await store.recoverUnrecorded();
+    if (markedAt !== null) await store.settleCutShort(markedAt - CUT_SHORT_SLACK_MS);
     return store;
+  }
+
+  /**
+   * Finishes the commits a stopped session cut short, among the files written since `since` (the source was
+   * marked before its first write): the item may never be committed again (dropped from its feed, or back
+   * to its recorded text), and nothing else would.
+   * - An article file replaced without its record (killed between steps 2 and 3): the record is appended,
+   *   with the revision that holds the recorded text — as the commit would have.
+   * - A revision file no record lists that holds the article's current text (killed between steps 1 and 2):
+   *   removed; the text is the article file's.
+   */
+  private async settleCutShort(since: number): Promise<void> {
+    const newer = async (rel: string) => ((await fs.stat(this.abs(rel)).catch(() => null))?.mtimeMs ?? -Infinity) >= since;
+    let finished = 0;
+    let removed = 0;
+    for (const rec of [...this.records.values()]) {
+      if (!rec.sha || !(await newer(rec.path))) continue;
+      const text = await readText(this.abs(rec.path));
+      if (text === null || sha256(text) === rec.sha) continue;
+      const fields = parseArticle(text);
+      if (!fields) continue;
+      const { mtimeMs } = await fs.stat(this.abs(rec.path));
+      const kept = await this.revisionHolding(rec, rec.sha);
+      if (!kept) continue;
+      const next: ManifestRecord = {
+        ...rec,
+        title: fields.title,
+        link: fields.link || rec.link,
+        canonical: rec.canonical ?? canonicalUrl(fields.link),
+        hash: contentHash(fields.title, fields.contentHtml),
+        bodyHash: bodyHash(fields.contentHtml),
+        sha: sha256(text),
+        changedAt: Math.floor(mtimeMs),
+        revisions: [...(rec.revisions ?? []), { hash: rec.hash, path: kept, savedAt: Math.floor(mtimeMs) }],
+      };
+      delete next.gone;
+      await this.record(next);
+      finished++;
+    }
+    const listed = new Set([...this.records.values()].flatMap((r) => (r.revisions ?? []).map((v) => v.path)));
+    const byPath = new Map([...this.records.values()].map((r) => [r.path, r]));
+    const files: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await fs.readdir(this.abs(dir), { withFileTypes: true }).catch(() => [])) {
+        const rel = `${dir}/${entry.name}`;
+        if (entry.isDirectory()) await walk(rel);
+        else if (/\.v\d+\.md$/.test(entry.name) && !listed.has(rel)) files.push(rel);
+      }
+    };
+    await walk(`revisions/${this.slug}`);
+    for (const rel of files) {
+      const rec = byPath.get(`articles/${rel.slice('revisions/'.length).replace(/\.v\d+\.md$/, '.md')}`);
+      if (!rec?.sha || !(await newer(rel))) continue;
+      const text = await readText(this.abs(rel));
+      if (text === null || sha256(text) !== rec.sha) continue;
+      const current = await readText(this.abs(rec.path));
+      if (current === null || sha256(current) !== rec.sha) continue;
+      await fs.rm(this.abs(rel), { force: true });
+      removed++;
+    }
+    if (finished > 0) this.warnings.push(`${this.manifestPath}: ${finished} commit(s) cut short after the article file was replaced were finished (the earlier text kept as a revision)`);
+    if (removed > 0) this.warnings.push(`${this.manifestPath}: ${removed} unlisted revision file(s) holding the article's current text (a commit cut short) were removed`);
+  }
+
+  /** The path of the first revision file of `rec` after those it lists whose bytes hash to `sha`, or null. */
+  private async revisionHolding(rec: ManifestRecord, sha: string): Promise<string | null> {
+    for (let k = (rec.revisions?.length ?? 0) + 1; ; k++) {
+      const text = await readText(this.abs(revisionPath(rec.path, k)));
+      if (text === null) return null;
+      if (sha256(text) === sha) return revisionPath(rec.path, k);
+    }
   }
 
   /** Adds a record for every article file of the source that has none. */
