@@ -17,6 +17,8 @@ export const LOCK_FILE = `${STATE_DIR}/lock`;
 export const OPEN_DIR = `${STATE_DIR}/open`;
 export const HEALTH_FILE = `${STATE_DIR}/state.json`;
 export const ATTEMPTS_FILE = `${STATE_DIR}/fulltext.json`;
+/** The search index (SQLite), derived from the archive's files alone: deleting it loses nothing (`newsvault reindex`). */
+export const INDEX_FILE = `${STATE_DIR}/index.sqlite`;
 /** The archive's settings file at its root. */
 export const CONFIG_FILE = 'newsvault.yaml';
 

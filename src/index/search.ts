@@ -1,0 +1,118 @@
+/**
+ * Searching the index: FTS5's BM25 over the token columns (title columns weigh three times the body's),
+ * newer first among equal scores, then by source and id so that equal results always come in one order.
+ */
+import type { Db } from './db.ts';
+import { parseQuery, type ParsedQuery } from './query.ts';
+import { makeSnippet, type Snippet } from './snippet.ts';
+
+export interface SearchOptions {
+  /** Only these sources (slugs). */
+  sources?: readonly string[];
+  /** Only articles published at or after this time (ms). */
+  since?: number;
+  /** Only articles published before this time (ms). */
+  until?: number;
+  /** At most this many hits (default 20). */
+  limit?: number;
+  /** Characters of context in a snippet (default 100). */
+  snippetWidth?: number;
+}
+
+export interface SearchHit {
+  source: string;
+  id: string;
+  path: string;
+  title: string;
+  link: string;
+  published: number;
+  firstSeen: number;
+  textSource: 'feed' | 'page';
+  revisions: number;
+  /** When the article was noticed removed at its source, or null. */
+  gone: number | null;
+  /** BM25 as FTS5 gives it: lower is better. */
+  score: number;
+  snippet: Snippet;
+}
+
+export interface SearchResult {
+  query: ParsedQuery;
+  /** How many articles match (with the filters), of which `hits` are the best `limit`. */
+  total: number;
+  hits: SearchHit[];
+}
+
+// title_uni, title_bi, body_uni, body_bi
+const WEIGHTS = '3.0, 3.0, 1.0, 1.0';
+
+interface RankedRow {
+  rowid: number;
+  score: number;
+  total: number;
+}
+
+interface ArticleRecordRow {
+  source: string;
+  id: string;
+  path: string;
+  title: string;
+  link: string;
+  published: number;
+  first_seen: number;
+  text_source: string;
+  revisions: number;
+  gone: number | null;
+  text: string;
+}
+
+/** Searches the index; throws QueryError for a query that cannot be parsed. */
+export function search(db: Db, query: string, opts: SearchOptions = {}): SearchResult {
+  const parsed = parseQuery(query);
+  const limit = opts.limit ?? 20;
+  const where: string[] = [];
+  const params: Record<string, unknown> = { match: parsed.match, limit };
+  if (opts.sources?.length) {
+    where.push(`a.source IN (${opts.sources.map((_, i) => `@s${i}`).join(', ')})`);
+    opts.sources.forEach((s, i) => (params[`s${i}`] = s));
+  }
+  if (opts.since !== undefined) {
+    where.push('a.published >= @since');
+    params.since = opts.since;
+  }
+  if (opts.until !== undefined) {
+    where.push('a.published < @until');
+    params.until = opts.until;
+  }
+  // ranking first (rowids and scores only), the texts of the best few after; bm25() must be computed in
+  // the FTS5 query itself, hence the materialized subquery
+  const ranked = db
+    .prepare(
+      `WITH m AS MATERIALIZED (SELECT rowid, bm25(fts, ${WEIGHTS}) AS score FROM fts WHERE fts MATCH @match)
+       SELECT m.rowid AS rowid, m.score AS score, count(*) OVER () AS total
+       FROM m JOIN articles a ON a.rowid = m.rowid
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY m.score, a.published DESC, a.source, a.id
+       LIMIT @limit`,
+    )
+    .all(params) as RankedRow[];
+  const get = db.prepare('SELECT source, id, path, title, link, published, first_seen, text_source, revisions, gone, text FROM articles WHERE rowid = ?');
+  const hits = ranked.map((r): SearchHit => {
+    const a = get.get(r.rowid) as ArticleRecordRow;
+    return {
+      source: a.source,
+      id: a.id,
+      path: a.path,
+      title: a.title,
+      link: a.link,
+      published: a.published,
+      firstSeen: a.first_seen,
+      textSource: a.text_source === 'page' ? 'page' : 'feed',
+      revisions: a.revisions,
+      gone: a.gone,
+      score: r.score,
+      snippet: makeSnippet(a.text, parsed.terms, opts.snippetWidth),
+    };
+  });
+  return { query: parsed, total: ranked[0]?.total ?? 0, hits };
+}
