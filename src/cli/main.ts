@@ -17,7 +17,9 @@ import { registerInit } from './commands/init.ts';
 import { registerInspect } from './commands/inspect.ts';
 import { registerRecheck } from './commands/recheck.ts';
 import { registerReextract } from './commands/reextract.ts';
+import { registerReindex } from './commands/reindex.ts';
 import { registerRun } from './commands/run.ts';
+import { registerSearch } from './commands/search.ts';
 import { registerSources } from './commands/sources.ts';
 import { registerStatus } from './commands/status.ts';
 import { EXIT, UsageError, stdio } from './context.ts';
@@ -53,6 +55,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   registerHistory(program, ctx);
   registerRecheck(program, ctx);
   registerReextract(program, ctx);
+  registerSearch(program, ctx);
+  registerReindex(program, ctx);
 
   try {
     await program.parseAsync(argv);

@@ -97,6 +97,12 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
       });
+      // the search index, from the run's events; the archive is the source of truth, so a failure is a warning
+      const indexed = await import('../../index/index.ts').then(
+        ({ updateIndex }) => updateIndex(root, report.events),
+        (err: unknown) => ({ warning: `the search index could not be loaded (${err instanceof Error ? err.message : String(err)})` }),
+      );
+      if (indexed.warning) io.err(`newsvault: warning: ${indexed.warning}`);
       if (opts.json) {
         // every change, not the items found unchanged (their count is in each source's report)
         io.out(JSON.stringify({ ...report, events: report.events.filter((e) => e.type !== 'unchanged') }, null, 2));
