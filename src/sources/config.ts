@@ -22,9 +22,13 @@ import type { Source } from '../domain.ts';
 import { CATALOG, catalogSource } from './catalog.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import {
+  DEFAULT_GIT,
   DEFAULT_RUN,
+  DEFAULT_WATCH,
+  GIT_SCHEMA,
   RUN_SCHEMA,
   SOURCE_SCHEMA,
+  WATCH_SCHEMA,
   controlCharacter,
   keysOf,
   mustBe,
@@ -32,11 +36,14 @@ import {
   quote,
   resolveFeedLocation,
   templateLines,
+  type GitSettings,
   type RunSettings,
+  type WatchSettings,
 } from './schema.ts';
 import { isValidSlug, MAX_SLUG_LENGTH, slugify } from './slug.ts';
 
 export { DEFAULT_RUN, RUN_LIMITS, proxyProblem, type Bounds, type RunSettings } from './schema.ts';
+export { DEFAULT_GIT, DEFAULT_WATCH, type GitSettings, type WatchSettings } from './schema.ts';
 
 export const CONFIG_FILE_NAME = 'newsvault.yaml';
 
@@ -68,12 +75,16 @@ export interface ArchiveConfig {
   /** One entry per slug under `sources:`, in file order. */
   sources: SourceSettings[];
   run: RunSettings;
+  /** `newsvault watch`'s intervals (absent: DEFAULT_WATCH). */
+  watch?: WatchSettings;
+  /** Committing and pushing after a run (absent: DEFAULT_GIT). */
+  git?: GitSettings;
 }
 
 /** The config of an archive without a newsvault.yaml. */
 export function defaultConfig(archiveDir: string): ArchiveConfig {
   const dir = path.resolve(archiveDir);
-  return { archiveDir: dir, file: path.join(dir, CONFIG_FILE_NAME), found: false, sources: [], run: { ...DEFAULT_RUN } };
+  return { archiveDir: dir, file: path.join(dir, CONFIG_FILE_NAME), found: false, sources: [], run: { ...DEFAULT_RUN }, watch: { ...DEFAULT_WATCH }, git: { ...DEFAULT_GIT } };
 }
 
 /**
@@ -164,7 +175,7 @@ export function parseConfig(text: string, file: string, archiveDir: string): Arc
   problems.push(...checkSourceSettings(sources));
   if (problems.length > 0) throw new ConfigError(file, problems);
 
-  return { archiveDir: dir, file, found: true, sources, run: raw.run ?? { ...DEFAULT_RUN } };
+  return { archiveDir: dir, file, found: true, sources, run: raw.run ?? { ...DEFAULT_RUN }, watch: raw.watch ?? { ...DEFAULT_WATCH }, git: raw.git ?? { ...DEFAULT_GIT } };
 }
 
 /**
@@ -224,6 +235,14 @@ export function defaultConfigYaml(): string {
     '  # Your own sources: any other slug (lowercase letters, digits and hyphens), with feed: or feeds:.',
     '  # mysite:',
     ...templateLines(SOURCE_SCHEMA, '  #   ', 42),
+    '',
+    'watch:',
+    '  # newsvault watch: each source polled on its own interval, in seconds (these are the defaults).',
+    ...templateLines(WATCH_SCHEMA, '  # ', 40),
+    '',
+    'git:',
+    '  # Committing (and pushing) what each run or watch cycle changed; also run --commit / --push.',
+    ...templateLines(GIT_SCHEMA, '  # ', 40),
     '',
     'run:',
     '  # The values shown are the defaults; uncomment a line to change one.',
@@ -308,6 +327,8 @@ const slugKey = z.string().refine(isValidSlug, { error: (issue) => slugKeyProble
 const FILE_SHAPE = {
   sources: z.record(slugKey, SOURCE_SCHEMA.nullable(), { error: mustBe('a mapping from source slugs to their settings') }).nullish(),
   run: RUN_SCHEMA.nullish(),
+  watch: WATCH_SCHEMA.nullish(),
+  git: GIT_SCHEMA.nullish(),
 };
 const FILE_KEYS = Object.keys(FILE_SHAPE);
 
@@ -338,6 +359,8 @@ function issueProblems(issue: Issue): ConfigProblem[] {
 function allowedKeys(objectPath: readonly PropertyKey[]): readonly string[] {
   if (objectPath.length === 0) return FILE_KEYS;
   if (objectPath[0] === 'run') return keysOf(RUN_SCHEMA);
+  if (objectPath[0] === 'watch') return keysOf(WATCH_SCHEMA);
+  if (objectPath[0] === 'git') return keysOf(GIT_SCHEMA);
   return keysOf(SOURCE_SCHEMA);
 }
 

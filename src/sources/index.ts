@@ -5,7 +5,9 @@
 export { CATALOG, catalogSource } from './catalog.ts';
 export {
   CONFIG_FILE_NAME,
+  DEFAULT_GIT,
   DEFAULT_RUN,
+  DEFAULT_WATCH,
   RUN_LIMITS,
   defaultConfig,
   defaultConfigYaml,
@@ -17,8 +19,10 @@ export {
   sourceFetchSettings,
   type ArchiveConfig,
   type SourceFetchSettings,
+  type GitSettings,
   type RunSettings,
   type SourceSettings,
+  type WatchSettings,
 } from './config.ts';
 export { adHocSources, type AdHocOptions } from './adhoc.ts';
 export { ConfigError, type ConfigProblem } from './errors.ts';

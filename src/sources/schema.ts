@@ -112,6 +112,8 @@ export const MAX_LOCATION_LENGTH = 8192;
 export const MAX_PROXY_LENGTH = 2048;
 /** Most feeds one source may list. */
 export const MAX_FEEDS_PER_SOURCE = 100;
+/** Longest interval of `newsvault watch`, in seconds: a week. */
+export const MAX_INTERVAL_SECONDS = 7 * 24 * 60 * 60;
 
 /**
  * `type` with at most `max` characters and no control characters (CONTROL_CHARACTERS, after trimming),
@@ -258,12 +260,51 @@ export const SOURCE_SHAPE = {
     example: 'auto',
     description: 'when to fetch the article page for the full text; auto (default): when the feed has only a summary',
   }),
+  interval: setting(wholeNumber(1, MAX_INTERVAL_SECONDS, 'seconds'), {
+    example: 600,
+    description: 'newsvault watch: poll this source every this many seconds (instead of watch.interval, not adapted)',
+  }),
 };
 
 export const RUN_SCHEMA = settingsObject(RUN_SHAPE);
 export const SOURCE_SCHEMA = settingsObject(SOURCE_SHAPE);
 
 export type RunSettings = z.output<typeof RUN_SCHEMA>;
+
+/** A git remote or branch name: letters, digits and `._/-`, not starting with `-` (never taken for an option). */
+export function gitName() {
+  return text(200).regex(/^[A-Za-z0-9._][A-Za-z0-9._/-]*$/, {
+    error: (issue) => `must be a git name (letters, digits, '.', '_', '/', '-', not starting with '-'), ${notThis(issue.input)}`,
+  });
+}
+
+/** The `watch:` section: how often `newsvault watch` polls each source. */
+export const WATCH_SHAPE = {
+  interval: setting(wholeNumber(1, MAX_INTERVAL_SECONDS, 'seconds'), {
+    default: 900,
+    description: 'seconds between two polls of a source: the start, before it has a history; sources.<slug>.interval sets one source',
+  }),
+  adaptive: setting(flag(), {
+    default: true,
+    description: "learn each source's interval from when its articles first appeared (false: always interval)",
+  }),
+  minInterval: setting(wholeNumber(1, MAX_INTERVAL_SECONDS, 'seconds'), { default: 300, description: 'adaptive: a source is never polled more often than this' }),
+  maxInterval: setting(wholeNumber(1, MAX_INTERVAL_SECONDS, 'seconds'), { default: 10_800, description: 'adaptive: nor less often than this' }),
+};
+
+/** The `git:` section: what `run` and `watch` do with git after writing (also --commit, --push). */
+export const GIT_SHAPE = {
+  commit: setting(flag(), { default: false, description: 'commit what each run changed (the archive must be a git repository)' }),
+  push: setting(flag(), { default: false, description: 'push those commits (implies commit); a rejected push is rebased, never forced' }),
+  remote: setting(gitName(), { default: 'origin', description: 'the remote to push to' }),
+  branch: setting(gitName(), { example: 'main', description: 'the branch to push to (default: the current branch)' }),
+};
+
+export const WATCH_SCHEMA = settingsObject(WATCH_SHAPE);
+export const GIT_SCHEMA = settingsObject(GIT_SHAPE);
+
+export type WatchSettings = z.output<typeof WATCH_SCHEMA>;
+export type GitSettings = z.output<typeof GIT_SCHEMA>;
 
 // ---------------------------------------------------------------------------------------------
 // Derived: defaults, bounds, keys, template
@@ -298,6 +339,8 @@ export function keysOf(schema: z.ZodObject): string[] {
 
 export const DEFAULT_RUN: Readonly<RunSettings> = defaultsOf(RUN_SCHEMA);
 export const RUN_LIMITS = limitsOf(RUN_SCHEMA);
+export const DEFAULT_WATCH: Readonly<WatchSettings> = defaultsOf(WATCH_SCHEMA);
+export const DEFAULT_GIT: Readonly<GitSettings> = defaultsOf(GIT_SCHEMA);
 
 /**
  * One commented line per key of a section, `<prefix>key: value` then `# description`, wrapped:
