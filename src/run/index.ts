@@ -10,7 +10,7 @@
  * and saved after.
  */
 import { escapeAttribute } from 'entities';
-import pMap from 'p-map';
+import pMap, { pMapSkip } from 'p-map';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { FeedItem, Source } from '../domain.ts';
@@ -84,6 +84,12 @@ export interface RunOptions {
   onSource?: (report: SourceReport) => void;
   /** Called for every change event as it happens. */
   onEvent?: (event: ChangeEvent) => void;
+  /** Stops the run early (`newsvault watch` on SIGTERM): no item or source starts once it is aborted; the
+   *  item in flight is committed, then the pages and state of what was committed are written as usual. A
+   *  feed cut short keeps no validators, so its remaining items come again next time. */
+  signal?: AbortSignal;
+  /** The caller holds the archive's lock already (`newsvault watch` holds it for its whole life). */
+  lockHeld?: boolean;
 }
 
 function emptyReport(source: Source): SourceReport {
@@ -254,8 +260,9 @@ export async function archiveSource(
     store = await archive.source(source.slug);
     report.warnings.push(...store.warnings);
     if (source.feeds.length === 0) report.errors.push('no feed configured');
+    let stopped = false;
     for (const location of source.feeds) {
-      if (halt.error) break;
+      if (halt.error || opts.signal?.aborted) break;
       let items: FeedItem[];
       let validators: Validators | undefined;
       try {
@@ -286,6 +293,10 @@ export async function archiveSource(
       let itemFailures = 0;
       for (const item of items) {
         if (halt.error) break;
+        if (opts.signal?.aborted) {
+          stopped = true;
+          break;
+        }
         report.seen++;
         const event = await archiveItem(ctx, item);
         events.push(event);
@@ -298,7 +309,7 @@ export async function archiveSource(
       }
       // every record is on disk once committed: the feed's validators may be kept, unless an item failed
       // (then a later 304 would hide it)
-      if (state && validators && itemFailures === 0) state = rememberValidators(state, location, validators);
+      if (state && validators && itemFailures === 0 && !stopped) state = rememberValidators(state, location, validators);
     }
     if (halt.error) throw halt.error;
     if (await store.close()) written.push(`articles/${source.slug}/index.jsonl`);
@@ -336,7 +347,7 @@ export async function runArchive(opts: RunOptions): Promise<RunReport> {
   const now = opts.now ?? Date.now;
   await fs.mkdir(root, { recursive: true });
   const { archive, state: local } = openStorage(root);
-  const lock = await local.lock('newsvault run');
+  const lock = opts.lockHeld ? null : await local.lock('newsvault run');
   try {
     await local.clearTemp();
     const health = await local.loadHealth();
@@ -350,7 +361,9 @@ export async function runArchive(opts: RunOptions): Promise<RunReport> {
     const written: string[] = [];
     const reports = await pMap(
       sources,
-      async (source): Promise<SourceReport> => {
+      async (source): Promise<SourceReport | typeof pMapSkip> => {
+        // stopping: a source not started is not polled, and not reported
+        if (opts.signal?.aborted) return pMapSkip;
         if (!isDue(state, source.slug, now(), { force: opts.force })) {
           const report: SourceReport = { ...emptyReport(source), status: 'backoff' };
           const until = state.sources[source.slug]?.nextAttemptAfter;
@@ -388,7 +401,7 @@ export async function runArchive(opts: RunOptions): Promise<RunReport> {
       ok: reports.every((r) => r.status === 'ok'),
     };
   } finally {
-    await lock.release();
+    await lock?.release();
   }
 }
 
