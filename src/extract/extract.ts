@@ -36,7 +36,11 @@ export const MAX_READABILITY_ELEMENTS = 40_000;
  */
 export const READABILITY_CHAR_THRESHOLD = 250;
 
-/** A cleaned article with less text than this (and no image) counts as empty: the next extractor is tried. */
+/**
+ * A cleaned article with no text and no image, or with less text than this where cleaning removed at least
+ * three quarters of what was selected (a form's controls, a box of player placeholders), counts as empty: the
+ * next extractor is tried. A short article that was short before cleaning is kept as it is.
+ */
 export const MIN_ARTICLE_CHARS = 40;
 
 export function extractArticle(html: string, url: string, opts: ExtractOptions = {}): ExtractedArticle {
@@ -44,36 +48,45 @@ export function extractArticle(html: string, url: string, opts: ExtractOptions =
     throw new ExtractError('too-large', `page too large to extract (${html.length} characters, limit ${MAX_HTML_CHARS})`, url);
   }
   const first = extractOnce(html, url, opts, 'rule');
-  if (!isTiny(first)) return first;
-  const warnings = [...first.warnings];
+  if (!isTiny(first)) return first.article;
+  const warnings = [...first.article.warnings];
   let best = first;
-  if (first.rule !== 'generic') {
+  if (first.article.rule !== 'generic') {
     // the rule's body came out empty once cleaned: the generic extractor, the rule's strips still applied
     const generic = extractOnce(html, url, opts, 'generic');
-    warnings.push(`rule ${first.rule}: too little text left after cleaning; used the generic extractor`);
+    warnings.push(`rule ${first.article.rule}: too little text left after cleaning; used the generic extractor`);
     best = generic;
   }
   if (isTiny(best)) {
     // Readability's own result, with its default settings, on a fresh copy of the page
     const plain = extractOnce(html, url, opts, 'readability-defaults');
-    if (plain.text.length > best.text.length) {
+    if (plain.article.text.length > best.article.text.length) {
       warnings.push('the cleaned article was empty or tiny; used Readability with its default settings');
       best = plain;
     }
   }
-  if (best.text === '' && !/<img\b/i.test(best.contentHtml)) {
-    throw new ExtractError('no-content', 'no article text found in the page', best.url);
+  const article = best.article;
+  if (article.text === '' && !/<img\b/i.test(article.contentHtml)) {
+    throw new ExtractError('no-content', 'no article text found in the page', article.url);
   }
-  return { ...best, warnings: [...new Set([...warnings, ...best.warnings])] };
+  return { ...article, warnings: [...new Set([...warnings, ...article.warnings])] };
 }
 
-function isTiny(a: ExtractedArticle): boolean {
-  return a.text.replace(/\s/g, '').length < MIN_ARTICLE_CHARS && !/<img\b/i.test(a.contentHtml);
+interface Attempt {
+  article: ExtractedArticle;
+  /** Characters of text (white space not counted) selected, before cleaning. */
+  selectedChars: number;
+}
+
+function isTiny({ article, selectedChars }: Attempt): boolean {
+  if (/<img\b/i.test(article.contentHtml)) return false;
+  const chars = article.text.replace(/\s/g, '').length;
+  return chars === 0 || (chars < MIN_ARTICLE_CHARS && selectedChars >= 4 * chars);
 }
 
 type Mode = 'rule' | 'generic' | 'readability-defaults';
 
-function extractOnce(html: string, url: string, opts: ExtractOptions, mode: Mode): ExtractedArticle {
+function extractOnce(html: string, url: string, opts: ExtractOptions, mode: Mode): Attempt {
   const warnings: string[] = [];
   const doc = parseDocument(html);
   const flattened = limitDepth(doc.documentElement, MAX_DEPTH);
@@ -122,11 +135,12 @@ function extractOnce(html: string, url: string, opts: ExtractOptions, mode: Mode
     }
   }
 
+  const selectedChars = (root.textContent ?? '').replace(/\s/g, '').length;
   finishContent(root, { base, title: meta.title });
   const contentHtml = root.innerHTML.trim();
   const text = textOf(root);
   const firstImage = root.querySelector('img[src]')?.getAttribute('src');
-  return {
+  const article = {
     title: meta.title,
     byline: meta.byline ?? cleanByline(genericByline),
     published: meta.published,
@@ -138,6 +152,7 @@ function extractOnce(html: string, url: string, opts: ExtractOptions, mode: Mode
     url: pageUrl,
     warnings,
   };
+  return { article, selectedChars };
 }
 
 function wrap(doc: Document, el: Element): Element {
