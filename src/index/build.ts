@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import { decodeHTML } from 'entities';
 import { isChange, parseArticle, type ChangeEvent, type ManifestRecord } from '../archive/index.ts';
 import { LockedError, openStorage, type Archive } from '../storage/index.ts';
-import { createDb, finishDb, indexFile, markIncomplete, openDb, type Db } from './db.ts';
+import { SLOTS, createDb, finishDb, indexFile, markIncomplete, openDb, type Db } from './db.ts';
 import { htmlToText } from './text.ts';
 import { indexTokens } from './tokens.ts';
 
@@ -56,50 +56,76 @@ export function rowOf(source: string, record: ManifestRecord, fileText: string):
   };
 }
 
+function slotOf(source: string, id: string): number {
+  let h = 0x811c9dc5;
+  const key = `${source}/${id}`;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % SLOTS;
+}
+
 /** Prepared statements over an open index. */
 class Writer {
   private readonly insertArticle;
   private readonly insertFts;
   private readonly deleteFts;
   private readonly findRow;
-  private readonly updateArticle;
   private readonly setGone;
+
+  private readonly rowidTaken;
+  private readonly deleteArticle;
 
   constructor(db: Db) {
     this.insertArticle = db.prepare(
-      `INSERT INTO articles (source, id, path, title, link, published, first_seen, text_source, revisions, gone, gone_reason, hash, text)
-       VALUES (@source, @id, @path, @title, @link, @published, @firstSeen, @textSource, @revisions, @gone, @goneReason, @hash, @text)`,
-    );
-    this.updateArticle = db.prepare(
-      `UPDATE articles SET path = @path, title = @title, link = @link, published = @published, first_seen = @firstSeen,
-       text_source = @textSource, revisions = @revisions, gone = @gone, gone_reason = @goneReason, hash = @hash, text = @text
-       WHERE rowid = @rowid`,
+      `INSERT INTO articles (rowid, source, id, path, title, link, published, first_seen, text_source, revisions, gone, gone_reason, hash, text)
+       VALUES (@rowid, @source, @id, @path, @title, @link, @published, @firstSeen, @textSource, @revisions, @gone, @goneReason, @hash, @text)`,
     );
     this.insertFts = db.prepare('INSERT INTO fts (rowid, title_uni, title_bi, body_uni, body_bi) VALUES (?, ?, ?, ?, ?)');
-    this.deleteFts = db.prepare('DELETE FROM fts WHERE rowid = ?');
-    this.findRow = db.prepare('SELECT rowid FROM articles WHERE source = ? AND id = ?').pluck();
+    this.deleteFts = db.prepare("INSERT INTO fts (fts, rowid, title_uni, title_bi, body_uni, body_bi) VALUES ('delete', ?, ?, ?, ?, ?)");
+    this.deleteArticle = db.prepare('DELETE FROM articles WHERE rowid = ?');
+    this.findRow = db.prepare('SELECT rowid, title, text FROM articles WHERE source = ? AND id = ?');
+    this.rowidTaken = db.prepare('SELECT 1 FROM articles WHERE rowid = ?').pluck();
     this.setGone = db.prepare('UPDATE articles SET gone = ?, gone_reason = ? WHERE source = ? AND id = ?');
   }
 
-  private fts(rowid: number | bigint, row: ArticleRow): void {
+  /** The row number of an article: see SLOTS. */
+  private rowidFor(row: ArticleRow, taken: (rowid: number) => boolean): number {
+    const base = Math.max(0, Math.floor(row.published)) * SLOTS;
+    const slot = slotOf(row.source, row.id);
+    for (let k = 0; k < SLOTS; k++) {
+      const rowid = base + ((slot + k) % SLOTS);
+      if (!taken(rowid)) return rowid;
+    }
+    throw new Error(`more than ${SLOTS} articles published in the same millisecond`);
+  }
+
+  /** Rowids given by this writer in a build (no lookups needed). */
+  private readonly given = new Set<number>();
+
+  private write(row: ArticleRow, taken: (rowid: number) => boolean): void {
+    const rowid = this.rowidFor(row, taken);
+    this.insertArticle.run({ ...row, rowid });
     const t = indexTokens(row.title);
     const b = indexTokens(row.text);
     this.insertFts.run(rowid, t.uni, t.bi, b.uni, b.bi);
+    this.given.add(rowid);
   }
 
   /** Adds a row to an index known not to hold it (a build). */
   insert(row: ArticleRow): void {
-    const { lastInsertRowid } = this.insertArticle.run(row);
-    this.fts(lastInsertRowid, row);
+    this.write(row, (rowid) => this.given.has(rowid));
   }
 
   /** Adds or replaces the row of an article. */
   upsert(row: ArticleRow): void {
-    const rowid = this.findRow.get(row.source, row.id) as number | undefined;
-    if (rowid === undefined) return this.insert(row);
-    this.deleteFts.run(rowid);
-    this.updateArticle.run({ ...row, rowid });
-    this.fts(rowid, row);
+    const old = this.findRow.get(row.source, row.id) as { rowid: number; title: string; text: string } | undefined;
+    if (old !== undefined) {
+      // the tokens it was indexed with: the tokenizer is part of the schema version
+      const t = indexTokens(old.title);
+      const b = indexTokens(old.text);
+      this.deleteFts.run(old.rowid, t.uni, t.bi, b.uni, b.bi);
+      this.deleteArticle.run(old.rowid);
+    }
+    this.write(row, (rowid) => this.rowidTaken.get(rowid) !== undefined);
   }
 
   /** Marks an article gone; false when the index has no row for it. */
@@ -120,6 +146,13 @@ export interface ApplyReport {
 
 const BATCH = 256;
 
+/** An article file's text through the storage boundary; null when it cannot be read. */
+function readArticle(archive: Archive, rel: string): Promise<string | null> {
+  return Promise.resolve()
+    .then(() => archive.readPage(rel))
+    .catch(() => null);
+}
+
 /**
  * Applies change events to an open index: `added` and `revised` read the article's file and add or replace
  * its row, `gone` marks it; `unchanged` and `failed` change nothing. The writes of each batch are one
@@ -135,7 +168,7 @@ export async function applyEvents(db: Db, archive: Archive, events: readonly Cha
     const texts = await Promise.all(
       batch.map((e) => {
         const record = e.type === 'gone' ? e.record : e.record;
-        return record ? archive.readPage(record.path).catch(() => null) : Promise.resolve(null);
+        return record ? readArticle(archive, record.path) : Promise.resolve(null);
       }),
     );
     db.transaction(() => {
@@ -205,25 +238,29 @@ export async function reindex(root: string, opts: ReindexOptions = {}): Promise<
     const db = await createDb(tmp);
     try {
       const writer = new Writer(db);
-      for (const { slug, records } of sources) {
-        report.sources++;
-        for (let i = 0; i < records.length; i += BATCH) {
-          const batch = records.slice(i, i + BATCH);
-          const texts = await Promise.all(batch.map((r) => archive.readPage(r.path).catch(() => null)));
-          db.transaction(() => {
-            batch.forEach((record, k) => {
-              const text = texts[k];
-              const row = text === null || text === undefined ? null : rowOf(slug, record, text);
-              if (!row) {
-                report.warnings.push(`${record.path}: not indexed (the article file is missing or not in the archive's format)`);
-                return;
-              }
-              writer.insert(row);
-              report.articles++;
-            });
-          })();
-          opts.onProgress?.(report.articles, total);
-        }
+      // in rowid order, that is by publication time: FTS5 writes a segment whenever a rowid is lower than the last
+      const all = sources.flatMap(({ slug, records }) => records.map((record) => ({ slug, record })));
+      all.sort((a, b) => a.record.published - b.record.published || a.slug.localeCompare(b.slug) || a.record.id.localeCompare(b.record.id));
+      const read = (from: number) => Promise.all(all.slice(from, from + BATCH).map(({ record }) => readArticle(archive, record.path)));
+      report.sources = sources.length;
+      // the next batch's files are read while this one is indexed
+      let next = read(0);
+      for (let i = 0; i < all.length; i += BATCH) {
+        const texts = await next;
+        if (i + BATCH < all.length) next = read(i + BATCH);
+        db.transaction(() => {
+          texts.forEach((text, k) => {
+            const { slug, record } = all[i + k]!;
+            const row = text === null ? null : rowOf(slug, record, text);
+            if (!row) {
+              report.warnings.push(`${record.path}: not indexed (the article file is missing or not in the archive's format)`);
+              return;
+            }
+            writer.insert(row);
+            report.articles++;
+          });
+        })();
+        opts.onProgress?.(report.articles, total);
       }
       finishDb(db);
     } catch (err) {

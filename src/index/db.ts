@@ -4,7 +4,10 @@
  * `articles` holds one row per article (what the manifest record says, plus the plain text); `fts` is a
  * contentless FTS5 table (the text is in `articles`) over the token streams of tokens.ts, in four columns:
  * the title's and the body's unigrams and bigrams, tokenized by FTS5's `ascii` tokenizer, which only splits
- * at the spaces the tokenizer put between tokens.
+ * at the spaces the tokenizer put between tokens. A row is removed from `fts` with FTS5's 'delete' command
+ * and the tokens it was indexed with (made again from the title and text in `articles`): an exact removal,
+ * so the BM25 statistics of an updated index equal those of a rebuilt one (`contentless_delete` leaves them
+ * counting removed rows until segments merge).
  *
  * The schema (and the tokenizer's output, which it stores) has a version in `PRAGMA user_version`; an
  * index of any other version, one whose last build did not finish (`meta.complete`), or a file that is no
@@ -40,11 +43,16 @@ CREATE TABLE articles (
 CREATE INDEX articles_published ON articles (published);
 CREATE VIRTUAL TABLE fts USING fts5(
   title_uni, title_bi, body_uni, body_bi,
-  content = '', contentless_delete = 1, tokenize = 'ascii', detail = full
+  content = '', tokenize = 'ascii', detail = full
 );
 `;
 
 export type Db = Database.Database;
+
+/** Rows are numbered by publication time: `published × SLOTS + slot`, the slot from a hash of the source and
+ *  id (the next free one when taken), so that ordering by rowid is ordering by date: a search ranks, breaks
+ *  ties and filters by date without reading the articles table. Exact in JavaScript (below 2^53) until 2248. */
+export const SLOTS = 1024;
 
 /** The index file of the archive at `root`. */
 export function indexFile(root: string): string {
@@ -106,6 +114,8 @@ export async function createDb(file: string): Promise<Db> {
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -16000'); // 16 MB
   db.exec(SCHEMA);
+  // no merging of segments while building: one 'optimize' at the end costs far less
+  db.exec("INSERT INTO fts (fts, rank) VALUES ('automerge', 0)");
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   db.prepare("INSERT INTO meta (key, value) VALUES ('complete', '0'), ('tokenizer', 'cjk-uni-bi+opencc-t2s-chars+nfkc-lower-nodiacritics')").run();
   return db;
@@ -114,6 +124,7 @@ export async function createDb(file: string): Promise<Db> {
 /** Ends a build: marks it complete, optimizes the FTS index, restores a normal journal. */
 export function finishDb(db: Db): void {
   db.prepare("INSERT INTO fts (fts) VALUES ('optimize')").run();
+  db.exec("INSERT INTO fts (fts, rank) VALUES ('automerge', 4)"); // FTS5's default, for the updates to come
   db.prepare("UPDATE meta SET value = '1' WHERE key = 'complete'").run();
   db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('built', ?)").run(String(Date.now()));
   db.pragma('journal_mode = DELETE');

@@ -1,8 +1,8 @@
 /**
  * Searching the index: FTS5's BM25 over the token columns (title columns weigh three times the body's),
- * newer first among equal scores, then by source and id so that equal results always come in one order.
+ * newer first among equal scores (rowid order: see build.ts).
  */
-import type { Db } from './db.ts';
+import { SLOTS, type Db } from './db.ts';
 import { parseQuery, type ParsedQuery } from './query.ts';
 import { makeSnippet, type Snippet } from './snippet.ts';
 
@@ -49,7 +49,6 @@ const WEIGHTS = '3.0, 3.0, 1.0, 1.0';
 interface RankedRow {
   rowid: number;
   score: number;
-  total: number;
 }
 
 interface ArticleRecordRow {
@@ -70,32 +69,38 @@ interface ArticleRecordRow {
 export function search(db: Db, query: string, opts: SearchOptions = {}): SearchResult {
   const parsed = parseQuery(query);
   const limit = opts.limit ?? 20;
-  const where: string[] = [];
   const params: Record<string, unknown> = { match: parsed.match, limit };
-  if (opts.sources?.length) {
-    where.push(`a.source IN (${opts.sources.map((_, i) => `@s${i}`).join(', ')})`);
-    opts.sources.forEach((s, i) => (params[`s${i}`] = s));
-  }
+  // rowids are ordered by publication time (build.ts): the date filters are rowid ranges of the FTS query
+  const range: string[] = [];
   if (opts.since !== undefined) {
-    where.push('a.published >= @since');
-    params.since = opts.since;
+    range.push('rowid >= @lo');
+    params.lo = Math.max(0, Math.ceil(opts.since)) * SLOTS;
   }
   if (opts.until !== undefined) {
-    where.push('a.published < @until');
-    params.until = opts.until;
+    range.push('rowid < @hi');
+    params.hi = Math.max(0, Math.ceil(opts.until)) * SLOTS;
   }
-  // ranking first (rowids and scores only), the texts of the best few after; bm25() must be computed in
-  // the FTS5 query itself, hence the materialized subquery
-  const ranked = db
-    .prepare(
-      `WITH m AS MATERIALIZED (SELECT rowid, bm25(fts, ${WEIGHTS}) AS score FROM fts WHERE fts MATCH @match)
-       SELECT m.rowid AS rowid, m.score AS score, count(*) OVER () AS total
-       FROM m JOIN articles a ON a.rowid = m.rowid
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY m.score, a.published DESC, a.source, a.id
-       LIMIT @limit`,
-    )
-    .all(params) as RankedRow[];
+  const fts = `SELECT rowid, bm25(fts, ${WEIGHTS}) AS score FROM fts WHERE fts MATCH @match${range.map((r) => ` AND ${r}`).join('')}`;
+  let ranked: RankedRow[];
+  let total: number;
+  if (opts.sources?.length) {
+    const inList = opts.sources.map((_, i) => `@s${i}`).join(', ');
+    opts.sources.forEach((s, i) => (params[`s${i}`] = s));
+    // bm25() must be computed in the FTS5 query itself, hence the materialized subquery
+    ranked = db
+      .prepare(`WITH m AS MATERIALIZED (${fts}) SELECT m.rowid AS rowid, m.score AS score FROM m JOIN articles a ON a.rowid = m.rowid WHERE a.source IN (${inList}) ORDER BY m.score, m.rowid DESC LIMIT @limit`)
+      .all(params) as RankedRow[];
+    const { limit: _limit, ...countParams } = params;
+    total = db
+      .prepare(`SELECT count(*) FROM fts JOIN articles a ON a.rowid = fts.rowid WHERE fts MATCH @match${range.map((r) => ` AND fts.${r}`).join('')} AND a.source IN (${inList})`)
+      .pluck()
+      .get(countParams) as number;
+  } else {
+    // ranking needs no other table: newer first among equal scores is rowid order
+    ranked = db.prepare(`${fts} ORDER BY score, rowid DESC LIMIT @limit`).all(params) as RankedRow[];
+    const { limit: _limit, ...countParams } = params;
+    total = db.prepare(`SELECT count(*) FROM fts WHERE fts MATCH @match${range.map((r) => ` AND ${r}`).join('')}`).pluck().get(countParams) as number;
+  }
   const get = db.prepare('SELECT source, id, path, title, link, published, first_seen, text_source, revisions, gone, text FROM articles WHERE rowid = ?');
   const hits = ranked.map((r): SearchHit => {
     const a = get.get(r.rowid) as ArticleRecordRow;
@@ -114,5 +119,5 @@ export function search(db: Db, query: string, opts: SearchOptions = {}): SearchR
       snippet: makeSnippet(a.text, parsed.terms, opts.snippetWidth),
     };
   });
-  return { query: parsed, total: ranked[0]?.total ?? 0, hits };
+  return { query: parsed, total, hits };
 }

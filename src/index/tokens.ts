@@ -107,6 +107,11 @@ let uniBuf = new Uint16Array(1 << 16);
 let biBuf = new Uint16Array(1 << 16);
 const utf16 = new TextDecoder('utf-16le');
 const SPACE = 0x20;
+/** Written to bi between two CJK runs that both have bigrams (普京，金正恩 → 普京 \ue000 金正 正恩), so that the
+ *  phrase of a word's bigrams never matches across punctuation. A private-use character: no query makes it
+ *  but a term that holds two such runs itself. */
+export const BOUNDARY_TOKEN = '\ue000';
+const BOUNDARY = 0xe000;
 
 /** What to store in the index for `text`. Written into reused UTF-16 buffers (no string per token: this is
  *  the indexer's inner loop). */
@@ -114,7 +119,7 @@ export function indexTokens(text: string): IndexTokens {
   const folded = fold(text);
   const n = folded.length;
   if (uniBuf.length < 2 * n + 8) uniBuf = new Uint16Array(2 * n + 8);
-  if (biBuf.length < 5 * n + 8) biBuf = new Uint16Array(5 * n + 8);
+  if (biBuf.length < 7 * n + 8) biBuf = new Uint16Array(7 * n + 8);
   const ub = uniBuf;
   const bb = biBuf;
   let u = 0;
@@ -124,7 +129,10 @@ export function indexTokens(text: string): IndexTokens {
   let p0 = 0;
   let p1 = -1;
   let wordStart = -1;
+  // a CJK run of two or more characters ended, and nothing has been written to bi since
+  let boundary = false;
   const endWord = (end: number) => {
+    boundary = false;
     for (let j = wordStart; j < end; j++) {
       const c = folded.charCodeAt(j);
       ub[u++] = c;
@@ -140,6 +148,7 @@ export function indexTokens(text: string): IndexTokens {
       if (p1 >= 0) bb[b++] = p1;
       bb[b++] = SPACE;
     }
+    boundary = run > 1;
     run = 0;
   };
   for (let i = 0; i < n; i++) {
@@ -164,6 +173,11 @@ export function indexTokens(text: string): IndexTokens {
         if (c1 >= 0) ub[u++] = c1;
         ub[u++] = SPACE;
         if (run) {
+          if (run === 1 && boundary) {
+            bb[b++] = BOUNDARY;
+            bb[b++] = SPACE;
+            boundary = false;
+          }
           bb[b++] = p0;
           if (p1 >= 0) bb[b++] = p1;
           bb[b++] = c0;
@@ -209,10 +223,14 @@ export function partsOf(term: string, joinSpaces = false): Part[] {
 export function termTokens(parts: readonly Part[]): { column: 'uni' | 'bi'; tokens: string[] } {
   const useUni = parts.some((p) => p.kind === 'cjk' && p.chars.length === 1);
   const tokens: string[] = [];
-  for (const p of parts) {
+  parts.forEach((p, i) => {
     if (p.kind === 'word') tokens.push(p.text);
     else if (useUni) tokens.push(...p.chars);
-    else for (let i = 1; i < p.chars.length; i++) tokens.push(p.chars[i - 1]! + p.chars[i]!);
-  }
+    else {
+      const prev = parts[i - 1];
+      if (prev?.kind === 'cjk') tokens.push(BOUNDARY_TOKEN);
+      for (let k = 1; k < p.chars.length; k++) tokens.push(p.chars[k - 1]! + p.chars[k]!);
+    }
+  });
   return { column: useUni ? 'uni' : 'bi', tokens };
 }

@@ -80,7 +80,7 @@ export function registerSearch(program: Command, { io }: CommandContext): void {
 
       let idx = index.openIndex(root, { readonly: true });
       if (!idx) {
-        if (!opts.json) io.err(`newsvault: building the search index of ${root} (once; later runs keep it up to date)…`);
+        io.err(`newsvault: building the search index of ${root} (once; later runs keep it up to date)…`);
         const built = await index.reindex(root);
         for (const w of built.warnings) io.err(`newsvault: warning: ${w}`);
         idx = index.openIndex(root, { readonly: true });
