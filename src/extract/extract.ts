@@ -120,7 +120,7 @@ function extractOnce(html: string, url: string, opts: ExtractOptions, mode: Mode
     applyStrips(doc, rule, []);
   }
   if (!root) {
-    const candidates = mode === 'readability-defaults' ? [] : mainTextCandidates(doc);
+    const candidates = mode === 'readability-defaults' ? [] : mainTextCandidates(doc, MAX_READABILITY_ELEMENTS);
     const generic = runReadability(doc, null, warnings, mode === 'readability-defaults');
     root = generic?.content ?? densestContainer(doc);
     genericByline = generic?.byline ?? null;
@@ -186,10 +186,12 @@ function inBoilerplateBox(el: Element): boolean {
 }
 
 interface Candidate {
-  /** A copy of the block, in a document of its own (Readability changes the page it runs on). */
+  /** The block's markup, copied before Readability changes the page (only for the first non-boilerplate block). */
   html: string;
   /** Characters of paragraph text outside links. */
   length: number;
+  /** The start of its first paragraph, to tell whether Readability's pick holds it. */
+  opening: string;
   boilerplate: boolean;
 }
 
@@ -198,9 +200,11 @@ interface Candidate {
  * each marked as boilerplate when it sits in a footer, aside, nav or a box named like one, or reads like a
  * legal notice or a subscription prompt. O(elements).
  */
-function mainTextCandidates(doc: Document): Candidate[] {
-  if (!doc.body) return [];
+function mainTextCandidates(doc: Document, maxElements: number): Candidate[] {
+  // pages too big for Readability go to the densest block anyway; nothing to compare against
+  if (!doc.body || doc.body.querySelectorAll('*').length > maxElements) return [];
   const score = new Map<Element, number>();
+  const openings = new Map<Element, string>();
   for (const p of queryAll(doc.body, 'p, pre, blockquote')) {
     const parent = p.parentElement;
     if (!parent) continue;
@@ -208,15 +212,17 @@ function mainTextCandidates(doc: Document): Candidate[] {
     const length = squash(p.textContent).length - linkText;
     if (length < 8) continue;
     score.set(parent, (score.get(parent) ?? 0) + length);
+    if (!openings.has(parent)) openings.set(parent, squash(p.textContent).slice(0, 40));
   }
-  return [...score]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 5)
-    .map(([el, length]) => ({
-      html: el.outerHTML,
-      length,
-      boilerplate: inBoilerplateBox(el) || looksLikeBoilerplate(squash(el.textContent)),
-    }));
+  // the five blocks with the most text; only the first that is not boilerplate is copied (the only one used)
+  const candidates: Candidate[] = [];
+  let copied = false;
+  for (const [el, length] of [...score].sort((a, b) => b[1] - a[1]).slice(0, 5)) {
+    const boilerplate = inBoilerplateBox(el) || (length < 2000 && looksLikeBoilerplate(squash(el.textContent)));
+    candidates.push({ html: !boilerplate && !copied ? el.outerHTML : '', length, opening: openings.get(el) ?? '', boilerplate });
+    if (!boilerplate) copied = true;
+  }
+  return candidates;
 }
 
 /**
@@ -227,17 +233,15 @@ function betterCandidate(chosen: Element, candidates: Candidate[]): { doc: Docum
   const best = candidates.find((c) => !c.boilerplate);
   if (!best) return null;
   const chosenText = squash(chosen.textContent);
-  const doc = parseDocument(`<!DOCTYPE html><html><head></head><body>${best.html}</body></html>`);
-  const element = doc.body.firstElementChild;
-  if (!element) return null;
   // Readability's pick already holds the main block: keep it (it may hold more of the article)
-  const firstParagraph = squash(queryAll(element, 'p, pre, blockquote').find((p) => squash(p.textContent).length >= 8)?.textContent);
-  if (firstParagraph && chosenText.includes(firstParagraph.slice(0, 40))) return null;
+  if (best.opening && chosenText.includes(best.opening)) return null;
   let why: string | null = null;
   if (looksLikeBoilerplate(chosenText) && best.length >= 80) why = 'a block that reads like a notice or a prompt';
   else if (best.length >= 2 * chosenText.length + 100) why = `a block much shorter (${chosenText.length} characters) than the page's main text (${best.length})`;
   if (!why) return null;
-  return { doc, element, length: best.length, why };
+  const doc = parseDocument(`<!DOCTYPE html><html><head></head><body>${best.html}</body></html>`);
+  const element = doc.body.firstElementChild;
+  return element ? { doc, element, length: best.length, why } : null;
 }
 
 /** An http(s) URL as given; for anything else (a local file) the page's canonical URL, if it has one. */
