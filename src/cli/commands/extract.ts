@@ -1,7 +1,7 @@
 /** `newsvault extract URL_OR_FILE`: fetch one article page and show what would be archived. */
 import type { Command } from 'commander';
 import { archiveOption, resolveArchive } from '../archive.ts';
-import type { CommandContext } from '../context.ts';
+import { UsageError, type CommandContext } from '../context.ts';
 import { commandHelp } from '../help.ts';
 
 export function registerExtract(program: Command, { io }: CommandContext): void {
@@ -25,6 +25,9 @@ export function registerExtract(program: Command, { io }: CommandContext): void 
       }),
     )
     .action(async (location: string, opts: { archive?: string; json?: boolean; url?: string }) => {
+      if (opts.url !== undefined && !/^https?:\/\/[^/\s]+/i.test(opts.url)) {
+        throw new UsageError(`--url ${opts.url}: not an http(s) URL (give the address the saved page came from)`);
+      }
       const root = await resolveArchive(opts);
       const [{ loadConfig }, { extractCommand }, { fetchOptionsFrom }] = await Promise.all([
         import('../../sources/index.ts'),
