@@ -47,6 +47,7 @@ export const PROGRAM_HELP = `
 Examples:
   $ newsvault init my-archive            # a new archive folder
   $ newsvault run --archive my-archive   # fetch its sources, archive new and changed articles
+  $ newsvault watch --commit --push      # keep polling each source on its own interval, commit and push (docs/deploy.md)
   $ newsvault import old-news            # a copy of the original archive (articles/<folder>/<id>.md), byte for byte
   $ newsvault export > articles.jsonl    # every article as JSON Lines (docs/export.md)
   $ newsvault history ID --diff          # every version of an article and what changed (docs/history.md)

@@ -22,6 +22,7 @@ import { registerRun } from './commands/run.ts';
 import { registerSearch } from './commands/search.ts';
 import { registerSources } from './commands/sources.ts';
 import { registerStatus } from './commands/status.ts';
+import { registerWatch } from './commands/watch.ts';
 import { EXIT, UsageError, stdio } from './context.ts';
 import type { CommandContext, Io } from './context.ts';
 import { PROGRAM_HELP } from './help.ts';
@@ -45,6 +46,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
 
   const ctx: CommandContext = { io, setExitCode: (code) => void (exitCode = code) };
   registerRun(program, ctx);
+  registerWatch(program, ctx);
   registerInit(program, ctx);
   registerSources(program, ctx);
   registerStatus(program, ctx);

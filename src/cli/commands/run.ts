@@ -15,6 +15,8 @@ interface RunOptions {
   force?: boolean;
   json?: boolean;
   verbose?: boolean;
+  commit?: boolean;
+  push?: boolean;
 }
 
 export function registerRun(program: Command, { io, setExitCode }: CommandContext): void {
@@ -27,6 +29,8 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
     .option('--concurrency <n>', 'sources processed at once')
     .option('--assets', 'keep copies of article images in assets/ (config: run.assets)')
     .option('--force', 'poll sources even while they back off after failures')
+    .option('--commit', "commit what the run changed to the archive's git repository (config: git.commit)")
+    .option('--push', 'also push the commit, rebasing onto the remote when it moved on; never forced (config: git.push)')
     .option('--json', 'print the report as JSON')
     .option('-v, --verbose', 'print every warning')
     .addHelpText(
@@ -37,6 +41,7 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
           'newsvault run --only rfi bbc           # only these configured sources',
           'newsvault run --archive demo --feed examples/sample-feed.xml',
           'newsvault run --json > report.json     # the report as JSON; exit 3 if a source failed',
+          'newsvault run --commit --push          # then commit what changed and push it (docs/deploy.md)',
         ],
         archive: true,
         fetches: true,
@@ -68,6 +73,17 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
       const concurrency = opts.concurrency ? Number(opts.concurrency) : config.run.concurrency;
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a whole number ≥ 1');
       if (!opts.json) io.err(`Archiving ${sources.filter((s) => s.enabled).length} source(s) into ${root}`);
+      // --commit / --push: checked before anything is fetched
+      const git = await import('../../git/index.ts');
+      const gitSettings = config.git ?? { commit: false, push: false, remote: 'origin' };
+      const push = Boolean(opts.push || gitSettings.push);
+      const commit = push || Boolean(opts.commit || gitSettings.commit);
+      const pushTo = { remote: gitSettings.remote, ...(gitSettings.branch ? { branch: gitSettings.branch } : {}) };
+      if (commit) {
+        await git.checkRepository(root, { push: push ? pushTo : false }).catch((err: unknown) => {
+          throw err instanceof git.GitError ? new UsageError(err.message) : err;
+        });
+      }
       const { rules, warnings: ruleWarnings } = await loadArchiveRules(root);
       for (const w of ruleWarnings) io.err(`newsvault: ${w}`);
       const run = config.run;
@@ -103,6 +119,22 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
         (err: unknown) => ({ warning: `the search index could not be loaded (${err instanceof Error ? err.message : String(err)})` }),
       );
       if (indexed.warning) io.err(`newsvault: warning: ${indexed.warning}`);
+      // git: after every write of the run; what went wrong is said, and the exit code is 3
+      let gitFailed = false;
+      if (commit) {
+        try {
+          const done = await git.commitArchive(root, { events: report.events, written: report.written, order: sources.map((s) => s.slug) });
+          if (!opts.json) io.err(done.committed ? `Committed ${done.sha?.slice(0, 10)}: ${done.subject}` : 'Nothing changed: no commit');
+          if (push) {
+            const pushed = await git.pushArchive(root, { ...pushTo, onRetry: (why) => io.err(`newsvault: ${why}`) });
+            if (!opts.json && !pushed.upToDate) io.err(`Pushed to ${pushed.remote}/${pushed.branch}${pushed.rebased ? ' (rebased onto the remote first)' : ''}`);
+          }
+        } catch (err) {
+          if (!(err instanceof git.GitError)) throw err;
+          io.err(`newsvault: ${err.message}`);
+          gitFailed = true;
+        }
+      }
       if (opts.json) {
         // every change, not the items found unchanged (their count is in each source's report)
         io.out(JSON.stringify({ ...report, events: report.events.filter((e) => e.type !== 'unchanged') }, null, 2));
@@ -110,6 +142,6 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
         io.out(renderRunTable(report));
         if (opts.verbose) for (const r of report.sources) for (const w of r.warnings) io.out(`warning: ${r.slug}: ${w}`);
       }
-      setExitCode(report.ok ? EXIT.ok : EXIT.sourcesFailed);
+      setExitCode(report.ok && !gitFailed ? EXIT.ok : EXIT.sourcesFailed);
     });
 }

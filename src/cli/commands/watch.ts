@@ -1,0 +1,164 @@
+/** `newsvault watch`: poll each source on its own interval until stopped (SIGINT/SIGTERM), archiving as `run` does. */
+import type { Command } from 'commander';
+import { archiveOption, resolveArchive } from '../archive.ts';
+import { EXIT, UsageError, oneLine } from '../context.ts';
+import type { CommandContext } from '../context.ts';
+import { commandHelp } from '../help.ts';
+
+interface WatchCliOptions {
+  archive?: string;
+  only?: string[];
+  concurrency?: string;
+  assets?: boolean;
+  commit?: boolean;
+  push?: boolean;
+  verbose?: boolean;
+}
+
+/** `9m40s`, `2h5m`, `12s`. */
+export function formatWait(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${s % 60 ? `${s % 60}s` : ''}`;
+  const h = Math.floor(m / 60);
+  return `${h}h${m % 60 ? `${m % 60}m` : ''}`;
+}
+
+export function registerWatch(program: Command, { io, setExitCode }: CommandContext): void {
+  program
+    .command('watch')
+    .description('keep archiving: poll each source on its own interval until stopped (Ctrl-C, SIGTERM)')
+    .addOption(archiveOption())
+    .option('--only <slug...>', 'watch only these configured sources')
+    .option('--concurrency <n>', 'sources processed at once in a cycle')
+    .option('--assets', 'keep copies of article images in assets/ (config: run.assets)')
+    .option('--commit', 'commit what each cycle changed to the archive\'s git repository (config: git.commit)')
+    .option('--push', 'also push each commit, rebasing onto the remote when it moved on; never forced (config: git.push)')
+    .option('-v, --verbose', 'print every warning')
+    .addHelpText(
+      'after',
+      commandHelp({
+        examples: [
+          'newsvault watch                        # every enabled source, each on its own interval',
+          'newsvault watch --commit --push        # and commit and push what each cycle archived',
+          'newsvault watch --only rfi bbc',
+        ],
+        archive: true,
+        fetches: true,
+      }) +
+        '\n\nIntervals: watch.interval, watch.minInterval, watch.maxInterval, watch.adaptive and sources.<slug>.interval in\n' +
+        'newsvault.yaml (docs/deploy.md). SIGINT or SIGTERM: the item in flight is finished, its pages written, the lock\n' +
+        'released, exit 0; a second signal stops at once (the next start finishes the job). One watch or run per archive.',
+    )
+    .action(async (opts: WatchCliOptions) => {
+      const root = await resolveArchive(opts);
+      const [{ loadConfig, resolveSources, sourceFetchSettings, DEFAULT_WATCH, DEFAULT_GIT }, { loadArchiveRules }, { watchArchive }, { checkRepository, GitError }, { fetchOptionsFrom }] =
+        await Promise.all([
+          import('../../sources/index.ts'),
+          import('../../extract/index.ts'),
+          import('../../watch/index.ts'),
+          import('../../git/index.ts'),
+          import('../fetch-options.ts'),
+        ]);
+      const config = await loadConfig(root);
+      const configured = resolveSources(config);
+      let sources = configured;
+      if (opts.only?.length) {
+        const unknown = opts.only.filter((s) => !configured.some((c) => c.slug === s));
+        if (unknown.length) throw new UsageError(`unknown source(s): ${unknown.join(', ')} (see \`newsvault sources\`)`);
+        sources = configured.filter((s) => opts.only!.includes(s.slug)).map((s) => ({ ...s, enabled: true }));
+      }
+      const polled = sources.filter((s) => s.enabled);
+      if (polled.length === 0) throw new UsageError('no enabled source to watch (see `newsvault sources`)');
+      const concurrency = opts.concurrency ? Number(opts.concurrency) : config.run.concurrency;
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a whole number ≥ 1');
+      const watch = config.watch ?? DEFAULT_WATCH;
+      if (watch.minInterval > watch.maxInterval) {
+        throw new UsageError(`${config.file}: watch.minInterval (${watch.minInterval}) is more than watch.maxInterval (${watch.maxInterval})`);
+      }
+      const gitSettings = config.git ?? DEFAULT_GIT;
+      const push = Boolean(opts.push || gitSettings.push);
+      const commit = push || Boolean(opts.commit || gitSettings.commit);
+      const pushTo = { remote: gitSettings.remote, ...(gitSettings.branch ? { branch: gitSettings.branch } : {}) };
+      if (commit) {
+        try {
+          await checkRepository(root, { push: push ? pushTo : false });
+        } catch (err) {
+          if (err instanceof GitError) throw new UsageError(err.message);
+          throw err;
+        }
+      }
+      const { rules, warnings: ruleWarnings } = await loadArchiveRules(root);
+      for (const w of ruleWarnings) io.err(`newsvault: ${w}`);
+
+      const perSource: Record<string, number> = {};
+      for (const s of config.sources) if (s.interval !== undefined) perSource[s.slug] = s.interval * 1000;
+      const controller = new AbortController();
+      let signals = 0;
+      const stop = (signal: NodeJS.Signals) => {
+        signals++;
+        if (signals > 1) {
+          // a second signal: at once; process.exit releases the lock, and the archive is whole at any point
+          io.err(`newsvault: ${signal} again: stopping now; the next start finishes what this one started`);
+          process.exit(signal === 'SIGINT' ? 130 : 143);
+        }
+        io.err(`newsvault: ${signal}: stopping after the item in flight (${signal} again to stop at once)`);
+        controller.abort();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      const time = (at: number) => new Date(at).toISOString().replace(/\.\d+Z$/, 'Z');
+      try {
+        io.err(`Watching ${polled.length} source(s) in ${root}${commit ? `, committing${push ? ` and pushing to ${pushTo.remote}` : ''}` : ''}; Ctrl-C to stop`);
+        const result = await watchArchive({
+          root,
+          sources,
+          known: configured,
+          intervals: {
+            defaultMs: watch.interval * 1000,
+            minMs: watch.minInterval * 1000,
+            maxMs: watch.maxInterval * 1000,
+            adaptive: watch.adaptive,
+            perSource,
+          },
+          run: {
+            concurrency,
+            assets: opts.assets || config.run.assets,
+            rules,
+            fetch: fetchOptionsFrom(config, concurrency),
+            fetchFor: (source) => {
+              const own = sourceFetchSettings(config, source.slug);
+              return { perHostDelayMs: own.perHostDelayMs, ...(own.proxy ? { proxy: own.proxy } : {}) };
+            },
+          },
+          git: { commit, push: push ? pushTo : false },
+          signal: controller.signal,
+          onStart: (next) => {
+            for (const n of next) io.err(`  ${n.slug}: every ${formatWait(n.interval.ms)} (${n.interval.how}), first poll ${n.at <= Date.now() ? 'now' : `in ${formatWait(n.at - Date.now())}`}`);
+          },
+          onRetry: (why) => io.err(`newsvault: ${why}`),
+          onCycle: (c) => {
+            for (const r of c.report.sources) {
+              const next = c.next.find((n) => n.slug === r.slug);
+              const counts = [r.new ? `${r.new} new` : '', r.changed ? `${r.changed} changed` : ''].filter(Boolean).join(', ');
+              io.err(
+                `[${time(c.report.startedAt)}] ${r.slug}: ${r.status}${counts ? `, ${counts}` : ''}${r.errors[0] ? ` — ${oneLine(r.errors[0])}` : ''}` +
+                  (next && !controller.signal.aborted ? `; next in ${formatWait(next.at - Date.now())} (${next.interval.how})` : ''),
+              );
+              if (opts.verbose) for (const w of r.warnings) io.err(`warning: ${r.slug}: ${w}`);
+            }
+            if (c.index?.warning) io.err(`newsvault: warning: ${c.index.warning}`);
+            if (c.commit?.committed) io.err(`  committed ${c.commit.sha?.slice(0, 10)}: ${c.commit.subject}`);
+            if (c.push?.pushed && !c.push.upToDate) io.err(`  pushed to ${c.push.remote}/${c.push.branch}${c.push.rebased ? ' (rebased onto the remote first)' : ''}`);
+            for (const e of c.errors) io.err(`newsvault: ${e}`);
+          },
+        });
+        io.err(`newsvault: stopped after ${result.cycles} cycle(s); the archive is whole and unlocked`);
+        setExitCode(EXIT.ok);
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+    });
+}
