@@ -12,7 +12,7 @@
  *   node --import tsx bench/search.ts [N=100000] [--fresh]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,18 +64,22 @@ async function child(mode: string, root: string): Promise<void> {
   const idx = index.openIndex(root, { readonly: true });
   if (!idx) throw new Error('no index');
   const times: Record<string, number[]> = {};
+  const cpuTimes: Record<string, number[]> = {};
   const totals: Record<string, number> = {};
   for (const q of QUERIES) index.search(idx, q); // warm-up: the page cache and the statements
   for (let r = 0; r < ROUNDS; r++) {
     for (const q of QUERIES) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const res = index.search(idx, q, { limit: 20 });
       (times[q] ??= []).push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      (cpuTimes[q] ??= []).push((c.user + c.system) / 1000);
       totals[q] = res.total;
     }
   }
   idx.close();
-  console.log(JSON.stringify({ times, totals }));
+  console.log(JSON.stringify({ times, cpuTimes, totals }));
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -87,9 +91,13 @@ function grepQuery(root: string, query: string): { ms: number; files: number } {
   const t0 = performance.now();
   let files: string[] = [];
   words.forEach((w, i) => {
-    const args = i === 0 ? ['-rlF', '--include=*.md', '-e', w, path.join(root, 'articles')] : ['-lF', '-e', w, ...files];
     if (i > 0 && files.length === 0) return;
-    const r = spawnSync('grep', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+    // the files found so far, through xargs (too many for one command line)
+    const r =
+      i === 0
+        ? spawnSync('grep', ['-rlF', '--include=*.md', '-e', w, path.join(root, 'articles')], { encoding: 'utf8', maxBuffer: 1 << 30 })
+        : spawnSync('xargs', ['-0', 'grep', '-lF', '-e', w], { input: files.join('\0'), encoding: 'utf8', maxBuffer: 1 << 30 });
+    if (r.error) throw r.error;
     files = r.stdout.split('\n').filter(Boolean);
   });
   return { ms: performance.now() - t0, files: files.length };
@@ -113,11 +121,14 @@ async function mainBench(): Promise<void> {
     if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as unknown;
   };
+  const load = os.loadavg()[0]!;
   const build = run('--build') as { ms: number; cpuMs: number; articles: number; warnings: number; maxRssMiB: number };
-  const { times, totals } = run('--query') as { times: Record<string, number[]>; totals: Record<string, number> };
+  console.log(`\nindex build: ${build.articles} articles in ${(build.ms / 1000).toFixed(1)} s = ${Math.round(build.articles / (build.ms / 1000))} articles/s (CPU time ${(build.cpuMs / 1000).toFixed(1)} s = ${Math.round(build.articles / (build.cpuMs / 1000))} articles per CPU-second); peak RSS ${build.maxRssMiB.toFixed(0)} MiB; ${build.warnings} warning(s); load average before: ${load.toFixed(1)}`);
+  const { times, cpuTimes, totals } = run('--query') as { times: Record<string, number[]>; cpuTimes: Record<string, number[]>; totals: Record<string, number> };
 
   const rows: string[] = [];
   const all: number[] = [];
+  const allCpu = Object.values(cpuTimes).flat().sort((a, b) => a - b);
   let grepTotal = 0;
   let searchTotal = 0;
   for (const q of QUERIES) {
@@ -130,13 +141,14 @@ async function mainBench(): Promise<void> {
     rows.push(`| \`${q}\` | ${q.replace(/"/g, '').split(/\s+/).length} | ${totals[q]} | ${median.toFixed(1)} | ${quantile(t, 0.95).toFixed(1)} | ${g.files} | ${g.ms.toFixed(0)} | ${(g.ms / median).toFixed(0)}× |`);
   }
   all.sort((a, b) => a - b);
-  console.log(`\nindex build: ${build.articles} articles in ${(build.ms / 1000).toFixed(1)} s = ${Math.round(build.articles / (build.ms / 1000))} articles/s (CPU time ${(build.cpuMs / 1000).toFixed(1)} s = ${Math.round(build.articles / (build.cpuMs / 1000))} articles per CPU-second); peak RSS ${build.maxRssMiB.toFixed(0)} MiB; ${build.warnings} warning(s); load average before: ${os.loadavg()[0]!.toFixed(1)}`);
-  console.log(`search (${QUERIES.length} queries × ${ROUNDS} rounds, 20 hits with snippets): p50 ${quantile(all, 0.5).toFixed(1)} ms, p95 ${quantile(all, 0.95).toFixed(1)} ms, max ${all[all.length - 1]!.toFixed(1)} ms`);
+  const size = statSync(path.join(root, '.newsvault', 'index.sqlite')).size;
+  console.log(`index file: ${(size / 2 ** 20).toFixed(0)} MiB`);
+  console.log(`search (${QUERIES.length} queries × ${ROUNDS} rounds, 20 hits with snippets): p50 ${quantile(all, 0.5).toFixed(1)} ms, p95 ${quantile(all, 0.95).toFixed(1)} ms, max ${all[all.length - 1]!.toFixed(1)} ms; in CPU time: p50 ${quantile(allCpu, 0.5).toFixed(1)} ms, p95 ${quantile(allCpu, 0.95).toFixed(1)} ms; load average now ${os.loadavg()[0]!.toFixed(1)}`);
   console.log(`grep -r baseline: ${(grepTotal / QUERIES.length).toFixed(0)} ms per query on average; search is ${(grepTotal / searchTotal).toFixed(0)}× faster (sum of grep times / sum of search medians)\n`);
   console.log('| query | words | matches | search p50 ms | search p95 ms | grep files | grep ms | grep / search |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) console.log(r);
-  writeFileSync(path.join(root, '.newsvault', 'bench-search.json'), JSON.stringify({ build, times, totals }, null, 1));
+  writeFileSync(path.join(root, '.newsvault', 'bench-search.json'), JSON.stringify({ build, times, cpuTimes, totals }, null, 1));
 }
 
 const mode = process.argv[2];

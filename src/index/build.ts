@@ -210,8 +210,8 @@ export interface ReindexReport {
 export interface ReindexOptions {
   /** The caller holds the archive's lock already. */
   locked?: boolean;
-  /** Called after each batch with the articles indexed so far and the number to index. */
-  onProgress?: (done: number, total: number) => void;
+  /** Called after each batch with the articles indexed so far and the source being indexed. */
+  onProgress?: (done: number, source: string) => void;
 }
 
 /**
@@ -228,39 +228,40 @@ export async function reindex(root: string, opts: ReindexOptions = {}): Promise<
     const tmp = `${file}.build`;
     const report: ReindexReport = { sources: 0, articles: 0, warnings: [], ms: 0 };
     const slugs = await archive.slugs();
-    const sources: { slug: string; records: ManifestRecord[] }[] = [];
-    for (const slug of slugs) {
-      const store = await archive.source(slug);
-      report.warnings.push(...store.warnings);
-      sources.push({ slug, records: store.all() });
-    }
-    const total = sources.reduce((n, s) => n + s.records.length, 0);
     const db = await createDb(tmp);
     try {
       const writer = new Writer(db);
-      // in rowid order, that is by publication time: FTS5 writes a segment whenever a rowid is lower than the last
-      const all = sources.flatMap(({ slug, records }) => records.map((record) => ({ slug, record })));
-      all.sort((a, b) => a.record.published - b.record.published || a.slug.localeCompare(b.slug) || a.record.id.localeCompare(b.record.id));
-      const read = (from: number) => Promise.all(all.slice(from, from + BATCH).map(({ record }) => readArticle(archive, record.path)));
-      report.sources = sources.length;
-      // the next batch's files are read while this one is indexed
-      let next = read(0);
-      for (let i = 0; i < all.length; i += BATCH) {
-        const texts = await next;
-        if (i + BATCH < all.length) next = read(i + BATCH);
-        db.transaction(() => {
-          texts.forEach((text, k) => {
-            const { slug, record } = all[i + k]!;
-            const row = text === null ? null : rowOf(slug, record, text);
-            if (!row) {
-              report.warnings.push(`${record.path}: not indexed (the article file is missing or not in the archive's format)`);
-              return;
-            }
-            writer.insert(row);
-            report.articles++;
-          });
-        })();
-        opts.onProgress?.(report.articles, total);
+      // one source at a time, so that only one manifest is in memory
+      for (const slug of slugs) {
+        let records: ManifestRecord[];
+        {
+          const store = await archive.source(slug);
+          report.warnings.push(...store.warnings);
+          records = store.all();
+        }
+        report.sources++;
+        // in rowid order, that is by publication time: FTS5 writes a segment whenever a rowid is lower than the last
+        records.sort((a, b) => a.published - b.published || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        const read = (from: number) => Promise.all(records.slice(from, from + BATCH).map((record) => readArticle(archive, record.path)));
+        // the next batch's files are read while this one is indexed
+        let next = read(0);
+        for (let i = 0; i < records.length; i += BATCH) {
+          const texts = await next;
+          if (i + BATCH < records.length) next = read(i + BATCH);
+          db.transaction(() => {
+            texts.forEach((text, k) => {
+              const record = records[i + k]!;
+              const row = text === null ? null : rowOf(slug, record, text);
+              if (!row) {
+                report.warnings.push(`${record.path}: not indexed (the article file is missing or not in the archive's format)`);
+                return;
+              }
+              writer.insert(row);
+              report.articles++;
+            });
+          })();
+          opts.onProgress?.(report.articles, slug);
+        }
       }
       finishDb(db);
     } catch (err) {

@@ -28,10 +28,10 @@ export function registerReindex(program: Command, { io }: CommandContext): void 
       let shown = 0;
       const report = await reindex(root, {
         onProgress: progress
-          ? (done, total) => {
-              if (done - shown >= 5000 || done === total) {
+          ? (done, source) => {
+              if (done - shown >= 2000) {
                 shown = done;
-                process.stderr.write(`\r  ${done} / ${total} article(s)`);
+                process.stderr.write(`\r  ${done} article(s) indexed (${source})   `);
               }
             }
           : undefined,
