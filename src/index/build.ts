@@ -243,25 +243,26 @@ export async function reindex(root: string, opts: ReindexOptions = {}): Promise<
         // in rowid order, that is by publication time: FTS5 writes a segment whenever a rowid is lower than the last
         records.sort((a, b) => a.published - b.published || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         const read = (from: number) => Promise.all(records.slice(from, from + BATCH).map((record) => readArticle(archive, record.path)));
-        // the next batch's files are read while this one is indexed
+        // the next batch's files are read while this one is indexed; one transaction per source (FTS5 writes a
+        // segment at every commit; a build that fails is thrown away whole anyway)
         let next = read(0);
+        db.exec('BEGIN');
         for (let i = 0; i < records.length; i += BATCH) {
           const texts = await next;
           if (i + BATCH < records.length) next = read(i + BATCH);
-          db.transaction(() => {
-            texts.forEach((text, k) => {
-              const record = records[i + k]!;
-              const row = text === null ? null : rowOf(slug, record, text);
-              if (!row) {
-                report.warnings.push(`${record.path}: not indexed (the article file is missing or not in the archive's format)`);
-                return;
-              }
-              writer.insert(row);
-              report.articles++;
-            });
-          })();
+          texts.forEach((text, k) => {
+            const record = records[i + k]!;
+            const row = text === null ? null : rowOf(slug, record, text);
+            if (!row) {
+              report.warnings.push(`${record.path}: not indexed (the article file is missing or not in the archive's format)`);
+              return;
+            }
+            writer.insert(row);
+            report.articles++;
+          });
           opts.onProgress?.(report.articles, slug);
         }
+        db.exec('COMMIT');
       }
       finishDb(db);
     } catch (err) {
