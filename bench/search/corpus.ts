@@ -3,7 +3,8 @@
  * in the archive's own format (article files and manifests, as a run writes them), with a vocabulary of
  * real news words (people, places, topics, verbs) so that query words have realistic frequencies: a few
  * very common (美国, 中国, 俄), most rare. One article in ten is in traditional characters (opencc-js), one
- * in five carries a few Latin words (G20, iPhone, NATO).
+ * in five carries a few Latin words (G20, iPhone, NATO). An article is 7–12 paragraphs, about 850 characters of
+ * text (the golden RFI articles have 663 and 1,354).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -100,9 +101,9 @@ export function generateArchive(root: string, n: number, seed = 20240914): Gener
     const focus = focusOf(rand);
     let title = `${focus.people[0]!}${pick(rand, VERBS)}${focus.places[0]!}${focus.topics[0]!}${latin && rand() < 0.3 ? ` ${TITLE_LATIN[Math.floor(rand() * TITLE_LATIN.length)]!}` : ''}`;
     const paragraphs: string[] = [];
-    const count = 4 + Math.floor(rand() * 5);
+    const count = 7 + Math.floor(rand() * 6);
     for (let p = 0; p < count; p++) {
-      const s = Array.from({ length: 2 + Math.floor(rand() * 2) }, () => sentence(rand, focus, latin)).join('');
+      const s = Array.from({ length: 3 + Math.floor(rand() * 2) }, () => sentence(rand, focus, latin)).join('');
       paragraphs.push(p === 0 ? `<p><strong>${s}</strong></p>` : `<p>${s}</p>`);
     }
     let html = paragraphs.join('');

@@ -79,8 +79,8 @@ class Writer {
       `INSERT INTO articles (rowid, source, id, path, title, link, published, first_seen, text_source, revisions, gone, gone_reason, hash, text)
        VALUES (@rowid, @source, @id, @path, @title, @link, @published, @firstSeen, @textSource, @revisions, @gone, @goneReason, @hash, @text)`,
     );
-    this.insertFts = db.prepare('INSERT INTO fts (rowid, title_uni, title_bi, body_uni, body_bi) VALUES (?, ?, ?, ?, ?)');
-    this.deleteFts = db.prepare("INSERT INTO fts (fts, rowid, title_uni, title_bi, body_uni, body_bi) VALUES ('delete', ?, ?, ?, ?, ?)");
+    this.insertFts = db.prepare('INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)');
+    this.deleteFts = db.prepare("INSERT INTO fts (fts, rowid, title, body) VALUES ('delete', ?, ?, ?)");
     this.deleteArticle = db.prepare('DELETE FROM articles WHERE rowid = ?');
     this.findRow = db.prepare('SELECT rowid, title, text FROM articles WHERE source = ? AND id = ?');
     this.rowidTaken = db.prepare('SELECT 1 FROM articles WHERE rowid = ?').pluck();
@@ -104,9 +104,7 @@ class Writer {
   private write(row: ArticleRow, taken: (rowid: number) => boolean): void {
     const rowid = this.rowidFor(row, taken);
     this.insertArticle.run({ ...row, rowid });
-    const t = indexTokens(row.title);
-    const b = indexTokens(row.text);
-    this.insertFts.run(rowid, t.uni, t.bi, b.uni, b.bi);
+    this.insertFts.run(rowid, indexTokens(row.title), indexTokens(row.text));
     this.given.add(rowid);
   }
 
@@ -120,9 +118,7 @@ class Writer {
     const old = this.findRow.get(row.source, row.id) as { rowid: number; title: string; text: string } | undefined;
     if (old !== undefined) {
       // the tokens it was indexed with: the tokenizer is part of the schema version
-      const t = indexTokens(old.title);
-      const b = indexTokens(old.text);
-      this.deleteFts.run(old.rowid, t.uni, t.bi, b.uni, b.bi);
+      this.deleteFts.run(old.rowid, indexTokens(old.title), indexTokens(old.text));
       this.deleteArticle.run(old.rowid);
     }
     this.write(row, (rowid) => this.rowidTaken.get(rowid) !== undefined);

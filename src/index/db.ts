@@ -2,9 +2,9 @@
  * The index database: `.newsvault/index.sqlite` (better-sqlite3), derived from the archive's files alone.
  *
  * `articles` holds one row per article (what the manifest record says, plus the plain text); `fts` is a
- * contentless FTS5 table (the text is in `articles`) over the token streams of tokens.ts, in four columns:
- * the title's and the body's unigrams and bigrams, tokenized by FTS5's `ascii` tokenizer, which only splits
- * at the spaces the tokenizer put between tokens. A row is removed from `fts` with FTS5's 'delete' command
+ * contentless FTS5 table (the text is in `articles`) over the token streams of tokens.ts, one column for
+ * the title and one for the body, tokenized by FTS5's `ascii` tokenizer, which only splits at the spaces
+ * the tokenizer put between tokens. A row is removed from `fts` with FTS5's 'delete' command
  * and the tokens it was indexed with (made again from the title and text in `articles`): an exact removal,
  * so the BM25 statistics of an updated index equal those of a rebuilt one (`contentless_delete` leaves them
  * counting removed rows until segments merge).
@@ -19,7 +19,7 @@ import Database from 'better-sqlite3';
 import { INDEX_FILE } from '../storage/paths.ts';
 
 /** Bump on any change to the tables or to what the tokenizer or folding produce. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -42,7 +42,7 @@ CREATE TABLE articles (
 );
 CREATE INDEX articles_published ON articles (published);
 CREATE VIRTUAL TABLE fts USING fts5(
-  title_uni, title_bi, body_uni, body_bi,
+  title, body,
   content = '', tokenize = 'ascii', detail = full
 );
 `;
@@ -119,7 +119,7 @@ export async function createDb(file: string): Promise<Db> {
   // larger in-memory batches of terms before each segment is written (FTS5's default is 1 MB)
   db.exec("INSERT INTO fts (fts, rank) VALUES ('hashsize', 8388608)");
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  db.prepare("INSERT INTO meta (key, value) VALUES ('complete', '0'), ('tokenizer', 'cjk-uni-bi+opencc-t2s-chars+nfkc-lower-nodiacritics')").run();
+  db.prepare("INSERT INTO meta (key, value) VALUES ('complete', '0'), ('tokenizer', 'cjk-bigrams-last+opencc-t2s-chars+nfkc-lower-nodiacritics')").run();
   return db;
 }
 

@@ -71,12 +71,11 @@ export function parseQuery(query: string): ParsedQuery {
   return { terms, match: terms.map(matchOf).join(' AND ') };
 }
 
-const COLUMNS = { uni: '{title_uni body_uni}', bi: '{title_bi body_bi}' } as const;
-
-/** One term's FTS5 expression: a quoted phrase of its tokens in one pair of columns. */
+/** One term's FTS5 expression: the phrase of its tokens, each quoted (`"金正" + "正恩"`, `"俄" *`). */
 function matchOf(term: QueryTerm): string {
-  const { column, tokens } = termTokens(term.parts);
-  return `${COLUMNS[column]} : "${tokens.map((t) => t.replace(/"/g, '""')).join(' ')}"`;
+  return `(${termTokens(term.parts)
+    .map((t) => `"${t.text.replace(/"/g, '""')}"${t.prefix ? ' *' : ''}`)
+    .join(' + ')})`;
 }
 
 function oneLine(s: string, max = 60): string {

@@ -1,5 +1,5 @@
 /**
- * Searching the index: FTS5's BM25 over the token columns (title columns weigh three times the body's),
+ * Searching the index: FTS5's BM25 over the token columns (the title weighs three times the body),
  * newer first among equal scores (rowid order: see build.ts).
  */
 import { SLOTS, type Db } from './db.ts';
@@ -43,8 +43,8 @@ export interface SearchResult {
   hits: SearchHit[];
 }
 
-// title_uni, title_bi, body_uni, body_bi
-const WEIGHTS = '3.0, 3.0, 1.0, 1.0';
+// title, body
+const WEIGHTS = '3.0, 1.0';
 
 interface RankedRow {
   rowid: number;

@@ -3,12 +3,10 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { fold, foldWithOrigin } from './fold.ts';
 import { htmlToText } from './text.ts';
-import { BOUNDARY_TOKEN, indexTokens, partsOf, termTokens, tokensOf } from './tokens.ts';
+import { indexTokens, partsOf, termTokens, tokensOf } from './tokens.ts';
 import { textOfHtml } from '../extract/text.ts';
 import { parseArticle } from '../archive/index.ts';
 import { readFileSync, readdirSync } from 'node:fs';
-
-const show = (s: string) => s.replaceAll(BOUNDARY_TOKEN, '␟');
 
 test('fold: traditional and variant characters to simplified, one character at a time', () => {
   assert.equal(fold('習近平'), '习近平');
@@ -47,40 +45,46 @@ test('fold is idempotent, and foldWithOrigin folds the same text', () => {
   }
 });
 
-test('indexTokens: words as words, CJK as unigrams (uni) and overlapping bigrams (bi)', () => {
-  const t = indexTokens('普京与金正恩互赠步枪，G20峰會 iPhone 禁令 俄 2023年');
-  assert.equal(t.uni, '普 京 与 金 正 恩 互 赠 步 枪 g20 峰 会 iphone 禁 令 俄 2023 年');
-  assert.equal(t.bi, '普京 京与 与金 金正 正恩 恩互 互赠 赠步 步枪 g20 峰会 iphone 禁令 俄 2023 年');
-  assert.deepEqual(indexTokens(''), { uni: '', bi: '' });
-  assert.deepEqual(indexTokens('，。！'), { uni: '', bi: '' });
-  assert.deepEqual(indexTokens('俄'), { uni: '俄', bi: '俄' });
+test('indexTokens: words as words; a CJK run as its overlapping bigrams, then its last character alone', () => {
+  assert.equal(indexTokens('普京与金正恩互赠步枪，G20峰會 iPhone 禁令 俄 2023年'), '普京 京与 与金 金正 正恩 恩互 互赠 赠步 步枪 枪 g20 峰会 会 iphone 禁令 令 俄 2023 年');
+  assert.equal(indexTokens(''), '');
+  assert.equal(indexTokens('，。！'), '');
+  assert.equal(indexTokens('俄'), '俄');
+  // the last character keeps a phrase of bigrams from spanning punctuation: 金正 正恩 are never adjacent here
+  assert.equal(indexTokens('普京，金正恩'), '普京 京 金正 正恩 恩');
+  assert.equal(indexTokens('金正。正恩'), '金正 正 正恩 恩');
 });
 
-test('indexTokens: a boundary token between two runs that both have bigrams, so a phrase never spans punctuation', () => {
-  assert.equal(show(indexTokens('普京，金正恩').bi), '普京 ␟ 金正 正恩');
-  assert.equal(show(indexTokens('金正。恩。正恩').bi), '金正 恩 正恩');
-  assert.equal(show(indexTokens('普京 and 金正恩').bi), '普京 and 金正 正恩');
+test('indexTokens: every occurrence of a character is exactly one token starting with it', () => {
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom('普', '京', '俄', '，', ' ', 'a', '国', '𠀀'), { maxLength: 30 }), (chars) => {
+      const text = chars.join('');
+      const tokens = indexTokens(text).split(' ').filter(Boolean);
+      for (const c of ['普', '京', '俄', '国', '𠀀']) {
+        assert.equal(tokens.filter((t) => t.startsWith(c)).length, [...text].filter((x) => x === c).length, `${c} in ${text}`);
+      }
+    }),
+  );
 });
 
 test('indexTokens: astral characters and long texts', () => {
-  assert.equal(indexTokens('a𠀀𠀁').bi, 'a 𠀀𠀁');
+  assert.equal(indexTokens('a𠀀𠀁'), 'a 𠀀𠀁 𠀁');
   const long = '克里姆林宫周四表示，'.repeat(20_000);
-  const t = indexTokens(long);
-  assert.equal(t.uni.split(' ').length, 9 * 20_000);
-  assert.equal(show(t.bi).split(' ').length, 8 * 20_000 + (20_000 - 1));
+  assert.equal(indexTokens(long).split(' ').length, 9 * 20_000);
 });
 
-test('query terms: 1 character → a unigram; longer → the phrase of its bigrams; mixed with a 1-character run → unigrams', () => {
-  const tt = (q: string, join = false) => termTokens(partsOf(q, join));
-  assert.deepEqual(tt('俄'), { column: 'uni', tokens: ['俄'] });
-  assert.deepEqual(tt('普京'), { column: 'bi', tokens: ['普京'] });
-  assert.deepEqual(tt('習近平'), { column: 'bi', tokens: ['习近', '近平'] });
-  assert.deepEqual(tt('G20峰会'), { column: 'bi', tokens: ['g20', '峰会'] });
-  assert.deepEqual(tt('X光'), { column: 'uni', tokens: ['x', '光'] });
-  assert.deepEqual(tt('iPhone'), { column: 'bi', tokens: ['iphone'] });
-  assert.deepEqual(tt('普京，金正恩'), { column: 'bi', tokens: ['普京', BOUNDARY_TOKEN, '金正', '正恩'] });
+test('query terms: 1 character → a prefix; longer → the phrase of its bigrams; mixed scripts → a phrase of parts', () => {
+  const tt = (q: string, join = false) => termTokens(partsOf(q, join)).map((t) => `${t.text}${t.prefix ? '*' : ''}`);
+  assert.deepEqual(tt('俄'), ['俄*']);
+  assert.deepEqual(tt('普京'), ['普京']);
+  assert.deepEqual(tt('習近平'), ['习近', '近平']);
+  assert.deepEqual(tt('G20峰会'), ['g20', '峰会']);
+  assert.deepEqual(tt('峰会G20'), ['峰会', '会', 'g20']);
+  assert.deepEqual(tt('X光'), ['x', '光*']);
+  assert.deepEqual(tt('iPhone'), ['iphone']);
+  assert.deepEqual(tt('普京，金正恩'), ['普京', '京', '金正', '正恩']);
   // in a quoted phrase, spaces between Chinese characters do not count
-  assert.deepEqual(tt('普京 与 金正恩', true), { column: 'bi', tokens: ['普京', '京与', '与金', '金正', '正恩'] });
+  assert.deepEqual(tt('普京 与 金正恩', true), ['普京', '京与', '与金', '金正', '正恩']);
   assert.deepEqual(partsOf('，、。'), []);
 });
 

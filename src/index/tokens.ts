@@ -7,15 +7,14 @@
  *   - CJK runs: runs of Han characters (and kana, bopomofo), with no word boundaries to trust.
  * Everything else (spaces, punctuation, symbols) only separates.
  *
- * Each text gives two token streams, stored in two FTS5 columns:
- *   - uni: every word, and every CJK character on its own (普 京 与 金 正 恩);
- *   - bi:  every word, and every CJK run as its overlapping bigrams (普京 京与 与金 金正 正恩); a run of one
- *          character stands as itself.
- * A one-character query looks in uni; a longer CJK term is the phrase of its bigrams in bi (金正恩 →
- * "金正 正恩": consecutive bigrams can only be the consecutive characters 金正恩), which finds one- and
- * two-character words that a trigram index cannot, without a dictionary that would have to know every name
- * in the news. A term mixing a one-character CJK run with other tokens (x光) is the phrase of its unigrams
- * and words in uni.
+ * Each text gives one token stream (an FTS5 column each for the title and the body): every word, and every
+ * CJK run as its overlapping bigrams followed by its last character on its own (普京与金正恩 → 普京 京与 与金
+ * 金正 正恩 恩; a run of one character is that character). So every occurrence of a character is exactly one
+ * token that starts with it: a one-character query is the prefix query `俄*` (tf exact for BM25), and a
+ * longer CJK term is the phrase of its bigrams (金正恩 → "金正 正恩": consecutive overlapping bigrams can only
+ * be the consecutive characters 金正恩; the last character between two runs keeps a phrase from spanning
+ * punctuation). This finds one- and two-character words, which a trigram index cannot, with about one token
+ * per character and no dictionary that would have to know every name in the news.
  */
 import { fold, foldWithOrigin } from './fold.ts';
 
@@ -97,58 +96,34 @@ export function tokensOf(text: string): Token[] {
   return scan(folded, origin);
 }
 
-/** The two token streams of a text, as space-separated strings for FTS5's ascii tokenizer. */
-export interface IndexTokens {
-  uni: string;
-  bi: string;
-}
-
-let uniBuf = new Uint16Array(1 << 16);
-let biBuf = new Uint16Array(1 << 16);
+let buf = new Uint16Array(1 << 16);
 const utf16 = new TextDecoder('utf-16le');
 const SPACE = 0x20;
-/** Written to bi between two CJK runs that both have bigrams (普京，金正恩 → 普京 \ue000 金正 正恩), so that the
- *  phrase of a word's bigrams never matches across punctuation. A private-use character: no query makes it
- *  but a term that holds two such runs itself. */
-export const BOUNDARY_TOKEN = '\ue000';
-const BOUNDARY = 0xe000;
 
-/** What to store in the index for `text`. Written into reused UTF-16 buffers (no string per token: this is
- *  the indexer's inner loop). */
-export function indexTokens(text: string): IndexTokens {
+/** What to store in the index for `text`: space-separated tokens for FTS5's ascii tokenizer. Written into a
+ *  reused UTF-16 buffer (no string per token: this is the indexer's inner loop). */
+export function indexTokens(text: string): string {
   const folded = fold(text);
   const n = folded.length;
-  if (uniBuf.length < 2 * n + 8) uniBuf = new Uint16Array(2 * n + 8);
-  if (biBuf.length < 7 * n + 8) biBuf = new Uint16Array(7 * n + 8);
-  const ub = uniBuf;
-  const bb = biBuf;
-  let u = 0;
+  // at most: a bigram (4 units) and a space per unit, and a final character
+  if (buf.length < 5 * n + 8) buf = new Uint16Array(5 * n + 8);
+  const bb = buf;
   let b = 0;
   // the current CJK run: its length and its previous character (one or two UTF-16 units)
   let run = 0;
   let p0 = 0;
   let p1 = -1;
   let wordStart = -1;
-  // a CJK run of two or more characters ended, and nothing has been written to bi since
-  let boundary = false;
   const endWord = (end: number) => {
-    boundary = false;
-    for (let j = wordStart; j < end; j++) {
-      const c = folded.charCodeAt(j);
-      ub[u++] = c;
-      bb[b++] = c;
-    }
-    ub[u++] = SPACE;
+    for (let j = wordStart; j < end; j++) bb[b++] = folded.charCodeAt(j);
     bb[b++] = SPACE;
     wordStart = -1;
   };
+  // the run's last character, on its own
   const endRun = () => {
-    if (run === 1) {
-      bb[b++] = p0;
-      if (p1 >= 0) bb[b++] = p1;
-      bb[b++] = SPACE;
-    }
-    boundary = run > 1;
+    bb[b++] = p0;
+    if (p1 >= 0) bb[b++] = p1;
+    bb[b++] = SPACE;
     run = 0;
   };
   for (let i = 0; i < n; i++) {
@@ -169,15 +144,7 @@ export function indexTokens(text: string): IndexTokens {
     } else {
       if (wordStart >= 0) endWord(i);
       if (k === CJK) {
-        ub[u++] = c0;
-        if (c1 >= 0) ub[u++] = c1;
-        ub[u++] = SPACE;
         if (run) {
-          if (run === 1 && boundary) {
-            bb[b++] = BOUNDARY;
-            bb[b++] = SPACE;
-            boundary = false;
-          }
           bb[b++] = p0;
           if (p1 >= 0) bb[b++] = p1;
           bb[b++] = c0;
@@ -193,7 +160,7 @@ export function indexTokens(text: string): IndexTokens {
   }
   if (wordStart >= 0) endWord(n);
   if (run) endRun();
-  return { uni: utf16.decode(ub.subarray(0, Math.max(0, u - 1))), bi: utf16.decode(bb.subarray(0, Math.max(0, b - 1))) };
+  return utf16.decode(bb.subarray(0, Math.max(0, b - 1)));
 }
 
 /** A query term's tokens: words and CJK runs, in order. */
@@ -219,18 +186,23 @@ export function partsOf(term: string, joinSpaces = false): Part[] {
   return parts;
 }
 
-/** Which stream a term is matched in, and its tokens there (a phrase when more than one). */
-export function termTokens(parts: readonly Part[]): { column: 'uni' | 'bi'; tokens: string[] } {
-  const useUni = parts.some((p) => p.kind === 'cjk' && p.chars.length === 1);
-  const tokens: string[] = [];
+/** One token of a query phrase; `prefix`: any token starting with it (a single CJK character). */
+export interface QueryToken {
+  text: string;
+  prefix: boolean;
+}
+
+/** A term's tokens, a phrase when more than one: words as words; a one-character CJK run as the prefix of
+ *  the token that starts with it; a longer run as its bigrams, then (when more follows) its last character. */
+export function termTokens(parts: readonly Part[]): QueryToken[] {
+  const tokens: QueryToken[] = [];
   parts.forEach((p, i) => {
-    if (p.kind === 'word') tokens.push(p.text);
-    else if (useUni) tokens.push(...p.chars);
+    if (p.kind === 'word') tokens.push({ text: p.text, prefix: false });
+    else if (p.chars.length === 1) tokens.push({ text: p.chars[0]!, prefix: true });
     else {
-      const prev = parts[i - 1];
-      if (prev?.kind === 'cjk') tokens.push(BOUNDARY_TOKEN);
-      for (let k = 1; k < p.chars.length; k++) tokens.push(p.chars[k - 1]! + p.chars[k]!);
+      for (let k = 1; k < p.chars.length; k++) tokens.push({ text: p.chars[k - 1]! + p.chars[k]!, prefix: false });
+      if (i < parts.length - 1) tokens.push({ text: p.chars[p.chars.length - 1]!, prefix: false });
     }
   });
-  return { column: useUni ? 'uni' : 'bi', tokens };
+  return tokens;
 }
