@@ -6,31 +6,41 @@
  */
 
 import type tls from 'node:tls';
-import { Agent, Pool, ProxyAgent, type Dispatcher } from 'undici';
+import { Agent, Pool, ProxyAgent, buildConnector, type Dispatcher } from 'undici';
 import { FetchError } from './errors.ts';
+import { publicOnlyLookup, watchedConnector } from './guard.ts';
 import type { ProxySpec } from './proxy-env.ts';
 import { socksConnector } from './socks.ts';
 
 const KEEP_ALIVE_MS = 4_000;
 const cache = new Map<string, Dispatcher>();
 
-export function dispatcherFor(proxy: ProxySpec | null, connectTimeoutMs: number): Dispatcher {
-  const key = `${proxy?.href ?? 'direct'} ${connectTimeoutMs}`;
+/**
+ * `guard`: connections to non-public addresses are refused (guard.ts). Guarded and unguarded requests
+ * never share a connection: each has its own dispatcher where the guard can act (direct, socks5://);
+ * through an HTTP or socks5h proxy, which resolves names itself, both use one (attemptHttp checks IP literals).
+ */
+export function dispatcherFor(proxy: ProxySpec | null, connectTimeoutMs: number, guard = false): Dispatcher {
+  const guarded = guard && (proxy === null || proxy.protocol === 'socks5:');
+  const key = `${proxy?.href ?? 'direct'} ${connectTimeoutMs}${guarded ? ' guarded' : ''}`;
   let d = cache.get(key);
   if (d === undefined) {
-    d = makeDispatcher(proxy, connectTimeoutMs);
+    d = makeDispatcher(proxy, connectTimeoutMs, {}, guarded);
     cache.set(key, d);
   }
   return d;
 }
 
-/** A new dispatcher (not cached). `targetTls`: extra TLS options for https targets (tests give a `ca`). */
-export function makeDispatcher(proxy: ProxySpec | null, connectTimeoutMs: number, targetTls: tls.ConnectionOptions = {}): Dispatcher {
+/**
+ * A new dispatcher (not cached). `targetTls`: extra TLS options for https targets (tests give a `ca`).
+ * `guard`: only public addresses are connected to (direct and socks5://; see guard.ts).
+ */
+export function makeDispatcher(proxy: ProxySpec | null, connectTimeoutMs: number, targetTls: tls.ConnectionOptions = {}, guard = false): Dispatcher {
   // Happy eyeballs: a broken IPv6 route (common on filtered networks) falls back to IPv4 quickly.
-  const connect = { ...targetTls, timeout: connectTimeoutMs, autoSelectFamily: true };
-  if (proxy === null) return new Agent({ connect, keepAliveTimeout: KEEP_ALIVE_MS });
+  const connect = { ...targetTls, timeout: connectTimeoutMs, autoSelectFamily: true, ...(guard ? { lookup: publicOnlyLookup() } : {}) };
+  if (proxy === null) return new Agent({ connect: watchedConnector(buildConnector(connect), guard), keepAliveTimeout: KEEP_ALIVE_MS });
   if (proxy.protocol === 'socks5:' || proxy.protocol === 'socks5h:') {
-    return new Agent({ connect: socksConnector(proxy, { timeoutMs: connectTimeoutMs, tls: targetTls }), keepAliveTimeout: KEEP_ALIVE_MS });
+    return new Agent({ connect: socksConnector(proxy, { timeoutMs: connectTimeoutMs, tls: targetTls, guard }), keepAliveTimeout: KEEP_ALIVE_MS });
   }
   // HTTP CONNECT: every target, http or https, is tunnelled. The proxy's answer to CONNECT is
   // bounded by the connect timeout too (headersTimeout of the client talking to the proxy).

@@ -14,7 +14,9 @@ export type FetchErrorCode =
   | 'file'
   | 'decode'
   | 'aborted'
-  | 'network';
+  | 'network'
+  /** The private-network policy refused the address (guard.ts); never retried. */
+  | 'refused';
 
 export interface FetchErrorInit {
   /** The URL (or absolute file path) being read when the error happened. */

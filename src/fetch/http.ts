@@ -14,6 +14,8 @@ import { STATUS_CODES } from 'node:http';
 import { request, type Dispatcher } from 'undici';
 import { FetchError, formatBytes, formatDuration, toFetchError, type ErrorContext } from './errors.ts';
 import { collect, decodeBody, limitBytes, parseContentEncoding, type Chunks } from './decode.ts';
+import { classifyAddress, isLocalhostName } from './address.ts';
+import { connectedTo, refusedHost } from './guard.ts';
 import { isHttpScheme } from './location.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { ProxySpec } from './proxy-env.ts';
@@ -33,8 +35,11 @@ export interface Route {
   managed?: boolean;
 }
 
-/** Chooses the route of each hop (NO_PROXY may differ between the hosts of a redirect chain). */
-export type Router = (url: URL) => Route;
+/**
+ * Chooses the route of each hop (NO_PROXY may differ between the hosts of a redirect chain). `guard`:
+ * the hop may only connect to public addresses (a dispatcher that refuses the others; see guard.ts).
+ */
+export type Router = (url: URL, guard: boolean) => Route;
 
 export interface Exchange {
   url: URL;
@@ -113,7 +118,10 @@ export async function exchange(url: URL, init: ExchangeInit): Promise<Exchange> 
       route: init.route,
     };
   } catch (err) {
-    throw timedOut ?? toFetchError(err, ctx);
+    if (timedOut) throw timedOut;
+    const fe = toFetchError(err, ctx);
+    // a refusal comes from the connector, which does not know the URL
+    throw fe.code === 'refused' && fe.url === undefined ? fe.with({ url: url.href }) : fe;
   } finally {
     clearTimeout(timer);
   }
@@ -139,6 +147,11 @@ function abandon(body: Exchange['body'], reason?: Error): void {
  * a 2xx is read within the limits, a 304 to a conditional request is `notModified`, anything
  * else is an 'http-status' error (with the server's Retry-After, if any). Retries and
  * politeness belong around this function, not inside it.
+ *
+ * The private-network policy (docs/fetching.md#private-networks): every hop but a trusted first one
+ * is checked unless private networks are allowed — explicitly, or (allowPrivateNetworks unset) because
+ * the trusted first hop was itself reached on a non-public address. A checked hop whose host is a
+ * non-public IP literal or localhost is refused before any I/O; its route refuses the others at connect time.
  */
 export async function attemptHttp(
   start: URL,
@@ -150,15 +163,25 @@ export async function attemptHttp(
   let headers = { ...opts.headers };
   const redirects: string[] = [];
   const visited = new Set<string>([withoutHash(url)]);
+  /** Where the first hop was reached, when that was a non-public address. */
+  let privateAddress: string | undefined;
 
   for (;;) {
+    const first = redirects.length === 0;
+    const guarded = !(first && opts.trustLocation) && !(opts.allowPrivateNetworks ?? (opts.trustLocation && privateAddress !== undefined));
+    if (guarded) {
+      const refused = refusedHost(url);
+      if (refused !== null) throw refused;
+    }
+    const route = router(url, guarded);
     const res = await exchange(url, {
       headers,
-      route: router(url),
+      route,
       signal,
       connectTimeoutMs: opts.connectTimeoutMs,
       firstByteTimeoutMs: opts.firstByteTimeoutMs,
     });
+    if (first) privateAddress = reachedPrivately(url, route);
     const ctx = { url: url.href };
 
     if (REDIRECT_STATUSES.has(res.status)) {
@@ -186,7 +209,7 @@ export async function attemptHttp(
       if (!opts.conditional) {
         throw new FetchError('http-status', 'HTTP 304 Not Modified to a request that was not conditional', { ...ctx, status: 304 });
       }
-      return result(res, Buffer.alloc(0), redirects, true);
+      return result(res, Buffer.alloc(0), redirects, true, privateAddress);
     }
 
     if (res.status < 200 || res.status > 299) {
@@ -197,11 +220,24 @@ export async function attemptHttp(
     }
 
     const body = await readBody(res, opts, signal);
-    return result(res, body, redirects, false);
+    return result(res, body, redirects, false, privateAddress);
   }
 }
 
-function result(res: Exchange, body: Buffer, redirects: string[], notModified: boolean): FetchResult {
+/**
+ * The non-public address `url` was reached on, if it was: its host's own (an IP literal, localhost),
+ * else the address a direct connection of ours went to. Through a proxy or a caller's dispatcher a
+ * name's address is unknown, and counts as public.
+ */
+function reachedPrivately(url: URL, route: Route): string | undefined {
+  const literal = classifyAddress(url.hostname);
+  if (literal !== null) return literal.public ? undefined : literal.address;
+  const connected = route.proxy === null && route.managed ? connectedTo(url) : undefined;
+  if (connected !== undefined) return connected.public ? undefined : connected.address;
+  return isLocalhostName(url.hostname) ? url.hostname : undefined;
+}
+
+function result(res: Exchange, body: Buffer, redirects: string[], notModified: boolean, privateAddress: string | undefined): FetchResult {
   const out: FetchResult = {
     url: res.url.href,
     status: res.status,
@@ -214,6 +250,7 @@ function result(res: Exchange, body: Buffer, redirects: string[], notModified: b
   };
   if (res.headers['etag'] !== undefined) out.etag = res.headers['etag'];
   if (res.headers['last-modified'] !== undefined) out.lastModified = res.headers['last-modified'];
+  if (privateAddress !== undefined) out.privateAddress = privateAddress;
   return out;
 }
 

@@ -4,7 +4,8 @@
  *
  *   fetchResource(location, opts)
  *     → resolveLocation      (scheme policy: http/https, local paths, file: only with allowFile)
- *     → router               (per hop: proxy from opts.proxy or the environment → dispatcher)
+ *     → router               (per hop: proxy from opts.proxy or the environment → dispatcher; a guarded
+ *                             one for hops the private-network policy checks, see guard.ts)
  *     → for each attempt (retry.ts decides whether and when to try again):
  *         politeness.acquire (per-host / global concurrency, delay between requests to a host)
  *         withDeadline       (timeoutMs for the whole attempt, linked to opts.signal)
@@ -48,6 +49,7 @@ export { DEFAULT_POLITENESS, Politeness, type AcquireOptions, type PolitenessOpt
 export { chooseProxy, noProxyMatches, parseProxy, proxyFromEnv, type ProxySpec } from './proxy-env.ts';
 export { backoffDelay, isRetryable, parseRetryAfter } from './retry.ts';
 export { closeDispatchers } from './dispatchers.ts';
+export { classifyAddress, describeRange, type AddressClass } from './address.ts';
 export type { FetchResult } from './types.ts';
 
 export async function fetchResource(location: string, opts: FetchOptions = {}): Promise<FetchResult> {
@@ -57,7 +59,7 @@ export async function fetchResource(location: string, opts: FetchOptions = {}): 
     return withDeadline(options.timeoutMs, opts.signal, target.path, (signal) => readLocalFile(target.path, options.maxBytes, signal));
   }
   const router = makeRouter(options);
-  router(target.url); // an unusable proxy setting fails here, before any I/O
+  router(target.url, false); // an unusable proxy setting fails here, before any I/O
   return withRetries(target.url, options, router, opts.signal);
 }
 
@@ -65,9 +67,9 @@ export async function fetchResource(location: string, opts: FetchOptions = {}): 
 function makeRouter(options: ResolvedOptions): Router {
   const given = options.dispatcher;
   if (given !== undefined) return () => ({ dispatcher: given, proxy: null, managed: false });
-  return (url) => {
+  return (url, guard) => {
     const proxy = chooseProxy(url, options.proxy, options.env);
-    return { dispatcher: dispatcherFor(proxy, options.connectTimeoutMs), proxy, managed: true };
+    return { dispatcher: dispatcherFor(proxy, options.connectTimeoutMs, guard), proxy, managed: true };
   };
 }
 

@@ -91,6 +91,20 @@ export interface FetchOptions {
    * untrusted input (e.g. a feed discovered in a web page).
    */
   allowLocalPath?: boolean;
+  /**
+   * Whether `location` is the user's own (a configured feed, a URL typed on the command line): its first
+   * hop may then go anywhere. Default true. Set false for URLs chosen by a feed or a page (article
+   * pages, images): every hop is then checked. Redirect hops are always checked (see allowPrivateNetworks).
+   */
+  trustLocation?: boolean;
+  /**
+   * Whether checked hops may connect to non-public addresses (loopback, private, link-local,
+   * unspecified, unique-local, CGNAT…; see address.ts and docs/fetching.md#private-networks):
+   * true: yes; false: never; undefined (default): only when the first hop, trusted, was itself reached
+   * on a non-public address (a feed on your own network may redirect within it). A refused hop is a
+   * FetchError with code 'refused', never retried.
+   */
+  allowPrivateNetworks?: boolean;
 }
 
 export interface ResolvedRetry {
@@ -122,6 +136,8 @@ export interface ResolvedOptions {
   perHostDelayMs: number | undefined;
   allowFile: boolean;
   allowLocalPath: boolean;
+  trustLocation: boolean;
+  allowPrivateNetworks: boolean | undefined;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -217,5 +233,7 @@ export function resolveOptions(opts: FetchOptions = {}): ResolvedOptions {
     perHostDelayMs: opts.perHostDelayMs === undefined ? undefined : num('perHostDelayMs', opts.perHostDelayMs, 0, nonNegative, '>= 0'),
     allowFile: opts.allowFile ?? false,
     allowLocalPath: opts.allowLocalPath ?? true,
+    trustLocation: opts.trustLocation ?? true,
+    allowPrivateNetworks: opts.allowPrivateNetworks,
   };
 }

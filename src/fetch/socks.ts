@@ -9,7 +9,9 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { buildConnector } from 'undici';
 import { SocksClient } from 'socks';
+import { classifyAddress } from './address.ts';
 import { FetchError, formatDuration, toFetchError } from './errors.ts';
+import { refusal, refusedHostname } from './guard.ts';
 import type { ProxySpec } from './proxy-env.ts';
 
 export interface SocksConnectorOptions {
@@ -17,6 +19,11 @@ export interface SocksConnectorOptions {
   timeoutMs: number;
   /** Extra TLS options for https targets (tests pass a `ca`). */
   tls?: tls.ConnectionOptions;
+  /**
+   * Refuse non-public targets (guard.ts): IP literals and localhost always; names too with socks5://,
+   * which resolves them here (socks5h:// hands them to the proxy: those cannot be checked).
+   */
+  guard?: boolean;
 }
 
 /** SOCKS5 reply codes whose failure may pass (worth a retry). */
@@ -60,6 +67,10 @@ export function socksConnector(proxy: ProxySpec, opts: SocksConnectorOptions): b
 
     void (async () => {
       let destination = host;
+      if (opts.guard) {
+        const refused = refusedHostname(host);
+        if (refused !== null) throw refused;
+      }
       if (!proxy.remoteDns && net.isIP(host) === 0) {
         try {
           // IPv4 first: many SOCKS proxies have no IPv6 way out.
@@ -68,6 +79,8 @@ export function socksConnector(proxy: ProxySpec, opts: SocksConnectorOptions): b
           const fe = toFetchError(err, { hostname: host, hostPort: target });
           throw fe.with({ reason: `${fe.reason.replace(/ \(no network, or DNS blocked\?\)$/, '')} (socks5:// resolves names locally; socks5h:// lets the proxy resolve them)` });
         }
+        const address = classifyAddress(destination);
+        if (opts.guard && address !== null && !address.public) throw refusal(address, host);
       }
       let established: net.Socket;
       try {

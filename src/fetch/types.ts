@@ -19,4 +19,10 @@ export interface FetchResult extends FetchedResource {
    */
   etag?: string;
   lastModified?: string;
+  /**
+   * Set when the location asked for (its first hop) was reached on a non-public address (loopback,
+   * private, link-local…): that address. Known for IP literals and localhost always, for names only
+   * when connected directly (not through a proxy or a caller's dispatcher). Absent for files.
+   */
+  privateAddress?: string;
 }
