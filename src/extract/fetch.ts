@@ -28,6 +28,8 @@ export interface FetchAndExtractOptions extends FetchOptions {
 /**
  * Fetches `location` and extracts the article. Local paths are read only when `allowLocalPath: true`
  * is passed (feed links are untrusted input; the `extract` command passes it for a file argument).
+ * The private-network policy is the caller's (`trustLocation: false` for a feed's link, see
+ * FetchOptions); a rule's single_page_link, chosen by the page, is always checked.
  * Throws FetchError (network, HTTP status, size) or ExtractError ('not-html', 'no-content', 'too-large').
  */
 export async function fetchAndExtract(location: string, opts: FetchAndExtractOptions = {}): Promise<ExtractedArticle> {
@@ -45,7 +47,9 @@ export async function fetchAndExtract(location: string, opts: FetchAndExtractOpt
     const target = rule && rule.singlePageLink.length > 0 ? singlePageTarget(page.text, pageUrl, rule) : null;
     if (target) {
       try {
-        const full = await fetchPage(target, { ...fetchOptions, allowLocalPath: false });
+        // the page chose this URL: checked like any page-chosen URL, under the policy the page was fetched with
+        const allowPrivateNetworks = fetchOptions.allowPrivateNetworks ?? (fetchOptions.trustLocation !== false && page.privateAddress !== undefined);
+        const full = await fetchPage(target, { ...fetchOptions, allowLocalPath: false, trustLocation: false, allowPrivateNetworks });
         const article = extractArticle(full.text, full.url, { rules });
         article.warnings.unshift(...full.warnings);
         return article;
@@ -65,13 +69,15 @@ interface Page {
   url: string;
   text: string;
   warnings: string[];
+  /** The non-public address the page was reached on, if any (FetchResult.privateAddress). */
+  privateAddress?: string | undefined;
 }
 
 async function fetchPage(location: string, opts: FetchOptions): Promise<Page> {
   const res = await fetchResource(location, opts);
   await assertHtml(res);
   const decoded = decodeBody(res.body, { contentType: res.contentType, kind: 'html' });
-  return { url: res.url, text: decoded.text, warnings: decoded.warnings };
+  return { url: res.url, text: decoded.text, warnings: decoded.warnings, privateAddress: res.privateAddress };
 }
 
 /** The one-page URL a rule's single_page_link points to: same site, http(s), not the page itself. */

@@ -123,6 +123,15 @@ export function withPage(item: FeedItem, page: ExtractedArticle): FeedItem {
   };
 }
 
+/**
+ * Fetch options for what a feed's items point to (article pages, images): chosen by the feed, so never trusted
+ * (docs/fetching.md#private-networks); private networks allowed as the source's allowPrivateNetworks says, and
+ * when it is unset only if the feed itself was reached on a non-public address (`feedAddress`).
+ */
+export function itemFetchOptions(feed: FetchOptions, feedAddress: string | undefined): FetchOptions {
+  return { ...feed, trustLocation: false, allowPrivateNetworks: feed.allowPrivateNetworks ?? feedAddress !== undefined };
+}
+
 /** The archive-relative paths an event wrote. */
 export function writtenBy(event: ChangeEvent): string[] {
   if (event.type === 'added') return [event.record.path, `articles/${event.source}/index.jsonl`];
@@ -265,11 +274,13 @@ export async function archiveSource(
       if (halt.error || opts.signal?.aborted) break;
       let items: FeedItem[];
       let validators: Validators | undefined;
+      let feedAddress: string | undefined;
       try {
         const resource = await fetchResource(location, { ...fetchOptions, validators: state ? validatorsFor(state, location) : undefined });
         httpStatus = resource.status;
         feedsRead++;
         validators = { notModified: resource.notModified, etag: resource.etag, lastModified: resource.lastModified };
+        feedAddress = resource.privateAddress;
         if (resource.notModified) {
           report.notModified++;
           if (state) state = rememberValidators(state, location, validators);
@@ -289,7 +300,7 @@ export async function archiveSource(
         report.errors.push(err instanceof FetchError ? describeError(err) : `${location}: ${describeError(err)}`);
         continue;
       }
-      const ctx: SourceContext = { archive, source, store, fetch: fetchOptions, opts, report, now: now(), attempts };
+      const ctx: SourceContext = { archive, source, store, fetch: itemFetchOptions(fetchOptions, feedAddress), opts, report, now: now(), attempts };
       let itemFailures = 0;
       for (const item of items) {
         if (halt.error) break;

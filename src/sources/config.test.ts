@@ -301,7 +301,7 @@ test('values of the wrong type or out of range', async () => {
   await assertRejected('sources:\n  rfi: { enabled: yes }\n', 'sources.rfi.enabled', /must be true or false, not "yes"/);
   await assertRejected('sources:\n  rfi: { name: "" }\n', 'sources.rfi.name', /must not be empty/);
   await assertRejected('sources: [rfi]\n', 'sources', /must be a mapping from source slugs to their settings, not a list/);
-  await assertRejected('sources:\n  rfi: off\n', 'sources.rfi', /must be a mapping with any of: name, feed, feeds, enabled, proxy, perHostDelayMs, fullText, interval, not "off"/);
+  await assertRejected('sources:\n  rfi: off\n', 'sources.rfi', /must be a mapping with any of: name, feed, feeds, enabled, proxy, perHostDelayMs, allowPrivateNetworks, fullText, interval, not "off"/);
   await assertRejected('- rfi\n- bbc\n', null, /the file must hold a mapping of settings \(sources, run, watch, git\), not a list/);
 });
 
@@ -566,7 +566,7 @@ test('the run: section of the template, uncommented line by line, parses back to
 
 test('every source key is in the template\'s mysite: example, which uncommented is a valid user source', () => {
   const { mysite } = templateParts();
-  assert.deepEqual(keysOf(SOURCE_SCHEMA), ['name', 'feed', 'feeds', 'enabled', 'proxy', 'perHostDelayMs', 'fullText', 'interval']);
+  assert.deepEqual(keysOf(SOURCE_SCHEMA), ['name', 'feed', 'feeds', 'enabled', 'proxy', 'perHostDelayMs', 'allowPrivateNetworks', 'fullText', 'interval']);
   const examples: Record<string, unknown> = {};
   for (const key of keysOf(SOURCE_SCHEMA)) {
     const { description, shown } = declared(SOURCE_SCHEMA, key);

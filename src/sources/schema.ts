@@ -240,6 +240,12 @@ export const RUN_SHAPE = {
       'direct ignores HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY (used by default)',
   }),
   assets: setting(flag(), { default: false, description: 'keep copies of article images in assets/' }),
+  allowPrivateNetworks: setting(flag(), {
+    example: false,
+    description:
+      'may article pages, images and redirects chosen by a feed reach loopback, private or link-local addresses? ' +
+      "true: yes; false: never; unset: only when the source's feed is itself on such an address (docs/fetching.md)",
+  }),
 };
 
 /** The settings of one slug under `sources:`. No defaults: absent means the catalog's value, or the run's. */
@@ -255,6 +261,10 @@ export const SOURCE_SHAPE = {
   perHostDelayMs: setting(RUN_SHAPE.perHostDelayMs.unwrap(), {
     example: 5000,
     description: 'this source only, instead of run.perHostDelayMs: ms between requests to its site',
+  }),
+  allowPrivateNetworks: setting(flag(), {
+    example: true,
+    description: 'this source only, instead of run.allowPrivateNetworks: true or false (unset: automatic)',
   }),
   fullText: setting(choice(FULL_TEXT_MODES), {
     example: 'auto',

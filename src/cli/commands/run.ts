@@ -49,7 +49,7 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
     )
     .action(async (opts: RunOptions) => {
       const root = await resolveArchive(opts);
-      const [{ adHocSources, loadConfig, resolveSources, sourceFetchSettings }, { loadArchiveRules }, { runArchive }, { fetchOptionsFrom }, { renderRunTable }] =
+      const [{ adHocSources, loadConfig, resolveSources }, { loadArchiveRules }, { runArchive }, { fetchOptionsFrom, sourceFetchOptions }, { renderRunTable }] =
         await Promise.all([
           import('../../sources/index.ts'),
           import('../../extract/index.ts'),
@@ -104,10 +104,7 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
         assets: opts.assets || run.assets,
         rules,
         fetch: fetchOptionsFrom(config, concurrency),
-        fetchFor: (source) => {
-          const own = sourceFetchSettings(config, source.slug);
-          return { perHostDelayMs: own.perHostDelayMs, ...(own.proxy ? { proxy: own.proxy } : {}) };
-        },
+        fetchFor: (source) => sourceFetchOptions(config, source.slug),
         onSource: opts.json ? undefined : (r) => io.err(`  ${r.slug}: ${r.status}${r.new ? `, ${r.new} new` : ''}${r.errors[0] ? ` — ${oneLine(r.errors[0])}` : ''}`),
       }).finally(() => {
         process.off('SIGINT', stop);

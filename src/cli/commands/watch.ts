@@ -53,7 +53,7 @@ export function registerWatch(program: Command, { io, setExitCode }: CommandCont
     )
     .action(async (opts: WatchCliOptions) => {
       const root = await resolveArchive(opts);
-      const [{ loadConfig, resolveSources, sourceFetchSettings, DEFAULT_WATCH, DEFAULT_GIT }, { loadArchiveRules }, { watchArchive }, { checkRepository, GitError }, { fetchOptionsFrom }] =
+      const [{ loadConfig, resolveSources, DEFAULT_WATCH, DEFAULT_GIT }, { loadArchiveRules }, { watchArchive }, { checkRepository, GitError }, { fetchOptionsFrom, sourceFetchOptions }] =
         await Promise.all([
           import('../../sources/index.ts'),
           import('../../extract/index.ts'),
@@ -127,10 +127,7 @@ export function registerWatch(program: Command, { io, setExitCode }: CommandCont
             assets: opts.assets || config.run.assets,
             rules,
             fetch: fetchOptionsFrom(config, concurrency),
-            fetchFor: (source) => {
-              const own = sourceFetchSettings(config, source.slug);
-              return { perHostDelayMs: own.perHostDelayMs, ...(own.proxy ? { proxy: own.proxy } : {}) };
-            },
+            fetchFor: (source) => sourceFetchOptions(config, source.slug),
           },
           git: { commit, push: push ? pushTo : false },
           signal: controller.signal,
