@@ -19,6 +19,11 @@
  * - A failed image keeps its remote src and is listed in `failed`; nothing here throws for an image.
  * - Idempotent: a mirrored tag (relative src + data-original-src) is left as it is, so a second run changes
  *   nothing and fetches nothing.
+ * - Once per run: with a shared `cache` (an ImageCache; the run holds one), an image URL is requested at most
+ *   once, however many articles and sources use it; a failure is remembered too, so an image that cannot be
+ *   had is not asked for again by every article.
+ * - The private-network policy is `fetch`'s (the run passes `trustLocation: false` and the source's
+ *   allowPrivateNetworks): a refused image is a failed one, with the refusal as its reason.
  *
  * The relative path depends only on the folder of `articlePath`. Every article file of the archive
  * (articles/<slug>/<YYYY>/<MM-DD>/…md) and every revision (revisions/<slug>/<YYYY>/<MM-DD>/…) is four
@@ -72,6 +77,31 @@ export interface MirrorOptions {
    * file exists is not downloaded again, so re-mirroring a known article's feed HTML costs no request.
    */
   known?: ReadonlyMap<string, string>;
+  /** Downloads shared with other calls (a run's articles and sources): each image fetched once, failures included. */
+  cache?: ImageCache;
+}
+
+/**
+ * What the calls sharing it have downloaded: one entry per image URL (and archive, policy and size cap),
+ * the download's promise, failed ones included. Meant to live for one run: a failure is tried again
+ * by the next run, not by the next article.
+ */
+export class ImageCache {
+  readonly #downloads = new Map<string, Promise<SavedImage>>();
+
+  /** Entries held (distinct downloads started). */
+  get size(): number {
+    return this.#downloads.size;
+  }
+
+  /** The download of `key`, started with `start` the first time; later callers get `existed: true`. */
+  async get(key: string, start: () => Promise<SavedImage>): Promise<SavedImage> {
+    const pending = this.#downloads.get(key);
+    if (pending !== undefined) return { ...(await pending), existed: true };
+    const download = start();
+    this.#downloads.set(key, download);
+    return download;
+  }
 }
 
 export interface SavedImage {
@@ -149,7 +179,7 @@ export async function mirrorImages(html: string, opts: MirrorOptions): Promise<M
     [...jobs.values()].map((job) =>
       limit(async () => {
         try {
-          job.saved = (await reuseKnown(job.url, opts)) ?? (await fetchAndStore(job.url, opts, maxBytes));
+          job.saved = (await reuseKnown(job.url, opts)) ?? (await download(job.url, opts, maxBytes));
         } catch (err) {
           job.failed = describeError(err);
         }
@@ -264,6 +294,14 @@ export function assetsIn(html: string, articlePath: string): Map<string, string>
     if (rel.startsWith(`${ASSETS_DIR}/`)) out.set(original, rel);
   }
   return out;
+}
+
+/** fetchAndStore, through the shared cache when there is one. */
+async function download(url: string, opts: MirrorOptions, maxBytes: number): Promise<SavedImage> {
+  if (opts.cache === undefined) return fetchAndStore(url, opts, maxBytes);
+  // whatever changes the answer is in the key: where it is stored, the policy it was fetched under, the cap
+  const key = JSON.stringify([opts.archive.root, opts.fetch?.trustLocation ?? true, opts.fetch?.allowPrivateNetworks ?? null, maxBytes, url]);
+  return opts.cache.get(key, () => fetchAndStore(url, opts, maxBytes));
 }
 
 async function fetchAndStore(url: string, opts: MirrorOptions, maxBytes: number): Promise<SavedImage> {

@@ -16,7 +16,7 @@ import { promises as fs } from 'node:fs';
 import type { FeedItem, Source } from '../domain.ts';
 import { countEvents, itemKeys } from '../archive/index.ts';
 import type { ChangeEvent, ManifestRecord, Plan } from '../archive/index.ts';
-import { mirrorImages } from '../assets/index.ts';
+import { ImageCache, mirrorImages } from '../assets/index.ts';
 import { fetchAndExtract, needsFullText } from '../extract/index.ts';
 import type { ExtractedArticle, SiteRule } from '../extract/index.ts';
 import { FetchError, describeError, fetchResource } from '../fetch/index.ts';
@@ -79,6 +79,8 @@ export interface RunOptions {
   assets?: boolean;
   /** Site rules for full-text extraction (default: none beyond the generic extractor). */
   rules?: SiteRule[];
+  /** Images downloaded by this run, shared by its articles and sources: each fetched once (default: one per runArchive). */
+  images?: ImageCache;
   now?: () => number;
   /** Called as each source finishes. */
   onSource?: (report: SourceReport) => void;
@@ -197,7 +199,7 @@ async function processItem(ctx: SourceContext, item: FeedItem): Promise<Processe
   if (plan.kind === 'new') report.warnings.push(...plan.warnings);
   if (plan.kind === 'unchanged' || !ctx.opts.assets) return { plan, textSource, extractionFailed };
   const articlePath = plan.kind === 'new' ? plan.path : plan.record.path;
-  const mirrored = await mirrorImages(plan.keys.contentHtml, { archive: ctx.archive, articlePath, baseUrl: final.link ?? undefined, fetch: ctx.fetch });
+  const mirrored = await mirrorImages(plan.keys.contentHtml, { archive: ctx.archive, articlePath, baseUrl: final.link ?? undefined, fetch: ctx.fetch, cache: ctx.opts.images });
   for (const f of mirrored.failed) report.warnings.push(`image ${f.url} not kept: ${f.reason}`);
   return { plan, contentHtml: mirrored.html, textSource, extractionFailed };
 }
@@ -355,6 +357,8 @@ export async function archiveSource(
 export async function runArchive(opts: RunOptions): Promise<RunReport> {
   const root = path.resolve(opts.root);
   const startedAt = Date.now();
+  // one image cache for the whole run: an image used by many articles is fetched once
+  opts = { ...opts, images: opts.images ?? new ImageCache() };
   const now = opts.now ?? Date.now;
   await fs.mkdir(root, { recursive: true });
   const { archive, state: local } = openStorage(root);
