@@ -185,7 +185,7 @@ test('--push: pushed; a push the remote rejects (a second clone pushed meanwhile
   assert.equal(git(a, 'status', '--porcelain', '--', 'articles', 'lists', 'README.md'), '');
 });
 
-test('a rejected push whose rebase conflicts: stopped, the local commits kept, the remote untouched, said so (exit 3)', async () => {
+test('a rejected push whose rebase conflicts: stopped, the local commits kept, the remote untouched, said so (exit 6)', async () => {
   const { remote, a, b } = await remoteSetup();
   assert.equal((await run(a, '--push')).code, 0);
   // the other writer edits the front page the archive rewrites
@@ -197,7 +197,7 @@ test('a rejected push whose rebase conflicts: stopped, the local commits kept, t
 
   await fs.writeFile(path.join(a, 'feeds', 'alpha.xml'), rss([[1], [2], [3], [4]], 'a.example'));
   const r = await run(a, '--push');
-  assert.equal(r.code, 3, r.text());
+  assert.equal(r.code, 6, r.text());
   assert.match(r.text(), /conflict in README\.md/);
   assert.match(r.text(), /local commits are kept/);
   assert.match(r.text(), /never force-push/);

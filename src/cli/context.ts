@@ -4,8 +4,9 @@
  */
 
 /** 0 success; 1 unexpected internal error; 2 bad usage or invalid config (nothing fetched or written);
- * 3 the run completed but one or more sources (or items) failed; 4 another run holds the archive. */
-export const EXIT = { ok: 0, internal: 1, usage: 2, sourcesFailed: 3, locked: 4, storage: 5 } as const;
+ * 3 the run completed but one or more sources (or items) failed; 4 another run holds the archive;
+ * 5 the archive cannot be written; 6 the run completed but its git commit or push failed (--commit, --push). */
+export const EXIT = { ok: 0, internal: 1, usage: 2, sourcesFailed: 3, locked: 4, storage: 5, git: 6 } as const;
 
 /** Bad usage of the command line: exit code 2, the message printed without a stack. */
 export class UsageError extends Error {}

@@ -17,7 +17,9 @@ export const EXIT_CODES_HELP = `Exit codes:
   3  a source or an item failed (the rest was done)
   4  the archive is locked by another newsvault run
   5  the archive cannot be written (disk full, read-only, permissions): the message names the path;
-     the run stopped there, and what it committed before is whole`;
+     the run stopped there, and what it committed before is whole
+  6  the run completed, but its git commit or push failed (--commit, --push): the message says why;
+     the archive's files and any local commits are kept`;
 
 const ARCHIVE_ENV_HELP = `  ${ARCHIVE_ENV}  the archive folder when no --archive is given; else the archive the current
                      folder is in (a folder above with newsvault.yaml or .newsvault/), else ./archive`;

@@ -116,7 +116,7 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
         (err: unknown) => ({ warning: `the search index could not be loaded (${err instanceof Error ? err.message : String(err)})` }),
       );
       if (indexed.warning) io.err(`newsvault: warning: ${indexed.warning}`);
-      // git: after every write of the run; what went wrong is said, and the exit code is 3
+      // git: after every write of the run; what went wrong is said, and the exit code is 6
       let gitFailed = false;
       if (commit) {
         try {
@@ -139,6 +139,6 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
         io.out(renderRunTable(report));
         if (opts.verbose) for (const r of report.sources) for (const w of r.warnings) io.out(`warning: ${r.slug}: ${w}`);
       }
-      setExitCode(report.ok && !gitFailed ? EXIT.ok : EXIT.sourcesFailed);
+      setExitCode(gitFailed ? EXIT.git : report.ok ? EXIT.ok : EXIT.sourcesFailed);
     });
 }

@@ -132,7 +132,7 @@ export function registerWatch(program: Command, { io, setExitCode }: CommandCont
           git: { commit, push: push ? pushTo : false },
           signal: controller.signal,
           onStart: (next) => {
-            for (const n of next) io.err(`  ${n.slug}: every ${formatWait(n.interval.ms)} (${n.interval.how}), first poll ${n.at <= Date.now() ? 'now' : `in ${formatWait(n.at - Date.now())}`}`);
+            for (const n of next) io.err(`  ${n.slug}: every ${formatWait(n.interval.ms)} (${n.interval.how}), first poll ${n.at - Date.now() < 1000 ? 'now' : `in ${formatWait(n.at - Date.now())}`}`);
           },
           onRetry: (why) => io.err(`newsvault: ${why}`),
           onCycle: (c) => {
