@@ -10,6 +10,7 @@ export {
   FALLBACK_IDENTITY,
   GitConflictError,
   GitError,
+  checkRepository,
   commitArchive,
   currentBranch,
   git,

@@ -86,6 +86,20 @@ export async function repositoryRoot(archiveRoot: string): Promise<string> {
   return r.stdout.trim();
 }
 
+/**
+ * Checks, before anything is fetched, that `--commit` / `--push` can work: the archive is in a git repository
+ * and, to push, the remote exists (and HEAD is on a branch when no branch is named). Throws GitError saying
+ * what to do.
+ */
+export async function checkRepository(archiveRoot: string, opts: { push?: { remote?: string; branch?: string } | false } = {}): Promise<void> {
+  await repositoryRoot(archiveRoot);
+  if (!opts.push) return;
+  const remote = opts.push.remote ?? 'origin';
+  const r = await git(archiveRoot, ['remote', 'get-url', '--', remote]);
+  if (r.code !== 0) throw new GitError(`the archive's repository has no remote "${remote}" to push to: add it (git remote add ${remote} URL) or set git.remote in newsvault.yaml`);
+  if (opts.push.branch === undefined) await currentBranch(archiveRoot);
+}
+
 /** The environment that gives git an identity when none is configured (else nothing). */
 async function identityEnv(cwd: string): Promise<NodeJS.ProcessEnv> {
   const r = await git(cwd, ['var', 'GIT_COMMITTER_IDENT']);
