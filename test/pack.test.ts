@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const COMMANDS = ['run', 'init', 'sources', 'status', 'extract', 'inspect'];
 /** What `newsvault --help` must not load: the pipeline and its heavy dependencies. */
-const PIPELINE = /\/node_modules\/(undici|linkedom|feedparser|@mozilla\/readability|yaml|zod)\/|\/dist\/(run|fetch\/index|parse|extract|archive|publish)\//;
+const PIPELINE = /\/node_modules\/(undici|linkedom|sax|better-sqlite3|@mozilla\/readability|yaml|zod)\/|\/dist\/(run|fetch\/index|parse|extract|archive|publish)\//;
 
 /** The environment of the child processes: without what an enclosing `npm test` or tsx set. */
 function childEnv(): NodeJS.ProcessEnv {
