@@ -248,7 +248,7 @@ export async function revisitArchive(mode: RevisitMode, opts: RevisitOptions): P
       return out;
     };
     if (await publishReadme(archive, events, summaries, { force: stores.some((s) => s.unclean) })) written.push('README.md');
-    // INDEX: the search index (src/index/, applyEvents) is not in this tree yet; when it is, feed it `events` here as `run` does.
+    // the search index is updated by the command from the returned events, after the lock is released
     for (const store of stores) await store.finish();
     return { archive: root, mode, results, events, written: [...new Set(written)].sort(), ok: results.every((r) => r.status !== 'failed') };
   } catch (err) {

@@ -59,14 +59,25 @@ export function registerImport(program: Command, { io, setExitCode }: CommandCon
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       let report;
+      let indexWarned = false;
       try {
         report = await importArchive({
           root,
           from,
           sources,
           ...(progress ? { onProgress: (done: number, total: number, label: string) => progress.update(done, total, label, done === total) } : {}),
-          // Search index: when src/index/ exists (its applyEvents entry), update it here from each batch of
-          // events, warning and going on when it cannot be opened — see docs/import.md.
+          // the search index, from each batch of committed events (under the import's lock); a failure is a
+          // warning: the archive is the source of truth, and the index is rebuilt by the next search
+          onEvents: async (events) => {
+            const indexed = await import('../../index/index.ts').then(
+              ({ updateIndex }) => updateIndex(root, events, { locked: true }),
+              (err: unknown) => ({ warning: `the search index could not be loaded (${err instanceof Error ? err.message : String(err)})` }),
+            );
+            if (indexed.warning && !indexWarned) {
+              indexWarned = true;
+              io.err(`newsvault: warning: ${indexed.warning}`);
+            }
+          },
         });
       } catch (err) {
         if (err instanceof ImportError) throw new UsageError(err.message);

@@ -55,6 +55,12 @@ export function registerRecheck(program: Command, { io, setExitCode }: CommandCo
         fetch: fetchOptionsFrom(config),
         onResult: opts.json ? undefined : (r) => io.err(`  ${r.source}/${r.id}: ${r.status} — ${oneLine(r.detail, 80)}`),
       });
+      // the search index, from the command's events; the archive is the source of truth, so a failure is a warning
+      const indexed = await import('../../index/index.ts').then(
+        ({ updateIndex }) => updateIndex(root, report.events),
+        (err: unknown) => ({ warning: `the search index could not be loaded (${err instanceof Error ? err.message : String(err)})` }),
+      );
+      if (indexed.warning) io.err(`newsvault: warning: ${indexed.warning}`);
       io.out(opts.json ? JSON.stringify(report, null, 2) : renderRevisitTable(report, tableClass()));
       setExitCode(report.ok ? EXIT.ok : EXIT.sourcesFailed);
     });
