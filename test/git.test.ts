@@ -89,6 +89,7 @@ test('run --commit: one commit saying what changed, only the archive\'s files; n
   const message = git(root, 'log', '-1', '--format=%B');
   assert.match(message, /^\+ alpha: 文章1$/m);
   assert.match(first.text(), /Committed [0-9a-f]{10}: archive: 5 new/);
+  assert.equal(existsSync(path.join(root, '.newsvault', 'lock')), false, 'the lock, held through the commit, is released');
   const files = git(root, 'show', '--name-only', '--format=', 'HEAD').trim().split('\n');
   assert.ok(files.includes('README.md') && files.includes('lists/alpha.md') && files.includes('articles/alpha/index.jsonl'), files.join(' '));
   assert.equal(files.filter((f) => f.endsWith('.md') && f.startsWith('articles/')).length, 5);

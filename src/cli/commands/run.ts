@@ -95,7 +95,11 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // with --commit the lock is held from the first write to the push: no other run writes while git stages,
+      // commits or rebases the archive's files
+      const held = commit ? await (await import('../../storage/index.ts')).openStorage(root).state.lock('newsvault run') : null;
       const report = await runArchive({
+        lockHeld: held !== null,
         root,
         sources,
         known: configured,
@@ -106,13 +110,18 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
         fetch: fetchOptionsFrom(config, concurrency),
         fetchFor: (source) => sourceFetchOptions(config, source.slug),
         onSource: opts.json ? undefined : (r) => io.err(`  ${r.slug}: ${r.status}${r.new ? `, ${r.new} new` : ''}${r.errors[0] ? ` — ${oneLine(r.errors[0])}` : ''}`),
-      }).finally(() => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-      });
+      })
+        .catch(async (err: unknown) => {
+          await held?.release();
+          throw err;
+        })
+        .finally(() => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        });
       // the search index, from the run's events; the archive is the source of truth, so a failure is a warning
       const indexed = await import('../../index/index.ts').then(
-        ({ updateIndex }) => updateIndex(root, report.events),
+        ({ updateIndex }) => updateIndex(root, report.events, { locked: held !== null }),
         (err: unknown) => ({ warning: `the search index could not be loaded (${err instanceof Error ? err.message : String(err)})` }),
       );
       if (indexed.warning) io.err(`newsvault: warning: ${indexed.warning}`);
@@ -130,6 +139,8 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
           if (!(err instanceof git.GitError)) throw err;
           io.err(`newsvault: ${err.message}`);
           gitFailed = true;
+        } finally {
+          await held?.release();
         }
       }
       if (opts.json) {
