@@ -59,7 +59,10 @@ test(`${N} hanging servers through one Politeness finish in about one timeout ($
     assert.ok(retried.ms >= 3 * TIMEOUT - 20, `took ${retried.ms} ms: fewer than 3 attempts?`);
     assert.ok(retried.ms < SEQUENTIAL, `took ${retried.ms} ms: the fetches waited for each other`);
     for (const e of retried.errors) assert.match(e.reason, /\(after 3 attempts\)$/);
-    assert.ok(servers.every((s) => s.requests.length === 4), '3 more requests each');
+    // every fetch made its 3 attempts (the reason says so); a server on a busy machine may not have read an
+    // attempt's request before the client gave up on it, so its count can be short of 3 more, never over
+    const counts = servers.map((s) => s.requests.length);
+    assert.ok(counts.every((c) => c >= 2 && c <= 4), `1 + up to 3 requests each: ${counts.join(' ')}`);
 
     // The global limit is what bounds it: with room for half of them, it takes two timeouts.
     const half = await fetchAll(servers, new Politeness({ globalConcurrency: N / 2 }), 0);
