@@ -46,12 +46,12 @@ export function parseQuery(query: string): ParsedQuery {
     if (close !== undefined) {
       endWord();
       const end = query.indexOf(close, i + 1);
-      if (end < 0) throw new QueryError(`unclosed quote ${c} in "${oneLine(query)}": close the phrase with ${close}`);
+      if (end < 0) throw new QueryError(`unclosed quote (${c}) in the query ${oneLine(query)} — close the phrase with ${close}`);
       raw.push({ text: query.slice(i + 1, end), phrase: true });
       i = end + 1;
       continue;
     }
-    if (c === '”' || c === '」' || c === '』') throw new QueryError(`a closing quote ${c} without its opening quote in "${oneLine(query)}"`);
+    if (c === '”' || c === '」' || c === '』') throw new QueryError(`a closing quote (${c}) without its opening quote in the query ${oneLine(query)}`);
     if (/\s/u.test(c)) endWord();
     else word += c;
     i++;
@@ -61,12 +61,12 @@ export function parseQuery(query: string): ParsedQuery {
   for (const r of raw) {
     const parts = partsOf(r.text, r.phrase);
     if (parts.length === 0) {
-      if (r.phrase) throw new QueryError(`the phrase "${oneLine(r.text)}" has no letters, digits or Chinese characters to search for`);
+      if (r.phrase) throw new QueryError(`the phrase ${oneLine(r.text) || '(empty)'} has no letters, digits or Chinese characters to search for`);
       continue; // punctuation between terms
     }
     terms.push({ raw: r.text, phrase: r.phrase, parts });
   }
-  if (terms.length === 0) throw new QueryError(query.trim() === '' ? 'the query is empty' : `nothing to search for in "${oneLine(query)}": no letters, digits or Chinese characters`);
+  if (terms.length === 0) throw new QueryError(query.trim() === '' ? 'the query is empty' : `nothing to search for in the query ${oneLine(query)}: no letters, digits or Chinese characters`);
   if (terms.length > MAX_TERMS) throw new QueryError(`the query has ${terms.length} terms; at most ${MAX_TERMS}`);
   return { terms, match: terms.map(matchOf).join(' AND ') };
 }
