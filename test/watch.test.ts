@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -223,6 +223,53 @@ test('watch with commit: each cycle that changed something is committed; a cycle
   );
   assert.deepEqual(git('log', '--format=%s').split('\n'), ['archive: 1 new (gitfeed 1)', 'archive: 3 new (gitfeed 3)']);
   assert.equal(git('status', '--porcelain', '--', 'articles', 'lists', 'README.md'), '');
+});
+
+test('watch with push: each commit is pushed; a push rejected because a second clone pushed meanwhile is rebased and pushed', async () => {
+  const work = await tempDir();
+  const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.org', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.org' };
+  const git = (cwd: string, ...args: string[]) => {
+    const r = spawnSync('git', args, { cwd, encoding: 'utf8', env });
+    assert.equal(r.status, 0, `git ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  const remote = path.join(work, 'remote.git');
+  git(work, 'init', '-q', '--bare', '--initial-branch=main', remote);
+  const root = path.join(work, 'a');
+  const other = path.join(work, 'b');
+  git(work, 'clone', '-q', remote, root);
+  git(root, 'checkout', '-q', '-b', 'main');
+  git(root, 'commit', '-q', '--allow-empty', '-m', 'start');
+  git(root, 'push', '-q', 'origin', 'main');
+  git(work, 'clone', '-q', remote, other);
+  const f = feed('pushed', 2);
+  const cycles: CycleReport[] = [];
+  await watchArchive({
+    root,
+    sources: [source('pushed')],
+    intervals: intervals({ pushed: 50 }),
+    git: { commit: true, push: { remote: 'origin', delayMs: 10 } },
+    signal: new AbortController().signal,
+    maxCycles: 2,
+    onCycle: (c) => {
+      cycles.push(c);
+      if (c.cycle === 1) {
+        // another writer pushes in between; and the source brings one more item
+        git(other, 'pull', '-q', '--rebase', 'origin', 'main');
+        writeFileSync(path.join(other, 'NOTES.md'), 'notes\n');
+        git(other, 'add', 'NOTES.md');
+        git(other, 'commit', '-q', '-m', 'notes from elsewhere');
+        git(other, 'push', '-q', 'origin', 'HEAD:main');
+        f.items.push(3);
+      }
+    },
+  });
+  assert.deepEqual(cycles.map((c) => [c.commit?.committed, c.push?.pushed, c.push?.rebased, c.errors]), [
+    [true, true, 0, []],
+    [true, true, 1, []],
+  ]);
+  assert.deepEqual(git(remote, 'log', '--format=%s', 'main').split('\n'), ['archive: 1 new (pushed 1)', 'notes from elsewhere', 'archive: 2 new (pushed 2)', 'start']);
+  assert.equal(git(root, 'rev-parse', 'HEAD'), git(remote, 'rev-parse', 'main'));
 });
 
 // ---------------------------------------------------------------------------------------------
