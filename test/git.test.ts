@@ -330,3 +330,18 @@ test('init --github-actions: valid YAML, hourly, no overlap, state cached withou
   assert.equal(await fs.readFile(path.join(existing, 'newsvault.yaml'), 'utf8'), CONFIG);
   assert.ok(existsSync(path.join(existing, '.github', 'workflows', 'newsvault.yml')));
 });
+
+test('without a git identity (a fresh container), the archive commits as newsvault', async () => {
+  const root = await archiveRepo();
+  const config = process.env.GIT_CONFIG_GLOBAL!;
+  const bare = path.join(await tempDir(), 'gitconfig');
+  await fs.writeFile(bare, '[user]\n\tuseConfigOnly = true\n');
+  process.env.GIT_CONFIG_GLOBAL = bare;
+  try {
+    const r = await run(root, '--commit');
+    assert.equal(r.code, 0, r.text());
+    assert.equal(git(root, 'log', '-1', '--format=%an <%ae>').trim(), 'newsvault <newsvault@localhost>');
+  } finally {
+    process.env.GIT_CONFIG_GLOBAL = config;
+  }
+});

@@ -47,6 +47,11 @@ function rss(name: string, items: number[]): string {
 }
 
 before(async () => {
+  // git without the user's or the system's configuration (signing, hooks, templates)
+  const home = await tempDir();
+  await fs.writeFile(path.join(home, 'gitconfig'), '');
+  process.env.GIT_CONFIG_GLOBAL = path.join(home, 'gitconfig');
+  process.env.GIT_CONFIG_NOSYSTEM = '1';
   server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     const page = /^\/page\/([a-z]+)\/(\d+)$/.exec(url);
