@@ -145,12 +145,12 @@ export interface ApplyReport {
 const BATCH = 256;
 
 /**
- * A full collection now and then while building. Indexing allocates fast (each article's file, text and
+ * A full collection every 8,192 articles while building. Indexing allocates fast (each article's file, text and
  * tokens) and V8, on a machine with memory to spare, lets that garbage pile up for a long while: the peak
- * RSS of a 100,000-article build went from 220–290 MiB to about 160 MiB with this (docs/benchmarks.md). The collector is
+ * RSS of a 100,000-article build went from 220–290 MiB to about 180 MiB with this (docs/benchmarks.md). The collector is
  * reached through `--expose-gc` set at run time, in a context of its own; where that fails, nothing is done.
  */
-const GC_EVERY = 2048;
+const GC_EVERY = 8192;
 let gc: (() => void) | null | undefined;
 function collectGarbage(): void {
   if (gc === undefined) {
