@@ -183,12 +183,7 @@ export async function applyEvents(db: Db, archive: Archive, events: readonly Cha
   for (let i = 0; i < changes.length; i += BATCH) {
     const batch = changes.slice(i, i + BATCH);
     // read every file first (async), then write the batch in one transaction (sync)
-    const texts = await Promise.all(
-      batch.map((e) => {
-        const record = e.type === 'gone' ? e.record : e.record;
-        return record ? readArticle(archive, record.path) : Promise.resolve(null);
-      }),
-    );
+    const texts = await Promise.all(batch.map((e) => (e.record ? readArticle(archive, e.record.path) : Promise.resolve(null))));
     db.transaction(() => {
       batch.forEach((e, k) => {
         const record = e.record;
@@ -202,7 +197,9 @@ export async function applyEvents(db: Db, archive: Archive, events: readonly Cha
           if (!record) return;
         }
         const text = texts[k];
-        const row = record && text !== null && text !== undefined ? rowOf(e.source, e.type === 'gone' ? { ...record, gone: record.gone ?? { at: e.at, reason: e.reason ?? 'gone' } } : record, text) : null;
+        // a gone event's record carries the mark (recheck sets it); else the event's own time and reason
+        const marked = e.type === 'gone' && record && !record.gone ? { ...record, gone: { at: e.at, reason: e.reason ?? 'gone' } } : record;
+        const row = marked && typeof text === 'string' ? rowOf(e.source, marked, text) : null;
         if (!row) {
           report.warnings.push(`${record?.path ?? e.source}: not indexed (the article file is missing or not in the archive's format)`);
           return;

@@ -341,3 +341,23 @@ test('an index of another schema version, an unfinished build or a damaged file 
   assert.equal((await cli('search', '朝鲜', '--json')).out, expected.out);
   assert.deepEqual((await fs.readdir(path.dirname(indexFile(root)))).filter((n) => n.startsWith('index')), ['index.sqlite']);
 });
+
+test('a gone event for an article the index does not hold yet adds it, marked; events without changes do nothing', async () => {
+  const root = await tempDir();
+  await reindex(root);
+  const archive = new FileArchive(root);
+  const store = await archive.source('voa');
+  const a = corpus()[4]!;
+  const { record } = await store.upsert(item(a, 4), a.published + HOUR);
+  const gone = await store.markGone(record.id, { now: T0 + 50 * HOUR, reason: 'HTTP 410', status: 410 });
+  await store.close();
+  await store.finish();
+  assert.equal(gone.type, 'gone');
+  const r = await updateIndex(root, [gone]);
+  assert.deepEqual([r.status, r.upserted, r.gone], ['updated', 0, 1]);
+  const idx = openIndex(root)!;
+  const hit = search(idx, 'iPhone').hits[0]!;
+  assert.equal(hit.gone, T0 + 50 * HOUR);
+  idx.close();
+  assert.deepEqual(await updateIndex(root, [{ type: 'unchanged', source: 'voa', at: T0, id: record.id, path: record.path }]), { status: 'updated', upserted: 0, gone: 0, warnings: [] });
+});
