@@ -1,4 +1,4 @@
-/** `newsvault recheck`: see docs/history.md. */
+/** `newsvault recheck` (and, through `registerRevisit`, `reextract`): see docs/history.md. */
 import type { Command } from 'commander';
 import { archiveOption, resolveArchive } from '../archive.ts';
 import { EXIT, UsageError, oneLine } from '../context.ts';
@@ -13,16 +13,33 @@ interface CliOptions {
   json?: boolean;
 }
 
-export function registerRecheck(program: Command, { io, setExitCode }: CommandContext): void {
+/** What differs between `recheck` and `reextract`: their name, text, default --since and stage entry. */
+export interface RevisitCommand {
+  name: 'recheck' | 'reextract';
+  description: string;
+  defaultSince: string | undefined;
+  examples: string[];
+}
+
+export function registerRecheck(program: Command, ctx: CommandContext): void {
+  registerRevisit(program, ctx, {
+    name: 'recheck',
+    description: "re-fetch recently archived articles' pages: unchanged, changed (a new revision), or gone (404/410, redirected home); never deletes",
+    defaultSince: '7d',
+    examples: ['newsvault recheck                       # articles first seen in the last 7 days', 'newsvault recheck --source bbc --since 30d --limit 200'],
+  });
+}
+
+export function registerRevisit(program: Command, { io, setExitCode }: CommandContext, spec: RevisitCommand): void {
   program
-    .command('recheck')
-    .description("re-fetch recently archived articles' pages: unchanged, changed (a new revision), or gone (404/410, redirected home); never deletes")
+    .command(spec.name)
+    .description(spec.description)
     .addOption(archiveOption())
     .option('--source <slug...>', 'only these sources')
-    .option('--since <when>', 'only articles first seen since: 7d, 12h, 2w, YYYY-MM-DD (UTC+8) or an ISO 8601 time', '7d')
+    .option('--since <when>', 'only articles first seen since: 7d, 12h, 2w, YYYY-MM-DD (UTC+8) or an ISO 8601 time', spec.defaultSince)
     .option('--limit <n>', 'at most this many articles, newest first')
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', commandHelp({ examples: ['newsvault recheck                       # articles first seen in the last 7 days', 'newsvault recheck --source bbc --since 30d --limit 200'], archive: true, fetches: true }))
+    .addHelpText('after', commandHelp({ examples: spec.examples, archive: true, fetches: true }))
     .action(async (opts: CliOptions) => {
       const root = await resolveArchive(opts);
       const now = Date.now();
@@ -34,7 +51,7 @@ export function registerRecheck(program: Command, { io, setExitCode }: CommandCo
       }
       const limit = opts.limit === undefined ? undefined : Number(opts.limit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError('--limit must be a whole number ≥ 1');
-      const [{ loadConfig, resolveSources }, { loadArchiveRules }, { recheckArchive, renderRevisitTable }, { fetchOptionsFrom }, { tableClass }] = await Promise.all([
+      const [{ loadConfig, resolveSources }, { loadArchiveRules }, { recheckArchive, reextractArchive, renderRevisitTable }, { fetchOptionsFrom }, { tableClass }] = await Promise.all([
         import('../../sources/index.ts'),
         import('../../extract/index.ts'),
         import('../../history/index.ts'),
@@ -44,7 +61,7 @@ export function registerRecheck(program: Command, { io, setExitCode }: CommandCo
       const config = await loadConfig(root);
       const { rules, warnings } = await loadArchiveRules(root);
       for (const w of warnings) io.err(`newsvault: ${w}`);
-      const report = await recheckArchive({
+      const report = await (spec.name === 'recheck' ? recheckArchive : reextractArchive)({
         root,
         ...(opts.source ? { sources: opts.source } : {}),
         ...(since !== undefined ? { since } : {}),

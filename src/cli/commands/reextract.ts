@@ -1,67 +1,13 @@
-/** `newsvault reextract`: see docs/history.md. */
+/** `newsvault reextract`: see docs/history.md. The command's body is recheck's (`registerRevisit`). */
 import type { Command } from 'commander';
-import { archiveOption, resolveArchive } from '../archive.ts';
-import { EXIT, UsageError, oneLine } from '../context.ts';
 import type { CommandContext } from '../context.ts';
-import { commandHelp } from '../help.ts';
+import { registerRevisit } from './recheck.ts';
 
-interface CliOptions {
-  archive?: string;
-  source?: string[];
-  since?: string;
-  limit?: string;
-  json?: boolean;
-}
-
-export function registerReextract(program: Command, { io, setExitCode }: CommandContext): void {
-  program
-    .command('reextract')
-    .description("re-apply the current site rules to archived pages (fetched again): a changed text becomes a revision naming the rule")
-    .addOption(archiveOption())
-    .option('--source <slug...>', 'only these sources')
-    .option('--since <when>', 'only articles first seen since: 7d, 12h, 2w, YYYY-MM-DD (UTC+8) or an ISO 8601 time', undefined)
-    .option('--limit <n>', 'at most this many articles, newest first')
-    .option('--json', 'print the report as JSON')
-    .addHelpText('after', commandHelp({ examples: ['newsvault reextract --source rfi        # after editing rules/rfi.fr.txt', 'newsvault reextract --since 2024-05-01 --json'], archive: true, fetches: true }))
-    .action(async (opts: CliOptions) => {
-      const root = await resolveArchive(opts);
-      const now = Date.now();
-      let since: number | undefined;
-      if (opts.since !== undefined) {
-        const parsed = (await import('../../history/report.ts')).parseSinceArg(opts.since, now);
-        if (parsed === null) throw new UsageError(`--since ${opts.since}: not a duration (7d, 12h, 2w), a date (YYYY-MM-DD) or an ISO 8601 time`);
-        since = parsed;
-      }
-      const limit = opts.limit === undefined ? undefined : Number(opts.limit);
-      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError('--limit must be a whole number ≥ 1');
-      const [{ loadConfig, resolveSources }, { loadArchiveRules }, { reextractArchive, renderRevisitTable }, { fetchOptionsFrom }, { tableClass }] = await Promise.all([
-        import('../../sources/index.ts'),
-        import('../../extract/index.ts'),
-        import('../../history/index.ts'),
-        import('../fetch-options.ts'),
-        import('../render.ts'),
-      ]);
-      const config = await loadConfig(root);
-      const { rules, warnings } = await loadArchiveRules(root);
-      for (const w of warnings) io.err(`newsvault: ${w}`);
-      const report = await reextractArchive({
-        root,
-        ...(opts.source ? { sources: opts.source } : {}),
-        ...(since !== undefined ? { since } : {}),
-        ...(limit !== undefined ? { limit } : {}),
-        rules,
-        known: resolveSources(config),
-        concurrency: config.run.concurrency,
-        fetch: fetchOptionsFrom(config),
-        onResult: opts.json ? undefined : (r) => io.err(`  ${r.source}/${r.id}: ${r.status} — ${oneLine(r.detail, 80)}`),
-      });
-      // the search index, from the command's events; the archive is the source of truth, so a failure is a warning
-      const indexed = await import('../../index/index.ts').then(
-        ({ updateIndex }) => updateIndex(root, report.events),
-        (err: unknown) => ({ warning: `the search index could not be loaded (${err instanceof Error ? err.message : String(err)})` }),
-      );
-      if (indexed.warning) io.err(`newsvault: warning: ${indexed.warning}`);
-      io.out(opts.json ? JSON.stringify(report, null, 2) : renderRevisitTable(report, tableClass()));
-      setExitCode(report.ok ? EXIT.ok : EXIT.sourcesFailed);
-    });
+export function registerReextract(program: Command, ctx: CommandContext): void {
+  registerRevisit(program, ctx, {
+    name: 'reextract',
+    description: 're-apply the current site rules to archived pages (fetched again): a changed text becomes a revision naming the rule',
+    defaultSince: undefined,
+    examples: ['newsvault reextract --source rfi        # after editing rules/rfi.fr.txt', 'newsvault reextract --since 2024-05-01 --json'],
+  });
 }
