@@ -1,5 +1,6 @@
 /** Plain text of extracted HTML: one paragraph per block, blank lines between them; ruby readings left out. */
 import { parseDocument, ELEMENT_NODE, TEXT_NODE } from './dom.ts';
+import { tidyParagraphs } from '../util/text.ts';
 
 const BLOCKS = new Set([
   'address', 'article', 'aside', 'blockquote', 'dd', 'div', 'dl', 'dt', 'figcaption', 'figure', 'footer', 'h1', 'h2',
@@ -36,18 +37,7 @@ export function textOf(root: Node): string {
     if (node.nodeType === ELEMENT_NODE && BLOCKS.has((node as Element).localName)) parts.push('\n\n');
     node = node.nextSibling;
   }
-  return parts
-    .join('')
-    .split(/\n{2,}/)
-    .map((para) =>
-      para
-        .split('\n')
-        .map((line) => line.replace(/ {2,}/g, ' ').trim())
-        .filter((line) => line !== '')
-        .join('\n'),
-    )
-    .filter((para) => para !== '')
-    .join('\n\n');
+  return tidyParagraphs(parts.join(''));
 }
 
 /** The text of an HTML fragment (feed content), tags and entities resolved. */

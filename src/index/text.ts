@@ -6,6 +6,7 @@
  * about seven times faster than building a DOM, and gives the same text for the archive's articles.
  */
 import { Parser } from 'htmlparser2';
+import { tidyParagraphs } from '../util/text.ts';
 
 const BLOCKS = new Set([
   'address', 'article', 'aside', 'blockquote', 'dd', 'div', 'dl', 'dt', 'figcaption', 'figure', 'footer', 'h1', 'h2',
@@ -38,16 +39,5 @@ export function htmlToText(html: string): string {
     { decodeEntities: true },
   );
   parser.end(html);
-  return parts
-    .join('')
-    .split(/\n{2,}/)
-    .map((para) =>
-      para
-        .split('\n')
-        .map((line) => line.replace(/ {2,}/g, ' ').trim())
-        .filter((line) => line !== '')
-        .join('\n'),
-    )
-    .filter((para) => para !== '')
-    .join('\n\n');
+  return tidyParagraphs(parts.join(''));
 }
