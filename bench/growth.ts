@@ -1,0 +1,323 @@
+/**
+ * Growth benchmark (issue 13): what a run costs as the archive grows, run by run, through the real CLI.
+ *
+ *   node --import tsx bench/growth.ts [--articles 100000] [--step 10000] [--cli path/to/bin/newsvault.js] [--fsync-baseline]
+ *
+ * A loopback server serves nine feeds (one per source) of generated Chinese items with 3–6 KB bodies. The
+ * archive grows to `--articles` in runs of `--step` new items (spread over the nine feeds); after the first
+ * step and after the last, a run with 100 new items (each feed holding them beside its ~11 newest earlier
+ * ones) and a run with nothing new (the same feeds again, served in full: no 304) are measured too.
+ *
+ * Every run is `node bin/newsvault.js run` in a child process (this checkout compiled as `npm run build`
+ * does, into a folder of its own, see src/testing/build.ts; or `--cli` for another build, e.g. an older
+ * commit). Per run:
+ * - wall: spawn to exit; CPU: the child's user + system time and peak RSS, from `process.resourceUsage()`
+ *   in an `exit` handler a `--import data:` module installs (as bench/startup.ts), written to fd 3;
+ * - written MB: the bytes the child passed to write(2) (`wchar` of /proc/self/io, read in the same handler:
+ *   article files, temporary files, manifests, pages, state — everything);
+ * - files changed: files outside `.newsvault/` created, replaced or modified (size, mtime, inode) by a
+ *   tree walk before and after; rewritten MB: their sizes, a file appended to in place counting only its
+ *   growth.
+ *
+ * The baseline, measured in the same run on the same disk: the article files the first step added, written
+ * to a fresh folder with one `writeFileSync` each and no fsync, by a child process timed the same way
+ * (`--fsync-baseline`: once more with an fsync per file).
+ */
+import { spawn } from 'node:child_process';
+import { promises as fs, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { builtCli } from '../src/testing/build.ts';
+import { tempDir } from '../src/testing/tree.ts';
+
+const { values } = parseArgs({
+  options: {
+    articles: { type: 'string', default: '100000' },
+    step: { type: 'string', default: '10000' },
+    cli: { type: 'string' },
+    'fsync-baseline': { type: 'boolean', default: false },
+  },
+});
+const TOTAL = Number(values.articles);
+const STEP = Number(values.step);
+if (!Number.isInteger(TOTAL) || !Number.isInteger(STEP) || STEP < 1 || TOTAL < STEP) throw new Error('--articles and --step: whole numbers, articles ≥ step ≥ 1');
+const FEEDS = 9;
+const SMALL = 100;
+
+// ---------------------------------------------------------------------------------------------
+// Items: deterministic, Chinese, 3–6 KB bodies
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ZH = [
+  '联合国安理会周四就地区局势举行紧急会议，多国代表呼吁各方保持克制。',
+  '据当地媒体报道，暴雨导致多条铁路线路暂停运营，数千名旅客滞留车站。',
+  '央行宣布维持基准利率不变，并表示将继续密切关注通胀走势。',
+  '多名学者在研讨会上指出，新的数据保护法规将深刻影响跨境企业的运营。',
+  '外交部发言人在例行记者会上回答了有关双边贸易谈判进展的提问。',
+  '这次选举的投票率创下近二十年来的新高，计票工作预计将持续到周末。',
+  '环保组织发布报告称，沿海湿地面积在过去十年间减少了近三分之一。',
+  '记者走访了边境小镇，当地居民讲述了物价上涨给日常生活带来的压力。',
+  '专家认为，人工智能技术的快速发展对新闻行业既是机遇也是挑战。',
+  '法院今天就这起备受关注的案件作出一审判决，被告表示将提出上诉。',
+];
+const TITLES = ['峰会', '选举', '暴雨', '贸易', '央行', '疫苗', '奥运', '法院', '湿地', '边境', '能源', '外交'];
+/** Item n's publication time: five minutes apart, so 100,000 items span about a year (month pages). */
+const T0 = Date.UTC(2024, 0, 1);
+const published = (n: number) => T0 + n * 5 * 60_000;
+
+function itemXml(n: number): string {
+  const r = prng(n + 1);
+  const paragraphs: string[] = [];
+  // 3–6 KB of UTF-8 (a CJK character is 3 bytes)
+  const target = 3000 + Math.floor(r() * 3000);
+  let bytes = 0;
+  while (bytes < target) {
+    const p = `<p>${Array.from({ length: 2 + Math.floor(r() * 3) }, () => ZH[Math.floor(r() * ZH.length)]).join('')}（第${n}号）</p>`;
+    paragraphs.push(p);
+    bytes += Buffer.byteLength(p);
+  }
+  const title = `${TITLES[n % TITLES.length]}：第${n}号新闻报道`;
+  return `<item><title>${title}</title><link>https://news${n % FEEDS}.example/zh/${n}.html</link><guid isPermaLink="false">item-${n}</guid><pubDate>${new Date(published(n)).toUTCString()}</pubDate><content:encoded><![CDATA[${paragraphs.join('\n')}]]></content:encoded></item>`;
+}
+
+function feedXml(f: number, items: number[]): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>源 ${f}</title><link>https://news${f}.example/</link>\n${items
+    .filter((n) => n % FEEDS === f)
+    .sort((a, b) => b - a)
+    .map(itemXml)
+    .join('\n')}\n</channel></rss>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server: /feed-<f>.xml serves feed f's share of the current items; no validators (no 304)
+
+let served: string[] = Array.from({ length: FEEDS }, (_, f) => feedXml(f, []));
+function serve(items: number[]): void {
+  served = Array.from({ length: FEEDS }, (_, f) => feedXml(f, items));
+}
+const server = http.createServer((req, res) => {
+  const m = /^\/feed-(\d+)\.xml$/.exec(req.url ?? '');
+  const body = m ? served[Number(m[1])] : undefined;
+  if (body === undefined) {
+    res.writeHead(404).end();
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' }).end(body);
+});
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+// ---------------------------------------------------------------------------------------------
+// Measuring a child process
+
+const HOOK = `data:text/javascript,${encodeURIComponent(
+  "import { readFileSync, writeSync } from 'node:fs';" +
+    "process.on('exit', () => { const u = process.resourceUsage(); let io = ''; try { io = readFileSync('/proc/self/io', 'utf8'); } catch {}" +
+    " const f = (k) => Number(new RegExp('^' + k + ': (\\\\d+)', 'm').exec(io)?.[1] ?? NaN);" +
+    " writeSync(3, JSON.stringify({ cpu: u.userCPUTime + u.systemCPUTime, rss: u.maxRSS, wchar: f('wchar'), writeBytes: f('write_bytes') })); });",
+)}`;
+
+interface Usage {
+  wallS: number;
+  cpuS: number;
+  rssMiB: number;
+  writtenMB: number;
+}
+
+function measure(args: string[], opts: { cwd?: string } = {}): Promise<Usage & { stderr: string }> {
+  const env = { ...process.env };
+  delete env.NEWSVAULT_ARCHIVE;
+  delete env.NODE_OPTIONS;
+  const start = performance.now();
+  const child = spawn(process.execPath, ['--import', HOOK, ...args], { env, cwd: opts.cwd, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let usage = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => (usage += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const wallS = (performance.now() - start) / 1000;
+      if (code !== 0) return reject(new Error(`${args.join(' ')} exited ${code}:\n${stderr}`));
+      const u = JSON.parse(usage) as { cpu: number; rss: number; wchar: number };
+      resolve({ wallS, cpuS: u.cpu / 1e6, rssMiB: u.rss / 1024, writtenMB: u.wchar / 1e6, stderr });
+    });
+  });
+}
+
+/** Files outside .newsvault/: path → size, mtime, inode. */
+type Tree = Map<string, { size: number; mtime: number; ino: number }>;
+async function tree(root: string): Promise<Tree> {
+  const out: Tree = new Map();
+  const walk = async (rel: string): Promise<void> => {
+    for (const e of await fs.readdir(path.join(root, rel), { withFileTypes: true }).catch(() => [])) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (r !== '.newsvault') await walk(r);
+      } else {
+        const s = await fs.stat(path.join(root, r), { bigint: false });
+        out.set(r, { size: s.size, mtime: s.mtimeMs, ino: s.ino });
+      }
+    }
+  };
+  await walk('');
+  return out;
+}
+
+function diff(before: Tree, after: Tree): { files: number; rewrittenMB: number; added: string[] } {
+  let files = 0;
+  let bytes = 0;
+  const added: string[] = [];
+  for (const [p, a] of after) {
+    const b = before.get(p);
+    if (!b) {
+      files++;
+      bytes += a.size;
+      added.push(p);
+    } else if (b.ino !== a.ino) {
+      files++;
+      bytes += a.size;
+    } else if (b.size !== a.size || b.mtime !== a.mtime) {
+      files++;
+      bytes += a.size > b.size ? a.size - b.size : a.size;
+    }
+  }
+  for (const p of before.keys()) if (!after.has(p)) files++;
+  return { files, rewrittenMB: bytes / 1e6, added };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const cli = values.cli ? path.resolve(values.cli) : builtCli();
+const work = await tempDir('newsvault-growth-');
+const root = path.join(work, 'archive');
+await fs.mkdir(root, { recursive: true });
+await fs.writeFile(
+  path.join(root, 'newsvault.yaml'),
+  [
+    'sources:',
+    ...Array.from({ length: FEEDS }, (_, f) => `  src${f}: { name: 源${f}, feeds: ["${base}/feed-${f}.xml"], fullText: never }`),
+    'run:',
+    '  retries: 0',
+    '  perHostDelayMs: 0',
+    '  perHostConcurrency: 4',
+    '  timeoutSeconds: 300',
+    '  proxy: direct',
+    '',
+  ].join('\n'),
+);
+
+interface Row extends Usage {
+  label: string;
+  articles: number;
+  added: number;
+  files: number;
+  rewrittenMB: number;
+}
+const rows: Row[] = [];
+let next = 0;
+let current = await tree(root);
+
+// start-up: the same nine sources, every feed empty, into an empty archive (what any run costs)
+const emptyRoot = path.join(work, 'empty');
+await fs.mkdir(emptyRoot);
+await fs.copyFile(path.join(root, 'newsvault.yaml'), path.join(emptyRoot, 'newsvault.yaml'));
+serve([]);
+// --only: the nine sources, not the catalog's outlets (the network is closed)
+const ONLY = ['--only', ...Array.from({ length: FEEDS }, (_, f) => `src${f}`)];
+const startup = await measure([cli, 'run', '--archive', emptyRoot, ...ONLY]);
+
+async function runOnce(label: string, items: number[], expectNew: number): Promise<{ row: Row; added: string[] }> {
+  serve(items);
+  const u = await measure([cli, 'run', '--archive', root, ...ONLY]);
+  const after = await tree(root);
+  const d = diff(current, after);
+  current = after;
+  const added = Number([...u.stderr.matchAll(/: ok, (\d+) new/g)].reduce((n, m) => n + Number(m[1]), 0));
+  if (added !== expectNew) throw new Error(`${label}: expected ${expectNew} new articles, the run said ${added}:\n${u.stderr}`);
+  const articles = [...after.keys()].filter((p) => p.startsWith('articles/') && p.endsWith('.md')).length;
+  const row: Row = { label, articles, added, files: d.files, rewrittenMB: d.rewrittenMB, wallS: u.wallS, cpuS: u.cpuS, rssMiB: u.rssMiB, writtenMB: u.writtenMB };
+  rows.push(row);
+  process.stderr.write(`${label}: ${JSON.stringify(row)}\n`);
+  return { row, added: d.added };
+}
+
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+async function small(at: string): Promise<void> {
+  // 100 new items, each feed beside its ~11 newest earlier ones; then the same feeds again
+  const items = [...range(next - SMALL, SMALL), ...range(next, SMALL)];
+  next += SMALL;
+  await runOnce(`add ${SMALL} at ${at}`, items, SMALL);
+  await runOnce(`no-op at ${at}`, items, 0);
+}
+
+const baselines: { label: string; u: Usage; files: number; MB: number }[] = [];
+const steps = Math.floor(TOTAL / STEP);
+for (let s = 0; s < steps; s++) {
+  const items = range(next, STEP);
+  next += STEP;
+  const { added } = await runOnce(`ingest ${STEP} (run ${s + 1})`, items, STEP);
+  if (s === 0) {
+    // the baseline: the same article bytes, written by a plain script
+    const articles = added.filter((p) => p.startsWith('articles/') && p.endsWith('.md'));
+    const pack: Buffer[] = [];
+    const index: [string, number][] = [];
+    for (const p of articles) {
+      const b = await fs.readFile(path.join(root, p));
+      pack.push(b);
+      index.push([p, b.length]);
+    }
+    const packFile = path.join(work, 'pack.bin');
+    writeFileSync(packFile, Buffer.concat(pack));
+    writeFileSync(path.join(work, 'pack.json'), JSON.stringify(index));
+    const MB = pack.reduce((n, b) => n + b.length, 0) / 1e6;
+    for (const sync of values['fsync-baseline'] ? [false, true] : [false]) {
+      const out = path.join(work, sync ? 'plain-fsync' : 'plain');
+      const script = `import fs from 'node:fs'; import path from 'node:path';
+const pack = fs.readFileSync(${JSON.stringify(packFile)}); const index = JSON.parse(fs.readFileSync(${JSON.stringify(path.join(work, 'pack.json'))}, 'utf8'));
+let at = 0; const made = new Set();
+for (const [p, n] of index) { const f = path.join(${JSON.stringify(out)}, p); const d = path.dirname(f);
+  if (!made.has(d)) { fs.mkdirSync(d, { recursive: true }); made.add(d); }
+  ${sync ? 'const fd = fs.openSync(f, "w"); fs.writeSync(fd, pack, at, n); fs.fsyncSync(fd); fs.closeSync(fd);' : 'fs.writeFileSync(f, pack.subarray(at, at + n));'} at += n; }`;
+      const file = path.join(work, `baseline-${sync ? 'fsync' : 'plain'}.mjs`);
+      await fs.writeFile(file, script);
+      const u = await measure([file]);
+      baselines.push({ label: sync ? 'the same article bytes, an fsync per file' : 'the same article bytes, no fsync', u, files: articles.length, MB });
+      await fs.rm(out, { recursive: true, force: true });
+    }
+    await small(String(STEP));
+  }
+}
+await small(String(steps * STEP));
+server.close();
+
+const f1 = (n: number) => n.toFixed(1);
+const f2 = (n: number) => n.toFixed(2);
+console.log(`node ${process.version}, ${process.platform}; ${FEEDS} feeds on 127.0.0.1, items of 3–6 KB; CLI ${values.cli ? values.cli : '(this checkout)'}\n`);
+console.log('| run | articles after | new | wall s | CPU s | peak RSS MiB | written MB | files changed | rewritten MB |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const r of rows) {
+  console.log(`| ${r.label} | ${r.articles} | ${r.added} | ${f1(r.wallS)} | ${f2(r.cpuS)} | ${r.rssMiB.toFixed(0)} | ${f1(r.writtenMB)} | ${r.files} | ${f2(r.rewrittenMB)} |`);
+}
+console.log('\n| baseline | files | MB | wall s | CPU s | first ingest wall / baseline wall | first ingest CPU / baseline CPU |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+const first = rows[0]!;
+console.log(`| start-up: \`run\`, nine empty feeds, empty archive | 0 | 0 | ${f2(startup.wallS)} | ${f2(startup.cpuS)} | | |`);
+for (const b of baselines) {
+  console.log(`| ${b.label} | ${b.files} | ${f1(b.MB)} | ${f2(b.u.wallS)} | ${f2(b.u.cpuS)} | ${f1(first.wallS / b.u.wallS)} | ${f1(first.cpuS / b.u.cpuS)} |`);
+}
+await fs.rm(work, { recursive: true, force: true });
