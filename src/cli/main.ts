@@ -20,6 +20,7 @@ import { registerReextract } from './commands/reextract.ts';
 import { registerReindex } from './commands/reindex.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSearch } from './commands/search.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerSources } from './commands/sources.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerWatch } from './commands/watch.ts';
@@ -59,6 +60,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   registerReextract(program, ctx);
   registerSearch(program, ctx);
   registerReindex(program, ctx);
+  registerServe(program, ctx);
 
   try {
     await program.parseAsync(argv);
