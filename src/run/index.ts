@@ -10,6 +10,7 @@
  * and saved after.
  */
 import { escapeAttribute } from 'entities';
+import pLimit from 'p-limit';
 import pMap, { pMapSkip } from 'p-map';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
@@ -23,6 +24,7 @@ import { FetchError, describeError, fetchResource } from '../fetch/index.ts';
 import type { FetchOptions } from '../fetch/index.ts';
 import { isDue, recordAttempt, recordFailure, rememberValidators, retryDue, validatorsFor } from '../health/index.ts';
 import type { Attempts, HealthState } from '../health/index.ts';
+import type { Logger } from '../log/index.ts';
 import { parseFeed } from '../parse/index.ts';
 import { publishReadme, publishSourceLists } from '../publish/index.ts';
 import type { SourceSummary } from '../publish/index.ts';
@@ -62,6 +64,16 @@ export interface RunReport {
   ok: boolean;
 }
 
+/** Where one source is: `done` of the `total` items of the feeds read so far (a feed read adds its items). */
+export interface SourceProgress {
+  source: string;
+  done: number;
+  total: number;
+}
+
+/** Pages of one source's items fetched at once by default (under the per-host politeness, which may allow fewer). */
+export const DEFAULT_PAGE_CONCURRENCY = 4;
+
 export interface RunOptions {
   root: string;
   /** The sources to run (the enabled ones are run). */
@@ -86,6 +98,14 @@ export interface RunOptions {
   onSource?: (report: SourceReport) => void;
   /** Called for every change event as it happens. */
   onEvent?: (event: ChangeEvent) => void;
+  /** Called when a source's feed was read (its items counted) and after each of its items. */
+  onProgress?: (progress: SourceProgress) => void;
+  /** Errors and warnings as they happen, each with the source and the URL involved (default: none; they are
+   *  in the report either way). */
+  log?: Logger;
+  /** Items of one source whose pages are fetched and extracted at once (default 4); the per-host politeness
+   *  (concurrency, delay) still holds, and the items are committed one at a time, in the feed's order. */
+  pageConcurrency?: number;
   /** Stops the run early (`newsvault watch` on SIGTERM): no item or source starts once it is aborted; the
    *  item in flight is committed, then the pages and state of what was committed are written as usual. A
    *  feed cut short keeps no validators, so its remaining items come again next time. */
@@ -163,31 +183,60 @@ interface Processed {
   extractionFailed: boolean;
 }
 
-/** Everything for one item that may fail on the network; writes nothing but content-addressed assets. */
-async function processItem(ctx: SourceContext, item: FeedItem): Promise<Processed> {
-  const { store, report, source } = ctx;
+/** A warning about one item: in the source's report, and logged with the source and the URL. */
+function warn(ctx: SourceContext, url: string | null | undefined, message: string): void {
+  ctx.report.warnings.push(message);
+  ctx.opts.log?.warn({ source: ctx.source.slug, ...(url ? { url } : {}) }, message);
+}
+
+/** Whether the item's text is to come from its page, and the archive's record of it (with the key of its
+ *  failed extractions) when it has one. */
+function pageWanted(ctx: SourceContext, item: FeedItem, keys = itemKeys(item)): { fetch: boolean; known?: ManifestRecord; attemptKey: string | null } | null {
+  if (!needsFullText(item, ctx.source.fullText ?? 'auto')) return null;
+  const known: ManifestRecord | undefined = ctx.store.find(keys)?.record;
+  const attemptKey = known ? `${ctx.source.slug}/${known.id}` : null;
+  const retry = known && known.textSource !== 'page' && retryDue(ctx.attempts[attemptKey!], known.firstSeen, ctx.now);
+  // archived before (from its page, or extraction kept failing): not fetched again
+  return { fetch: !known || Boolean(retry), ...(known ? { known } : {}), attemptKey };
+}
+
+/** An item's page, fetched and extracted; never rejects. */
+type Page = { page: ExtractedArticle } | { error: unknown };
+
+async function fetchPage(ctx: SourceContext, item: FeedItem): Promise<Page> {
+  try {
+    return { page: await fetchAndExtract(item.link!, { ...ctx.fetch, rules: ctx.opts.rules }) };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** Everything for one item that may fail on the network; writes nothing but content-addressed assets.
+ *  `prefetched`: its page, fetched ahead while earlier items were committed. */
+async function processItem(ctx: SourceContext, item: FeedItem, prefetched?: Promise<Page>): Promise<Processed> {
+  const { store, report } = ctx;
   const keys = itemKeys(item);
   let final = item;
   let finalKeys = keys;
   let textSource: Processed['textSource'] = 'feed';
   let extractionFailed = false;
-  if (needsFullText(item, source.fullText ?? 'auto')) {
-    const known: ManifestRecord | undefined = store.find(keys)?.record;
-    const attemptKey = known ? `${source.slug}/${known.id}` : null;
-    const retry = known && known.textSource !== 'page' && retryDue(ctx.attempts[attemptKey!], known.firstSeen, ctx.now);
-    if (known && !retry) {
+  const wanted = pageWanted(ctx, item, keys);
+  if (wanted) {
+    const { known, attemptKey } = wanted;
+    if (known && !wanted.fetch) {
       // archived before (from its page, or extraction kept failing): the feed's summary must not replace it
       return { plan: { kind: 'unchanged', keys, record: known }, textSource, extractionFailed };
     }
-    try {
-      const page = await fetchAndExtract(item.link!, { ...ctx.fetch, rules: ctx.opts.rules });
+    const got = await (prefetched ?? fetchPage(ctx, item));
+    if ('page' in got) {
+      const { page } = got;
       final = withPage(item, page);
       finalKeys = itemKeys(final);
       textSource = 'page';
       report.fullText++;
-      report.warnings.push(...page.warnings.map((w) => `${item.link}: ${w}`));
-    } catch (err) {
-      report.warnings.push(`full text of "${item.title.slice(0, 40)}" not extracted, the feed's text is kept: ${describeError(err)}`);
+      for (const w of page.warnings) warn(ctx, item.link, `${item.link}: ${w}`);
+    } else {
+      warn(ctx, item.link, `full text of "${item.title.slice(0, 40)}" not extracted, the feed's text is kept: ${describeError(got.error)}`);
       if (known) {
         recordFailure(ctx.attempts, attemptKey!, ctx.now);
         return { plan: { kind: 'unchanged', keys, record: known }, textSource, extractionFailed };
@@ -196,18 +245,18 @@ async function processItem(ctx: SourceContext, item: FeedItem): Promise<Processe
     }
   }
   const plan = await store.plan(finalKeys, final, ctx.now);
-  if (plan.kind === 'new') report.warnings.push(...plan.warnings);
+  if (plan.kind === 'new') for (const w of plan.warnings) warn(ctx, item.link, w);
   if (plan.kind === 'unchanged' || !ctx.opts.assets) return { plan, textSource, extractionFailed };
   const articlePath = plan.kind === 'new' ? plan.path : plan.record.path;
   const mirrored = await mirrorImages(plan.keys.contentHtml, { archive: ctx.archive, articlePath, baseUrl: final.link ?? undefined, fetch: ctx.fetch, cache: ctx.opts.images });
-  for (const f of mirrored.failed) report.warnings.push(`image ${f.url} not kept: ${f.reason}`);
+  for (const f of mirrored.failed) warn(ctx, f.url, `image ${f.url} not kept: ${f.reason}`);
   return { plan, contentHtml: mirrored.html, textSource, extractionFailed };
 }
 
 /** One item: process, then commit. Always returns its event; a failure is a `failed` event. */
-async function archiveItem(ctx: SourceContext, item: FeedItem): Promise<ChangeEvent> {
+async function archiveItem(ctx: SourceContext, item: FeedItem, prefetched?: Promise<Page>): Promise<ChangeEvent> {
   try {
-    const p = await processItem(ctx, item);
+    const p = await processItem(ctx, item, prefetched);
     const event = await ctx.store.commit(p.plan, { now: ctx.now, textSource: p.textSource, ...(p.contentHtml !== undefined ? { contentHtml: p.contentHtml } : {}) });
     if (p.extractionFailed && event.type === 'added') recordFailure(ctx.attempts, `${ctx.source.slug}/${event.record.id}`, ctx.now);
     return event;
@@ -267,10 +316,20 @@ export async function archiveSource(
   let httpStatus: number | null = null;
   let retryAfterMs: number | undefined;
   let store: SourceArchive | undefined;
+  const log = opts.log;
+  const slug = source.slug;
+  const pageConcurrency = opts.pageConcurrency ?? DEFAULT_PAGE_CONCURRENCY;
+  let total = 0;
   try {
-    store = await archive.source(source.slug);
-    report.warnings.push(...store.warnings);
-    if (source.feeds.length === 0) report.errors.push('no feed configured');
+    store = await archive.source(slug);
+    for (const w of store.warnings) {
+      report.warnings.push(w);
+      log?.warn({ source: slug }, w);
+    }
+    if (source.feeds.length === 0) {
+      report.errors.push('no feed configured');
+      log?.error({ source: slug }, 'no feed configured');
+    }
     let stopped = false;
     for (const location of source.feeds) {
       if (halt.error || opts.signal?.aborted) break;
@@ -290,7 +349,10 @@ export async function archiveSource(
         }
         const feed = await parseFeed(resource.body, { url: resource.url, contentType: resource.contentType });
         items = feed.items;
-        report.warnings.push(...feed.warnings);
+        for (const w of feed.warnings) {
+          report.warnings.push(w);
+          log?.warn({ source: slug, url: location }, w);
+        }
       } catch (err) {
         if (err instanceof FetchError) {
           httpStatus = err.status ?? httpStatus;
@@ -299,27 +361,51 @@ export async function archiveSource(
           feedsRead = Math.max(0, feedsRead - 1);
         }
         // fetch errors name their URL already; parse errors do not
-        report.errors.push(err instanceof FetchError ? describeError(err) : `${location}: ${describeError(err)}`);
+        const message = err instanceof FetchError ? describeError(err) : `${location}: ${describeError(err)}`;
+        report.errors.push(message);
+        log?.error({ source: slug, url: location, ...(err instanceof FetchError && err.status ? { status: err.status } : {}) }, message);
         continue;
       }
       const ctx: SourceContext = { archive, source, store, fetch: itemFetchOptions(fetchOptions, feedAddress), opts, report, now: now(), attempts };
+      total += items.length;
+      opts.onProgress?.({ source: slug, done: report.seen, total });
+      // the pages of the next items are fetched (at most pageConcurrency at once, under the per-host politeness)
+      // while this one is committed: commits stay one at a time, in the feed's order
+      const limit = pLimit(pageConcurrency);
+      const lookahead = pageConcurrency * 2;
+      const pages = new Map<number, Promise<Page>>();
+      const prefetch = (i: number) => {
+        const item = items[i];
+        if (!item || pages.has(i) || !pageWanted(ctx, item)?.fetch) return;
+        pages.set(
+          i,
+          limit(() => (halt.error || opts.signal?.aborted ? Promise.resolve<Page>({ error: new Error('the run was stopped') }) : fetchPage(ctx, item))),
+        );
+      };
+      for (let i = 0; i < Math.min(lookahead, items.length); i++) prefetch(i);
       let itemFailures = 0;
-      for (const item of items) {
+      for (const [i, item] of items.entries()) {
         if (halt.error) break;
         if (opts.signal?.aborted) {
           stopped = true;
           break;
         }
+        prefetch(i + lookahead);
         report.seen++;
-        const event = await archiveItem(ctx, item);
+        const event = await archiveItem(ctx, item, pages.get(i));
+        pages.delete(i);
         events.push(event);
         written.push(...writtenBy(event));
         opts.onEvent?.(event);
+        opts.onProgress?.({ source: slug, done: report.seen, total });
         if (event.type === 'failed') {
           itemFailures++;
           report.errors.push(`item "${item.title.slice(0, 40)}": ${event.error}`);
+          log?.error({ source: slug, ...(item.link ? { url: item.link } : {}), title: item.title.slice(0, 80) }, `item "${item.title.slice(0, 40)}": ${event.error}`);
         }
       }
+      // stopped early: the pages not yet started are not fetched
+      limit.clearQueue();
       // every record is on disk once committed: the feed's validators may be kept, unless an item failed
       // (then a later 304 would hide it)
       if (state && validators && itemFailures === 0 && !stopped) state = rememberValidators(state, location, validators);
@@ -334,8 +420,10 @@ export async function archiveSource(
     if (stored) {
       halt.error ??= stored;
       report.errors.push(`stopped: ${describeError(halt.error)}`);
+      log?.error({ source: slug, path: stored.path }, `stopped: ${describeError(halt.error)}`);
     } else {
       report.errors.push(describeError(err));
+      log?.error({ source: slug }, describeError(err));
       feedsRead = 0;
     }
   }
@@ -383,6 +471,7 @@ export async function runArchive(opts: RunOptions): Promise<RunReport> {
           const report: SourceReport = { ...emptyReport(source), status: 'backoff' };
           const until = state.sources[source.slug]?.nextAttemptAfter;
           report.errors.push(`backing off after ${state.sources[source.slug]?.consecutiveFailures ?? 0} failures${until ? ` until ${new Date(until).toISOString()}` : ''}; --force polls it now`);
+          opts.log?.warn({ source: source.slug, ...(source.feeds[0] ? { url: source.feeds[0] } : {}) }, `not polled: ${report.errors[0]}`);
           opts.onSource?.(report);
           return report;
         }
