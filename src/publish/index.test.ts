@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ManifestRecord } from '../archive/index.ts';
+import type { ChangeEvent, ManifestRecord } from '../archive/index.ts';
 import type { Source } from '../domain.ts';
 import { FileArchive } from '../storage/index.ts';
-import { LIST_PAGE_SIZE, listLine, listTitle, renderList, renderReadme, renderSourceLists, writeSourceLists } from './index.ts';
+import { LIST_PAGE_SIZE, listLine, listTitle, publishSourceLists, renderList, renderReadme, renderSourceLists, writeSourceLists } from './index.ts';
 import { tempDir } from '../testing/tree.ts';
 
 const source: Source = { slug: 'rfi', name: '法广 RFI', feeds: [], enabled: true };
@@ -109,4 +109,25 @@ test('a source page opens each year with a ### YYYY heading (M-D alone is ambigu
 test('list titles of the original archive: entities decoded, Markdown escaped, line shape kept', () => {
   assert.equal(listTitle('Macron&#039;s &quot;plan&quot; *now*'), 'Macron\'s "plan" \\*now\\*');
   assert.match(listLine(rec(1, Date.UTC(2020, 9, 10), '【图说天朝】拿生命开店')), /^10-10 \[【图说天朝】拿生命开店\]\(\/articles\//);
+});
+
+test('after a run, only the month pages of the months its articles belong to are rebuilt (and all of them when forced)', async () => {
+  const root = await tempDir();
+  const archive = new FileArchive(root);
+  const day = 86400e3;
+  const records = Array.from({ length: 700 }, (_, i) => rec(i, Date.UTC(2023, 0, 1) + i * day * 0.5));
+  const first = await publishSourceLists(archive, source, [], () => records);
+  assert.ok(first.includes('lists/rfi/2023-01.md') && first.includes('lists/rfi/2023-06.md') && first.includes('lists/rfi.md'), first.join(' '));
+  // a page of another month, changed by hand, tells whether it was rebuilt
+  await archive.writePage('lists/rfi/2023-01.md', 'by hand\n');
+  const added = rec(700, Date.UTC(2023, 5, 20), '新文章');
+  const event: ChangeEvent = { type: 'added', source: 'rfi', at: 0, record: added };
+  const written = await publishSourceLists(archive, source, [event], () => [...records, added]);
+  assert.deepEqual(written.sort(), ['lists/rfi.md', 'lists/rfi/2023-06.md']);
+  assert.equal(await archive.readPage('lists/rfi/2023-01.md'), 'by hand\n');
+  assert.match((await archive.readPage('lists/rfi/2023-06.md'))!, /新文章/);
+  // an event of another source changes nothing here
+  assert.deepEqual(await publishSourceLists(archive, source, [{ ...event, source: 'bbc' }], () => [...records, added]), []);
+  // forced (an earlier run stopped before its pages): every page is built and compared
+  assert.deepEqual(await publishSourceLists(archive, source, [], () => [...records, added], { force: true }), ['lists/rfi/2023-01.md']);
 });

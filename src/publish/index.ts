@@ -10,7 +10,7 @@
  */
 import { decodeHTML } from 'entities';
 import type { Source } from '../domain.ts';
-import type { ChangeEvent, ManifestRecord } from '../archive/index.ts';
+import type { ArticleAdded, ArticleGone, ArticleRevised, ChangeEvent, ManifestRecord } from '../archive/index.ts';
 import { compareRecords, isChange, utc8Parts } from '../archive/index.ts';
 
 /** Where pages are written: the archive (see src/storage's Archive). */
@@ -72,25 +72,30 @@ function monthKey(ms: number): string {
   return `${p.year}-${p.month}`;
 }
 
-/** Every list page of a source: path (relative to the archive) → content. */
-export function renderSourceLists(source: Source, records: ManifestRecord[]): Map<string, string> {
+/** Every list page of a source: path (relative to the archive) → content. With `months` (keys `YYYY-MM`),
+ *  only those month pages and the main page: the others cannot have changed. */
+export function renderSourceLists(source: Source, records: ManifestRecord[], opts: { months?: ReadonlySet<string> } = {}): Map<string, string> {
   const sorted = [...records].sort(compareRecords);
   const pages = new Map<string, string>();
   if (sorted.length <= LIST_PAGE_SIZE) {
     pages.set(`lists/${source.slug}.md`, renderList(source.name, sorted, undefined, { years: true }));
     return pages;
   }
-  const months = new Map<string, ManifestRecord[]>();
-  for (const rec of sorted) {
-    const key = monthKey(rec.published);
-    const list = months.get(key) ?? [];
-    list.push(rec);
-    months.set(key, list);
+  // records are sorted newest first, so a month's records are one run of the list
+  const months = new Map<string, { from: number; to: number }>();
+  let key: string | null = null;
+  sorted.forEach((rec, i) => {
+    const k = monthKey(rec.published);
+    if (k !== key) {
+      months.set(k, { from: i, to: i + 1 });
+      key = k;
+    } else months.get(k)!.to = i + 1;
+  });
+  for (const [k, { from, to }] of months) {
+    if (opts.months && !opts.months.has(k)) continue;
+    pages.set(`lists/${source.slug}/${k}.md`, renderList(`${source.name} ${k}`, sorted.slice(from, to), `[← ${source.name}](${repoLink(`lists/${source.slug}.md`)})`));
   }
-  for (const [key, list] of months) {
-    pages.set(`lists/${source.slug}/${key}.md`, renderList(`${source.name} ${key}`, list, `[← ${source.name}](${repoLink(`lists/${source.slug}.md`)})`));
-  }
-  const monthLinks = [...months.entries()].map(([key, list]) => `[${key}](${repoLink(`lists/${source.slug}/${key}.md`)}) (${list.length})`);
+  const monthLinks = [...months.entries()].map(([k, { from, to }]) => `[${k}](${repoLink(`lists/${source.slug}/${k}.md`)}) (${to - from})`);
   pages.set(
     `lists/${source.slug}.md`,
     renderList(source.name, sorted.slice(0, LIST_PAGE_SIZE), `按月 · By month: ${monthLinks.join(' · ')}`, { years: true }),
@@ -134,10 +139,11 @@ export function renderReadme(summaries: SourceSummary[]): string {
   ].join('\n');
 }
 
-/** Writes a source's list pages; returns the paths actually rewritten. */
-export async function writeSourceLists(archive: PageWriter, source: Source, records: ManifestRecord[]): Promise<string[]> {
+/** Writes a source's list pages (with `months`, only those month pages and the main page); returns the
+ *  paths actually rewritten. */
+export async function writeSourceLists(archive: PageWriter, source: Source, records: ManifestRecord[], opts: { months?: ReadonlySet<string> } = {}): Promise<string[]> {
   const written: string[] = [];
-  for (const [rel, content] of renderSourceLists(source, records)) {
+  for (const [rel, content] of renderSourceLists(source, records, opts)) {
     if (await archive.writePage(rel, content)) written.push(rel);
   }
   return written;
@@ -155,7 +161,9 @@ export interface PageStore extends PageWriter {
 /**
  * A source's list pages after a run, from its change events: rewritten (where their bytes differ) only
  * when the run added or revised one of its articles, or when its main page is missing, or `force` (an earlier run stopped before its pages). `records` is
- * called only then.
+ * called only then. Of the month pages, only those of the months the events' articles belong to are built
+ * and compared (a month page changes only when its month does), unless the source has just passed the size
+ * of one page (its month pages are new), its main page is missing, or `force`.
  */
 export async function publishSourceLists(
   archive: PageStore,
@@ -164,10 +172,19 @@ export async function publishSourceLists(
   records: () => ManifestRecord[],
   opts: { force?: boolean } = {},
 ): Promise<string[]> {
-  const changed = opts.force === true || events.some((e) => e.source === source.slug && isChange(e));
-  if (!changed && (await archive.readPage(`lists/${source.slug}.md`)) !== null) return [];
+  const mine = events.filter((e): e is ArticleAdded | ArticleRevised | ArticleGone => e.source === source.slug && isChange(e));
+  const changed = opts.force === true || mine.length > 0;
+  const mainMissing = opts.force !== true && (await archive.readPage(`lists/${source.slug}.md`)) === null;
+  if (!changed && !mainMissing) return [];
   const all = records();
-  return all.length > 0 ? writeSourceLists(archive, source, all) : [];
+  if (all.length === 0) return [];
+  let months: Set<string> | undefined;
+  if (opts.force !== true && !mainMissing) {
+    const added = mine.filter((e) => e.type === 'added').length;
+    const whole = all.length - added <= LIST_PAGE_SIZE || mine.some((e) => e.type === 'gone' && !e.record);
+    if (!whole) months = new Set(mine.map((e) => monthKey((e.type === 'gone' ? e.record! : e.record).published)));
+  }
+  return writeSourceLists(archive, source, all, months ? { months } : {});
 }
 
 /** The README after a run: rewritten only when the run changed an article, the README is not ours yet, or
