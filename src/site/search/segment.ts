@@ -1,0 +1,272 @@
+/**
+ * Segments: the unit the index is written, merged and deleted in (log-structured, as Lucene's). A segment
+ * is a folder `search/<id>/`, written once under a temporary name and renamed into place, never changed
+ * afterwards (so a browser may cache it for ever); the manifest names the live ones and, for each, the
+ * documents deleted from it since.
+ *
+ *   <n>.js       light shards, 2^bits of them: { token: base64 posting | k }, k for a token of its own file
+ *   h<k>.js      the posting of one frequent token (base64)
+ *   d<k>.js      the result records of documents 8k … 8k+7
+ *   keys.txt     the documents' keys, one a line, in document order (for the builder only)
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { bodyWeight, countTokens, dataOf, decodePosting, encodePosting, hash, PostingBuilder, scriptOf, TITLE_WEIGHT } from './codec.ts';
+
+/** Documents per result-record file. */
+export const CHUNK = 8;
+/** Target size of a light shard (bytes of postings, before base64). */
+const TARGET = 2048;
+/** A posting longer than this gets a file of its own. */
+const HEAVY = 384;
+/** Characters of body text kept as a result's excerpt. */
+const EXCERPT = 72;
+
+/** [url, title, source name, published (ms), excerpt] */
+export type DocRecord = [string, string, string, number, string];
+
+export interface SegmentInfo {
+  id: string;
+  /** Documents in it (deleted ones included). */
+  n: number;
+  /** log2 of the number of light shards. */
+  bits: number;
+  /** Bytes of its postings (before base64). */
+  b: number;
+  /** Its documents deleted since it was written, ascending. */
+  del: number[];
+}
+
+export interface IndexDoc {
+  key: string;
+  url: string;
+  title: string;
+  sourceName: string;
+  published: number;
+  text: string;
+}
+
+function excerptOf(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const cps = [...flat.slice(0, EXCERPT * 2)];
+  return cps.length > EXCERPT ? `${cps.slice(0, EXCERPT).join('')}…` : cps.join('');
+}
+
+/** A segment being built in memory from documents. */
+export class SegmentBuilder {
+  readonly keys: string[] = [];
+  readonly records: DocRecord[] = [];
+  readonly postings = new Map<string, PostingBuilder>();
+  private totalLen = 0;
+
+  get count(): number {
+    return this.keys.length;
+  }
+
+  add(doc: IndexDoc): void {
+    const id = this.keys.length;
+    this.keys.push(doc.key);
+    this.records.push([doc.url, doc.title, doc.sourceName, doc.published, excerptOf(doc.text)]);
+    const title = new Map<string, number>();
+    countTokens(doc.title, title);
+    const body = new Map<string, number>();
+    const len = countTokens(doc.text, body);
+    this.totalLen += len;
+    // the average length so far (a running estimate: weights are quantised in three steps anyway)
+    const avg = Math.max(50, this.totalLen / (id + 1));
+    for (const t of title.keys()) this.posting(t).add(id, TITLE_WEIGHT);
+    for (const [t, tf] of body) if (!title.has(t)) this.posting(t).add(id, bodyWeight(tf, len, avg));
+  }
+
+  private posting(t: string): PostingBuilder {
+    let p = this.postings.get(t);
+    if (!p) this.postings.set(t, (p = new PostingBuilder()));
+    return p;
+  }
+}
+
+/** Writes the files of one segment's postings shard by shard; the caller gives tokens in shard order. */
+class ShardWriter {
+  private current = -1;
+  private shard: Record<string, string | number> = {};
+  private heavy = 0;
+  bytes = 0;
+  constructor(
+    private readonly dir: string,
+    private readonly id: string,
+    readonly bits: number,
+  ) {}
+
+  add(token: string, shard: number, posting: Uint8Array): void {
+    while (this.current < shard) this.next();
+    this.bytes += posting.length;
+    const b64 = Buffer.from(posting.buffer, posting.byteOffset, posting.length).toString('base64');
+    if (posting.length > HEAVY) {
+      const k = this.heavy++;
+      writeFileSync(path.join(this.dir, `h${k}.js`), scriptOf(`${this.id}/h${k}`, b64));
+      this.shard[token] = k;
+    } else this.shard[token] = b64;
+  }
+
+  private next(): void {
+    if (this.current >= 0) writeFileSync(path.join(this.dir, `${this.current}.js`), scriptOf(`${this.id}/${this.current}`, this.shard));
+    this.current++;
+    this.shard = {};
+  }
+
+  finish(): void {
+    while (this.current < 2 ** this.bits) this.next();
+  }
+}
+
+function bitsFor(bytes: number): number {
+  return Math.max(0, Math.ceil(Math.log2(Math.max(1, bytes / TARGET))));
+}
+
+function tmpDirOf(searchDir: string, id: string): string {
+  return path.join(searchDir, `.tmp-${id}`);
+}
+
+/** Moves a finished segment folder into place. */
+function publish(searchDir: string, id: string): void {
+  const dest = path.join(searchDir, id);
+  rmSync(dest, { recursive: true, force: true });
+  renameSync(tmpDirOf(searchDir, id), dest);
+}
+
+function writeDocs(dir: string, id: string, keys: readonly string[], records: readonly DocRecord[]): void {
+  for (let k = 0; k * CHUNK < records.length; k++) {
+    writeFileSync(path.join(dir, `d${k}.js`), scriptOf(`${id}/d${k}`, records.slice(k * CHUNK, (k + 1) * CHUNK)));
+  }
+  writeFileSync(path.join(dir, 'keys.txt'), keys.length ? `${keys.join('\n')}\n` : '');
+}
+
+/** Writes a segment built in memory as `search/<id>/`. */
+export function writeSegment(searchDir: string, id: string, seg: SegmentBuilder): SegmentInfo {
+  const dir = tmpDirOf(searchDir, id);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const n = seg.count;
+  const encoded: { token: string; h: number; bytes: Uint8Array }[] = [];
+  let light = 0;
+  for (const [token, p] of seg.postings) {
+    const bytes = encodePosting(p, n);
+    if (bytes.length <= HEAVY) light += bytes.length + token.length * 3 + 6;
+    encoded.push({ token, h: hash(token), bytes });
+  }
+  seg.postings.clear();
+  const bits = bitsFor(light);
+  encoded.sort((a, b) => a.h - b.h || (a.token < b.token ? -1 : a.token > b.token ? 1 : 0));
+  const w = new ShardWriter(dir, id, bits);
+  for (const e of encoded) w.add(e.token, bits === 0 ? 0 : e.h >>> (32 - bits), e.bytes);
+  w.finish();
+  writeDocs(dir, id, seg.keys, seg.records);
+  publish(searchDir, id);
+  return { id, n, bits, b: w.bytes, del: [] };
+}
+
+function readData<T>(file: string): T {
+  return dataOf<T>(readFileSync(file, 'utf8'));
+}
+
+/** The keys of a segment's documents, in document order. */
+export function readKeys(searchDir: string, id: string): string[] {
+  const text = readFileSync(path.join(searchDir, id, 'keys.txt'), 'utf8');
+  return text ? text.slice(0, -1).split('\n') : [];
+}
+
+/** One input of a merge: the shard of it loaded last, and the new number of each of its documents. */
+interface Input {
+  seg: SegmentInfo;
+  remap: Int32Array;
+  loaded: number;
+  shard: Record<string, string | number>;
+}
+
+/**
+ * Merges segments (given in index order) into a new segment `id`: their live documents in the same order,
+ * renumbered, postings combined shard by shard (memory: one shard of each input and one of the output).
+ */
+export function mergeSegments(searchDir: string, segs: readonly SegmentInfo[], id: string): SegmentInfo {
+  const dir = tmpDirOf(searchDir, id);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const inputs: Input[] = [];
+  const keys: string[] = [];
+  const records: DocRecord[] = [];
+  let next = 0;
+  let estimate = 0;
+  for (const seg of segs) {
+    const deleted = new Set(seg.del);
+    const remap = new Int32Array(seg.n).fill(-1);
+    const segKeys = readKeys(searchDir, seg.id);
+    let chunk: DocRecord[] = [];
+    for (let d = 0; d < seg.n; d++) {
+      if (d % CHUNK === 0) chunk = readData<DocRecord[]>(path.join(searchDir, seg.id, `d${d / CHUNK}.js`));
+      if (deleted.has(d)) continue;
+      remap[d] = next++;
+      keys.push(segKeys[d]!);
+      records.push(chunk[d % CHUNK]!);
+    }
+    estimate += seg.n ? (seg.b * (seg.n - deleted.size)) / seg.n : 0;
+    inputs.push({ seg, remap, loaded: -1, shard: {} });
+  }
+  const n = next;
+  // light bytes, roughly: the heavy postings are part of `b`, so this errs towards more shards
+  const bits = bitsFor(estimate / 2);
+  const w = new ShardWriter(dir, id, bits);
+  const shardOfInput = (input: Input, j: number) => {
+    if (input.loaded !== j) {
+      input.shard = readData<Record<string, string | number>>(path.join(searchDir, input.seg.id, `${j}.js`));
+      input.loaded = j;
+    }
+    return input.shard;
+  };
+  for (let o = 0; o < 2 ** bits; o++) {
+    const tokens = new Map<string, { input: Input; value: string | number }[]>();
+    for (const input of inputs) {
+      const ib = input.seg.bits;
+      const shards: number[] = [];
+      if (ib <= bits) shards.push(o >>> (bits - ib));
+      else for (let j = o << (ib - bits); j < (o + 1) << (ib - bits); j++) shards.push(j);
+      for (const j of shards) {
+        const shard = shardOfInput(input, j);
+        for (const token of Object.keys(shard)) {
+          if (ib < bits && hash(token) >>> (32 - bits) !== o) continue;
+          let list = tokens.get(token);
+          if (!list) tokens.set(token, (list = []));
+          list.push({ input, value: shard[token]! });
+        }
+      }
+    }
+    const sorted = [...tokens.keys()].map((t) => ({ t, h: hash(t) })).sort((a, b) => a.h - b.h || (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
+    for (const { t } of sorted) {
+      const p = new PostingBuilder();
+      for (const { input, value } of tokens.get(t)!) {
+        const b64 = typeof value === 'number' ? readData<string>(path.join(searchDir, input.seg.id, `h${value}.js`)) : value;
+        const { ids, w: weights } = decodePosting(Buffer.from(b64, 'base64'), input.seg.n);
+        for (let i = 0; i < ids.length; i++) {
+          const to = input.remap[ids[i]!]!;
+          if (to >= 0) p.add(to, weights[i]!);
+        }
+      }
+      if (p.n) w.add(t, o, encodePosting(p, n));
+    }
+  }
+  w.finish();
+  writeDocs(dir, id, keys, records);
+  publish(searchDir, id);
+  return { id, n, bits, b: w.bytes, del: [] };
+}
+
+/** Removes segment folders (and unfinished ones) that `keep` does not name. */
+export function removeStale(searchDir: string, keep: ReadonlySet<string>, entries: readonly string[]): void {
+  for (const name of entries) {
+    if (!/^(\.tmp-)?(s[0-9a-z]+-[0-9a-z]+|fold-[0-9a-f]+)$/.test(name) || keep.has(name)) continue;
+    rmSync(path.join(searchDir, name), { recursive: true, force: true });
+  }
+}
+
+export function segmentExists(searchDir: string, id: string): boolean {
+  return existsSync(path.join(searchDir, id, 'keys.txt'));
+}
