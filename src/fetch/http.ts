@@ -26,6 +26,8 @@ import type { FetchResult } from './types.ts';
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Request headers not carried to another origin when a redirect crosses origins. */
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+/** What a response's Set-Cookie shows as in FetchResult.headers. */
+const REDACTED = '[redacted]';
 
 /** How one URL is reached: the dispatcher to use and the proxy behind it (for messages). */
 export interface Route {
@@ -47,6 +49,8 @@ export interface Exchange {
   statusText: string;
   /** Lower-cased names; repeated headers joined with ", ". */
   headers: Record<string, string>;
+  /** Each Set-Cookie header of the response, apart (they cannot be joined with ", "). */
+  setCookie: string[];
   /** Not yet read: the caller must consume, dump or destroy it. */
   body: Dispatcher.ResponseData['body'];
   route: Route;
@@ -105,8 +109,15 @@ export async function exchange(url: URL, init: ExchangeInit): Promise<Exchange> 
       ...(init.route.dispatcher ? { dispatcher: init.route.dispatcher } : {}),
     });
     const headers: Record<string, string> = {};
+    const setCookie: string[] = [];
     for (const [name, value] of Object.entries(res.headers)) {
       if (value === undefined) continue;
+      if (name.toLowerCase() === 'set-cookie') {
+        // its values are secrets: kept apart for the identity, and only named in `headers`
+        setCookie.push(...(Array.isArray(value) ? value : [value]));
+        headers['set-cookie'] = REDACTED;
+        continue;
+      }
       headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
     }
     return {
@@ -114,6 +125,7 @@ export async function exchange(url: URL, init: ExchangeInit): Promise<Exchange> 
       status: res.statusCode,
       statusText: res.statusText || STATUS_CODES[res.statusCode] || '',
       headers,
+      setCookie,
       body: res.body,
       route: init.route,
     };
@@ -162,7 +174,21 @@ export async function attemptHttp(
   let url = start;
   let headers = { ...opts.headers };
   const redirects: string[] = [];
-  const visited = new Set<string>([withoutHash(url)]);
+  const identity = opts.identity;
+  /** The identity's headers (cookies, credentials) for a hop: decided by its URL alone. */
+  const own = async (hop: URL): Promise<Record<string, string>> => {
+    if (!identity) return {};
+    try {
+      return await identity.headersFor(hop);
+    } catch (err) {
+      const fe = err instanceof FetchError ? err : toFetchError(err, { url: hop.href });
+      throw fe.url === undefined ? fe.with({ url: hop.href }) : fe;
+    }
+  };
+  let hopHeaders = await own(url);
+  // A URL is visited again only with other cookies: a consent wall sets one and redirects back (maxRedirects still bounds it).
+  const visitKey = (hop: URL, sent: Record<string, string>) => `${withoutHash(hop)}\n${sent['cookie'] ?? ''}`;
+  const visited = new Set<string>([visitKey(url, hopHeaders)]);
   /** Where the first hop was reached, when that was a non-public address. */
   let privateAddress: string | undefined;
 
@@ -175,7 +201,7 @@ export async function attemptHttp(
     }
     const route = router(url, guarded);
     const res = await exchange(url, {
-      headers,
+      headers: { ...headers, ...hopHeaders },
       route,
       signal,
       connectTimeoutMs: opts.connectTimeoutMs,
@@ -183,6 +209,7 @@ export async function attemptHttp(
     });
     if (first) privateAddress = reachedPrivately(url, route);
     const ctx = { url: url.href };
+    if (identity && res.setCookie.length > 0) await identity.received(url, res.setCookie);
 
     if (REDIRECT_STATUSES.has(res.status)) {
       await discard(res.body);
@@ -196,11 +223,14 @@ export async function attemptHttp(
       }
       if (!isHttpScheme(next.protocol)) throw new FetchError('redirect', `redirect to unsupported scheme ${next.protocol} (only http: and https: are followed)`, ctx);
       redirects.push(url.href);
-      if (visited.has(withoutHash(next))) throw new FetchError('redirect', `redirect loop (back to ${next.href})`, ctx);
+      const nextHeaders = await own(next);
+      const key = visitKey(next, nextHeaders);
+      if (visited.has(key)) throw new FetchError('redirect', `redirect loop (back to ${next.href})`, ctx);
       if (redirects.length > opts.maxRedirects) throw new FetchError('redirect', `too many redirects (${redirects.length})`, ctx);
-      visited.add(withoutHash(next));
+      visited.add(key);
       if (next.origin !== url.origin) headers = withoutCredentials(headers);
       url = next;
+      hopHeaders = nextHeaders;
       continue;
     }
 

@@ -49,6 +49,8 @@ export { DEFAULT_POLITENESS, Politeness, type AcquireOptions, type PolitenessOpt
 export { chooseProxy, noProxyMatches, parseProxy, proxyFromEnv, type ProxySpec } from './proxy-env.ts';
 export { backoffDelay, isRetryable, parseRetryAfter } from './retry.ts';
 export { closeDispatchers } from './dispatchers.ts';
+export { RequestIdentity, redactHeaders, type IdentityOptions } from './identity.ts';
+export { parseCookiesTxt } from './cookies.ts';
 export { classifyAddress, describeRange, type AddressClass } from './address.ts';
 export type { FetchResult } from './types.ts';
 

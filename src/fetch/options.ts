@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
+import type { RequestIdentity } from './identity.ts';
 import type { Politeness } from './politeness.ts';
 
 /** Retries of one fetch. A retry happens on connection errors, timeouts, 408, 429 and 5xx only. */
@@ -76,6 +77,12 @@ export interface FetchOptions {
   userAgent?: string;
   /** Extra request headers; they override the defaults (Accept, User-Agent, …) case-insensitively. */
   headers?: Record<string, string>;
+  /**
+   * Cookies and credentials, decided for each request and redirect hop by its URL (identity.ts): the jar's
+   * cookies that match it (RFC 6265), Set-Cookie kept when the identity keeps them, Authorization / Cookie
+   * written in the config only for its own origins.
+   */
+  identity?: RequestIdentity;
   signal?: AbortSignal;
   /**
    * undici dispatcher (an Agent, MockAgent, …). Default: one managed per proxy and connect timeout
@@ -129,6 +136,7 @@ export interface ResolvedOptions {
   maxRedirects: number;
   /** Lower-cased header names. */
   headers: Record<string, string>;
+  identity: RequestIdentity | undefined;
   dispatcher: Dispatcher | undefined;
   proxy: string | undefined;
   env: Readonly<Record<string, string | undefined>>;
@@ -226,6 +234,7 @@ export function resolveOptions(opts: FetchOptions = {}): ResolvedOptions {
     maxBytes,
     maxRedirects,
     headers,
+    identity: opts.identity,
     dispatcher: opts.dispatcher,
     proxy: opts.proxy,
     env: opts.env ?? process.env,

@@ -301,7 +301,7 @@ test('values of the wrong type or out of range', async () => {
   await assertRejected('sources:\n  rfi: { enabled: yes }\n', 'sources.rfi.enabled', /must be true or false, not "yes"/);
   await assertRejected('sources:\n  rfi: { name: "" }\n', 'sources.rfi.name', /must not be empty/);
   await assertRejected('sources: [rfi]\n', 'sources', /must be a mapping from source slugs to their settings, not a list/);
-  await assertRejected('sources:\n  rfi: off\n', 'sources.rfi', /must be a mapping with any of: name, feed, feeds, enabled, proxy, perHostDelayMs, allowPrivateNetworks, fullText, interval, not "off"/);
+  await assertRejected('sources:\n  rfi: off\n', 'sources.rfi', /must be a mapping with any of: name, feed, feeds, enabled, proxy, perHostDelayMs, allowPrivateNetworks, userAgent, headers, cookies, cookieJar, fullText, interval, not "off"/);
   await assertRejected('- rfi\n- bbc\n', null, /the file must hold a mapping of settings \(sources, run, watch, git\), not a list/);
 });
 
@@ -561,12 +561,33 @@ test('the run: section of the template, uncommented line by line, parses back to
   const all = parseConfig(uncomment(keysOf(RUN_SCHEMA)), '/a/newsvault.yaml', '/a').run;
   const examples = Object.fromEntries(keysOf(RUN_SCHEMA).filter((key) => !(key in DEFAULT_RUN)).map((key) => [key, declared(RUN_SCHEMA, key).shown]));
   assert.ok(Object.keys(examples).includes('proxy'));
-  assert.deepEqual(all, { ...DEFAULT_RUN, ...examples });
+  // a cookies file is read where it is: ~ is the home folder
+  assert.deepEqual(all, { ...DEFAULT_RUN, ...examples, cookies: atHome(examples.cookies) });
 });
+
+/** A `~/…` example as the config reads it. */
+function atHome(written: unknown): string {
+  assert.ok(typeof written === 'string' && written.startsWith('~/'), 'the example of cookies starts at the home folder');
+  return path.join(os.homedir(), written.slice(2));
+}
 
 test('every source key is in the template\'s mysite: example, which uncommented is a valid user source', () => {
   const { mysite } = templateParts();
-  assert.deepEqual(keysOf(SOURCE_SCHEMA), ['name', 'feed', 'feeds', 'enabled', 'proxy', 'perHostDelayMs', 'allowPrivateNetworks', 'fullText', 'interval']);
+  assert.deepEqual(keysOf(SOURCE_SCHEMA), [
+    'name',
+    'feed',
+    'feeds',
+    'enabled',
+    'proxy',
+    'perHostDelayMs',
+    'allowPrivateNetworks',
+    'userAgent',
+    'headers',
+    'cookies',
+    'cookieJar',
+    'fullText',
+    'interval',
+  ]);
   const examples: Record<string, unknown> = {};
   for (const key of keysOf(SOURCE_SCHEMA)) {
     const { description, shown } = declared(SOURCE_SCHEMA, key);
@@ -586,7 +607,7 @@ test('every source key is in the template\'s mysite: example, which uncommented 
       .map((line) => line.replace(/^ {2}# mysite:/, '  mysite:').replace(/^ {2}# {3}(\w+): /, '    $1: '));
     const config = parseConfig(['sources:', ...block, ''].join('\n'), '/a/newsvault.yaml', '/a');
     const { feed: _feed, feeds: _feeds, ...rest } = examples;
-    assert.deepEqual(config.sources, [{ slug: 'mysite', ...rest, feeds: (feeds as string[]).map((f) => (f.startsWith('https:') ? f : path.join('/a', f))) }], `without ${drop}`);
+    assert.deepEqual(config.sources, [{ slug: 'mysite', ...rest, cookies: atHome(rest.cookies), feeds: (feeds as string[]).map((f) => (f.startsWith('https:') ? f : path.join('/a', f))) }], `without ${drop}`);
   }
 });
 

@@ -14,6 +14,7 @@
  * missing file means the defaults: the catalog as it is, and DEFAULT_RUN.
  */
 import { open } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
@@ -26,6 +27,7 @@ import {
   DEFAULT_RUN,
   DEFAULT_WATCH,
   GIT_SCHEMA,
+  CREDENTIAL_HEADERS,
   RUN_SCHEMA,
   SOURCE_SCHEMA,
   WATCH_SCHEMA,
@@ -52,6 +54,23 @@ export interface SourceFetchSettings {
   /** A proxy URL or "direct"; undefined = the environment's proxy variables. */
   proxy: string | undefined;
   perHostDelayMs: number;
+}
+
+/**
+ * Who a source's requests say they are (docs/fetching.md#per-site-identity): its own settings over the run's.
+ * Header names are lower-cased; credential headers (Authorization, Cookie) are apart, for the fetch stage to send
+ * only to the sites of the source's own feeds.
+ */
+export interface SourceIdentitySettings {
+  userAgent: string | undefined;
+  /** Extra headers, lower-cased names, credential headers excluded. */
+  headers: Record<string, string>;
+  /** Authorization / Cookie written in the config, lower-cased names. */
+  credentials: Record<string, string>;
+  /** Absolute path of a Netscape cookies.txt, or undefined. */
+  cookies: string | undefined;
+  /** Whether the cookies sites set are kept (and persisted in .newsvault/cookies/). */
+  cookieJar: boolean;
 }
 
 /**
@@ -163,10 +182,20 @@ export function parseConfig(text: string, file: string, archiveDir: string): Arc
   const raw = parsed.data;
 
   const problems: ConfigProblem[] = [];
+  const cookiesFile = (written: string | undefined, field: string): string | undefined => {
+    if (written === undefined) return undefined;
+    const resolved = resolveCookiesPath(written, path.dirname(path.resolve(file)), dir);
+    if (typeof resolved === 'string') return resolved;
+    problems.push({ field, problem: resolved.problem });
+    return undefined;
+  };
+  const run = raw.run ?? { ...DEFAULT_RUN };
+  if (run.cookies !== undefined) run.cookies = cookiesFile(run.cookies, 'run.cookies');
   const sources: SourceSettings[] = [];
   for (const [slug, entry] of Object.entries(raw.sources ?? {})) {
     const { feed, feeds, ...rest } = entry ?? {};
     const settings: SourceSettings = { slug, ...rest };
+    if (settings.cookies !== undefined) settings.cookies = cookiesFile(settings.cookies, `sources.${slug}.cookies`);
     if (feed !== undefined && feeds !== undefined) problems.push({ field: `sources.${slug}`, problem: 'give either feed or feeds, not both' });
     const written = feed === undefined ? feeds : [feed, ...(feeds ?? [])];
     if (written !== undefined) settings.feeds = written.map((location) => resolveFeedLocation(location, dir));
@@ -175,7 +204,7 @@ export function parseConfig(text: string, file: string, archiveDir: string): Arc
   problems.push(...checkSourceSettings(sources));
   if (problems.length > 0) throw new ConfigError(file, problems);
 
-  return { archiveDir: dir, file, found: true, sources, run: raw.run ?? { ...DEFAULT_RUN }, watch: raw.watch ?? { ...DEFAULT_WATCH }, git: raw.git ?? { ...DEFAULT_GIT } };
+  return { archiveDir: dir, file, found: true, sources, run, watch: raw.watch ?? { ...DEFAULT_WATCH }, git: raw.git ?? { ...DEFAULT_GIT } };
 }
 
 /**
@@ -206,6 +235,50 @@ export function sourceFetchSettings(config: ArchiveConfig, slug: string): Source
   return {
     proxy: own?.proxy ?? config.run.proxy,
     perHostDelayMs: own?.perHostDelayMs ?? config.run.perHostDelayMs,
+  };
+}
+
+/**
+ * The identity of one source's requests (its userAgent, headers, cookies, cookieJar, else the run's; its headers
+ * added to the run's), or the run's alone when `slug` is undefined or not configured.
+ */
+export function sourceIdentitySettings(config: ArchiveConfig, slug?: string): SourceIdentitySettings {
+  const own = slug === undefined ? undefined : config.sources.find((s) => s.slug === slug);
+  const run = config.run;
+  const headers: Record<string, string> = {};
+  const credentials: Record<string, string> = {};
+  for (const [name, value] of [...Object.entries(run.headers ?? {}), ...Object.entries(own?.headers ?? {})]) {
+    const lower = name.toLowerCase();
+    if (CREDENTIAL_HEADERS.includes(lower)) credentials[lower] = value;
+    else headers[lower] = value;
+  }
+  return {
+    userAgent: own?.userAgent ?? run.userAgent,
+    headers,
+    credentials,
+    cookies: own?.cookies ?? run.cookies,
+    cookieJar: own?.cookieJar ?? run.cookieJar,
+  };
+}
+
+/**
+ * A cookies file as the fetch stage reads it: `~` and `~/…` are the home folder, a relative path starts at the
+ * config file's folder. A file inside the archive is refused unless it is under `.newsvault/` (git-ignored local
+ * state): anywhere else, a `git add` would put the cookies into the archive's history.
+ */
+export function resolveCookiesPath(written: string, configDir: string, archiveDir: string): string | { problem: string } {
+  const home = written === '~' || written.startsWith('~/') || written.startsWith('~\\');
+  const absolute = home ? path.join(os.homedir(), written.slice(1)) : path.resolve(configDir, written);
+  const archive = path.resolve(archiveDir);
+  const rel = path.relative(archive, absolute);
+  const inside = rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  if (!inside) return absolute;
+  const state = path.relative(path.join(archive, '.newsvault'), absolute);
+  if (state !== '' && !state.startsWith('..') && !path.isAbsolute(state)) return absolute;
+  return {
+    problem:
+      `${quote(written)} is inside the archive, where git would keep it: ` +
+      'keep cookies outside the archive (e.g. ~/.config/newsvault/cookies.txt) or under its git-ignored .newsvault/ folder',
   };
 }
 

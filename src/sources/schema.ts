@@ -187,6 +187,117 @@ export function resolveFeedLocation(raw: string, archiveDir: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Identity: User-Agent, extra headers, cookies (docs/fetching.md#per-site-identity)
+
+/** Longest User-Agent. */
+export const MAX_USER_AGENT_LENGTH = 512;
+/** Most extra headers in one `headers:` mapping, and the longest name and value. */
+export const MAX_HEADERS = 50;
+export const MAX_HEADER_NAME_LENGTH = 100;
+export const MAX_HEADER_VALUE_LENGTH = 8192;
+/** Longest cookies-file path. */
+export const MAX_COOKIES_PATH_LENGTH = 4096;
+
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+const HOP_BY_HOP = 'is a hop-by-hop header, managed by the HTTP client';
+const CONDITIONAL = "is Newsvault's own: it sends If-None-Match / If-Modified-Since from what it saw last time";
+/** Headers that may not be set, lower-cased, and why. */
+export const REFUSED_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  host: 'is set from the URL of each request',
+  'content-length': 'describes a request body, and a GET has none',
+  'transfer-encoding': HOP_BY_HOP,
+  connection: HOP_BY_HOP,
+  'keep-alive': HOP_BY_HOP,
+  'proxy-connection': HOP_BY_HOP,
+  te: HOP_BY_HOP,
+  trailer: HOP_BY_HOP,
+  upgrade: HOP_BY_HOP,
+  expect: HOP_BY_HOP,
+  'proxy-authorization': 'goes to the proxy: put its credentials in the proxy URL (http://user:password@host:port)',
+  'proxy-authenticate': 'is a response header',
+  'accept-encoding': 'is gzip, deflate, br: the encodings Newsvault decodes',
+  'if-none-match': CONDITIONAL,
+  'if-modified-since': CONDITIONAL,
+  'if-match': CONDITIONAL,
+  'if-unmodified-since': CONDITIONAL,
+  'if-range': CONDITIONAL,
+  range: 'would ask for part of a page; Newsvault reads whole responses',
+  'user-agent': 'is set by userAgent: (give it there)',
+});
+
+/** Request headers whose values are credentials: never shown, and sent only to the source's own feeds' sites. */
+export const CREDENTIAL_HEADERS: readonly string[] = ['authorization', 'cookie'];
+
+/**
+ * Why a header value cannot be sent, or null. Printable ASCII, spaces and tabs only; the value itself is never
+ * quoted (it may be a credential): the message names the first wrong character and where it is.
+ */
+export function headerValueProblem(value: string, max = MAX_HEADER_VALUE_LENGTH): string | null {
+  if (value.length > max) return `must be at most ${max} characters (it has ${value.length})`;
+  const at = /[^\t\x20-\x7e]/.exec(value);
+  if (at === null) return null;
+  const code = at[0].codePointAt(0) ?? 0;
+  const where = `U+${code.toString(16).toUpperCase().padStart(4, '0')} at character ${at.index + 1}`;
+  if (at[0] === '\r' || at[0] === '\n') return `must not hold a line break (${where})`;
+  if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return `must not hold control characters (${where})`;
+  return `must hold only printable ASCII characters (${where})`;
+}
+
+/** Why a header name cannot be set, or null. */
+export function headerNameProblem(name: string): string | null {
+  if (name.length > MAX_HEADER_NAME_LENGTH) return `is not a header name: at most ${MAX_HEADER_NAME_LENGTH} characters`;
+  if (!HEADER_NAME.test(name)) return 'is not a header name (letters, digits and !#$%&\'*+.^_`|~- only)';
+  const refused = REFUSED_HEADERS[name.toLowerCase()];
+  return refused === undefined ? null : `cannot be set: ${name} ${refused}`;
+}
+
+/** A User-Agent: trimmed, not empty, printable ASCII. */
+export function userAgent() {
+  return z
+    .string({ error: mustBe('text (a User-Agent)') })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .superRefine((value, ctx) => {
+      const problem = headerValueProblem(value, MAX_USER_AGENT_LENGTH);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, input: value });
+    });
+}
+
+/**
+ * Extra request headers: a mapping of header names to text (or numbers), values trimmed. Each problem is an
+ * issue at the header's own path (`run.headers.X-Foo`), and no message quotes a value.
+ */
+export function headerMap() {
+  return z
+    .record(z.string(), z.unknown(), { error: mustBe('a mapping of header names to values, e.g. { Accept-Language: zh-CN }') })
+    .superRefine((headers, ctx) => {
+      const names = Object.keys(headers);
+      if (names.length > MAX_HEADERS) ctx.addIssue({ code: 'custom', message: `must hold at most ${MAX_HEADERS} headers (it holds ${names.length})`, input: undefined });
+      const seen = new Map<string, string>();
+      for (const name of names) {
+        const raw = headers[name];
+        const value = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim() : null;
+        const lower = name.toLowerCase();
+        const twice = seen.get(lower);
+        seen.set(lower, name);
+        const problem =
+          headerNameProblem(name) ??
+          (twice !== undefined ? `is given twice (also as ${twice}: header names are not case-sensitive)` : null) ??
+          (value === null ? `must be text, ${notThis(raw)}` : value === '' ? 'must not be empty' : headerValueProblem(value));
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, path: [name], input: undefined });
+      }
+    })
+    .transform((headers) => Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, String(value).trim()])));
+}
+
+/** A path to a Netscape cookies.txt file, as written (parseConfig resolves it: relative to the config file, `~` = home). */
+export function cookiesPath() {
+  return plain(z.string({ error: mustBe('the path of a cookies.txt file') }).trim().min(1, { error: 'must not be empty' }), MAX_COOKIES_PATH_LENGTH);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Settings
 
 /** What the template says about one key (kept in SETTING_INFO, keyed by the key's schema). */
@@ -240,6 +351,24 @@ export const RUN_SHAPE = {
       'direct ignores HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY (used by default)',
   }),
   assets: setting(flag(), { default: false, description: 'keep copies of article images in assets/' }),
+  userAgent: setting(userAgent(), {
+    example: 'Mozilla/5.0 (compatible; Newsvault)',
+    description: 'sent as User-Agent instead of Newsvault/<version> (+https://github.com/newsvault/newsvault)',
+  }),
+  headers: setting(headerMap(), {
+    example: { 'Accept-Language': 'zh-CN,zh;q=0.9' },
+    description: 'extra request headers; Authorization and Cookie go only to the sites of the source\'s own feeds, never shown',
+  }),
+  cookies: setting(cookiesPath(), {
+    example: '~/.config/newsvault/cookies.txt',
+    description:
+      'a Netscape cookies.txt (a browser export), read at each run, never copied; relative to this file, ~ = home; ' +
+      'outside the archive or under .newsvault/; each cookie sent only where it belongs',
+  }),
+  cookieJar: setting(flag(), {
+    default: false,
+    description: 'keep the cookies sites set (a consent cookie…) and send them back, also on the next runs (kept in .newsvault/cookies/)',
+  }),
   allowPrivateNetworks: setting(flag(), {
     example: false,
     description:
@@ -266,6 +395,10 @@ export const SOURCE_SHAPE = {
     example: true,
     description: 'this source only, instead of run.allowPrivateNetworks: true or false (unset: automatic)',
   }),
+  userAgent: setting(userAgent(), { example: 'Mozilla/5.0 (compatible; Newsvault)', description: 'this source only, instead of run.userAgent' }),
+  headers: setting(headerMap(), { example: { Referer: 'https://example.org/' }, description: 'this source only, added to run.headers (replacing any of the same name)' }),
+  cookies: setting(cookiesPath(), { example: '~/.config/newsvault/mysite-cookies.txt', description: 'this source only, instead of run.cookies' }),
+  cookieJar: setting(flag(), { example: true, description: 'this source only, instead of run.cookieJar' }),
   fullText: setting(choice(FULL_TEXT_MODES), {
     example: 'auto',
     description: 'when to fetch the article page for the full text; auto (default): when the feed has only a summary',
