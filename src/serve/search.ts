@@ -77,9 +77,9 @@ function hitHtml(h: SearchHit, sourceName: (slug: string) => string): string {
   ].filter(Boolean);
   return (
     '<li class="search-hit">' +
-    `<h2 class="search-title"><a href="${esc(href)}">${esc(titleOf(h.title))}</a></h2>` +
+    `<h2 class="search-hit-title"><a class="search-title" href="${esc(href)}">${esc(titleOf(h.title))}</a></h2>` +
     `<p class="search-meta"><span class="search-source">${esc(sourceName(h.source))}</span> · <time datetime="${iso(h.published)}">${esc(when(h.published))}</time>${flags.length ? ` · ${flags.join(' · ')}` : ''}</p>` +
-    (h.snippet.text ? `<p class="search-snippet">${snippetHtml(h.snippet)}</p>` : '') +
+    (h.snippet.text ? `<p class="search-excerpt">${snippetHtml(h.snippet)}</p>` : '') +
     '</li>'
   );
 }
@@ -123,9 +123,11 @@ export function searchPage(input: SearchPageInput): SearchPageOutput {
     }
     const hits = result.hits.slice((page - 1) * SEARCH_PAGE_SIZE);
     const first = (page - 1) * SEARCH_PAGE_SIZE + 1;
-    if (result.total === 0) parts.push(status(`没有文章匹配 “${esc(q)}”。`));
-    else if (hits.length === 0) parts.push(status(`“${esc(q)}” 共有 ${result.total} 篇文章，这一页之后没有更多结果。`));
-    else parts.push(status(`“${esc(q)}” 共有 ${result.total} 篇文章；第 ${first}–${first + hits.length - 1} 篇：`));
+    // the static site's wording (static/search.js), and the range shown when there is more than a page
+    if (result.total === 0) parts.push(status(`没有找到包含“${esc(q)}”的文章。`));
+    else if (hits.length === 0) parts.push(status(`找到 ${result.total} 篇文章；这一页之后没有更多结果。`));
+    else if (result.total <= SEARCH_PAGE_SIZE) parts.push(status(`找到 ${result.total} 篇文章。`));
+    else parts.push(status(`找到 ${result.total} 篇文章；第 ${first}–${first + hits.length - 1} 篇：`));
     parts.push(`<ol id="search-results" start="${first}">${hits.map((h) => hitHtml(h, sourceName)).join('')}</ol>`);
     const last = Math.min(SEARCH_MAX_PAGE, Math.ceil(result.total / SEARCH_PAGE_SIZE));
     if (last > 1) {
