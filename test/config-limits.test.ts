@@ -25,7 +25,8 @@ async function runWithName(name: string): Promise<{ code: number; err: string[];
   await fs.mkdir(root);
   await fs.writeFile(path.join(root, 'newsvault.yaml'), `sources:\n  mysite:\n    name: "${name}"\n    feed: ${JSON.stringify(feed)}\n`);
   const c = capture();
-  const code = await main(['node', 'newsvault', 'run', '--archive', root, '--only', 'mysite'], c.io);
+  // the readable log: an error is one line, `newsvault: …` (not a terminal, it would be a JSON record)
+  const code = await main(['node', 'newsvault', 'run', '--archive', root, '--only', 'mysite', '--log-format', 'text'], c.io);
   return { code, err: c.err, root, files: await listFiles(root) };
 }
 

@@ -28,7 +28,7 @@ for (const [name, body] of Object.entries(FEEDS)) {
     const file = path.join(dir, name);
     await fs.writeFile(file, body);
     const c = capture();
-    const code = await settlesWithin(main(['node', 'newsvault', 'inspect', '--archive', path.join(dir, 'archive'), file], c.io), 60_000, 'inspect');
+    const code = await settlesWithin(main(['node', 'newsvault', 'inspect', '--archive', path.join(dir, 'archive'), file, '--log-format', 'text'], c.io), 60_000, 'inspect');
     assert.equal(code, 3);
     assert.deepEqual(c.out, []);
     const what = name.endsWith('.xml') ? 'elements' : 'arrays and objects';

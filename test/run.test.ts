@@ -163,7 +163,7 @@ test('inspect --json prints the normalised feed', async () => {
   assert.ok(Array.isArray(feed.warnings));
   // a feed that cannot be read: one line, exit 3
   const bad = capture();
-  assert.equal(await main(['node', 'newsvault', 'inspect', `${base}/html`], bad.io), 3);
+  assert.equal(await main(['node', 'newsvault', 'inspect', `${base}/html`, '--log-format', 'text'], bad.io), 3);
   assert.match(bad.err.join(''), /^newsvault: .*not a feed/);
   assert.doesNotMatch(bad.err.join(''), /\n\s+at /);
 });

@@ -25,7 +25,8 @@ import { registerSources } from './commands/sources.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerWatch } from './commands/watch.ts';
 import { EXIT, UsageError, stdio } from './context.ts';
-import type { CommandContext, Io } from './context.ts';
+import type { CommandContext, GlobalOptions, Io } from './context.ts';
+import type { CliLogging, CommandLogOptions } from './logging.ts';
 import { PROGRAM_HELP } from './help.ts';
 
 export { EXIT, type Io } from './context.ts';
@@ -43,9 +44,32 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError()
+    .option('--log-level <level>', 'trace, debug, info, warn, error or silent (default: $NEWSVAULT_LOG_LEVEL, else info)')
+    .option('--log-format <format>', 'json or text (default: $NEWSVAULT_LOG_FORMAT, else text on a terminal, json elsewhere and with --json)')
+    .option('-q, --quiet', 'errors only: no progress, no information (--log-level error)')
     .addHelpText('after', PROGRAM_HELP);
 
-  const ctx: CommandContext = { io, setExitCode: (code) => void (exitCode = code) };
+  let logging: CliLogging | undefined;
+  const getLogging = async (opts: CommandLogOptions = {}) =>
+    (logging ??= (await import('./logging.ts')).cliLogging(io, program.opts<GlobalOptions>(), opts));
+  const ctx: CommandContext = { io, setExitCode: (code) => void (exitCode = code), logging: getLogging };
+  // the log options are checked before any command starts
+  program.hook('preAction', async (_, command) => {
+    const opts = command.opts<{ json?: boolean; verbose?: boolean }>();
+    await getLogging({ json: Boolean(opts.json), verbose: Boolean(opts.verbose) });
+  });
+  /** An error that ends the command: a log record (JSON or `newsvault: message`); the plain line when the
+   *  log options themselves are wrong. */
+  const fail = async (message: string, fields: Record<string, unknown>) => {
+    let log;
+    try {
+      log = (await getLogging({ json: argv.includes('--json') })).log;
+    } catch {
+      io.err(`newsvault: ${message}`);
+      return;
+    }
+    log.error(fields, message);
+  };
   registerRun(program, ctx);
   registerWatch(program, ctx);
   registerInit(program, ctx);
@@ -68,13 +92,12 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (err instanceof UsageError) {
-      io.err(`newsvault: ${err.message}`);
+      await fail(err.message, { code: EXIT.usage });
       return EXIT.usage;
     }
     const { failureOf } = await import('./errors.ts');
     const failure = failureOf(err);
-    io.err(`newsvault: ${failure.message}`);
-    if (failure.stack && process.env.NEWSVAULT_DEBUG) io.err(failure.stack);
+    await fail(failure.message, { code: failure.code, ...failure.fields, ...(failure.stack && process.env.NEWSVAULT_DEBUG ? { stack: failure.stack } : {}) });
     return failure.code;
   }
 }

@@ -60,6 +60,8 @@ export interface LogSettingsInput {
   format?: string | undefined;
   /** --quiet: errors only (a --log-level given too wins). */
   quiet?: boolean | undefined;
+  /** A command's -v/--verbose: debug (--log-level and --quiet win). */
+  verbose?: boolean | undefined;
   /** The command prints its result as JSON (--json): its log is JSON too, unless a format is asked for. */
   json?: boolean | undefined;
   /** Whether stderr is a terminal. */
@@ -82,8 +84,8 @@ function oneOf<T extends string>(what: string, value: string, choices: readonly 
 }
 
 /**
- * The level and format of a command's log. Level: --log-level, else --quiet (error), else $NEWSVAULT_LOG_LEVEL,
- * else info. Format: --log-format, else $NEWSVAULT_LOG_FORMAT, else json with --json or when stderr is not a
+ * The level and format of a command's log. Level: --log-level, else --quiet (error), else --verbose (debug),
+ * else $NEWSVAULT_LOG_LEVEL, else info. Format: --log-format, else $NEWSVAULT_LOG_FORMAT, else json with --json or when stderr is not a
  * terminal, else text.
  */
 export function logSettings(input: LogSettingsInput): LogSettings {
@@ -92,9 +94,11 @@ export function logSettings(input: LogSettingsInput): LogSettings {
     ? oneOf('--log-level', input.level, LOG_LEVELS)
     : input.quiet
       ? 'error'
-      : env[LOG_LEVEL_ENV]
-        ? oneOf(`$${LOG_LEVEL_ENV}`, env[LOG_LEVEL_ENV], LOG_LEVELS)
-        : 'info';
+      : input.verbose
+        ? 'debug'
+        : env[LOG_LEVEL_ENV]
+          ? oneOf(`$${LOG_LEVEL_ENV}`, env[LOG_LEVEL_ENV], LOG_LEVELS)
+          : 'info';
   const format = input.format
     ? oneOf('--log-format', input.format, LOG_FORMATS)
     : env[LOG_FORMAT_ENV]
@@ -144,7 +148,7 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
 }
 
 /** Fields every record has; not repeated in the text form. */
-const HIDDEN = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'source', 'url']);
+const HIDDEN = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'source', 'url', 'stack']);
 
 const COLORS: Record<string, string> = { error: '\x1b[31m', warn: '\x1b[33m', debug: '\x1b[2m', trace: '\x1b[2m' };
 
@@ -171,7 +175,10 @@ export function formatText(record: Record<string, unknown>, color = false): stri
   const url = typeof record.url === 'string' && record.url && !msg.includes(record.url) ? ` (${record.url})` : '';
   const about = source ? `${source}: ` : '';
   let line: string;
-  if (level === 'error' || level === 'fatal') line = `newsvault: ${about}${msg}${url}`;
+  if (level === 'error' || level === 'fatal') {
+    line = `newsvault: ${about}${msg}${url}`;
+    if (typeof record.stack === 'string') line += `\n${record.stack}`;
+  }
   else if (level === 'warn') line = `newsvault: warning: ${about}${msg}${url}`;
   else if (level === 'info') line = source ? `  ${about}${msg}${url}` : `${msg}${url}`;
   else {

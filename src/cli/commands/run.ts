@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { archiveOption, resolveArchive } from '../archive.ts';
-import { EXIT, UsageError, oneLine } from '../context.ts';
+import { EXIT, UsageError } from '../context.ts';
 import type { CommandContext } from '../context.ts';
 import { commandHelp } from '../help.ts';
 
@@ -11,6 +11,7 @@ interface RunOptions {
   feed?: string[];
   only?: string[];
   concurrency?: string;
+  pageConcurrency?: string;
   assets?: boolean;
   force?: boolean;
   json?: boolean;
@@ -19,7 +20,7 @@ interface RunOptions {
   push?: boolean;
 }
 
-export function registerRun(program: Command, { io, setExitCode }: CommandContext): void {
+export function registerRun(program: Command, { io, setExitCode, logging }: CommandContext): void {
   program
     .command('run')
     .description('fetch the configured sources (or --feed ones) and archive their articles')
@@ -27,12 +28,13 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
     .option('--feed <urlOrFile...>', 'archive these feeds instead of the configured sources')
     .option('--only <slug...>', 'run only these configured sources')
     .option('--concurrency <n>', 'sources processed at once')
+    .option('--page-concurrency <n>', "article pages of one source fetched at once (default 4; the per-host politeness still holds)")
     .option('--assets', 'keep copies of article images in assets/ (config: run.assets)')
     .option('--force', 'poll sources even while they back off after failures')
     .option('--commit', "commit what the run changed to the archive's git repository (config: git.commit)")
     .option('--push', 'also push the commit, rebasing onto the remote when it moved on; never forced (config: git.push)')
-    .option('--json', 'print the report as JSON')
-    .option('-v, --verbose', 'print every warning')
+    .option('--json', 'print the report as JSON (the log on stderr is JSON too)')
+    .option('-v, --verbose', 'debug records too (--log-level debug)')
     .addHelpText(
       'after',
       commandHelp({
@@ -41,6 +43,7 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
           'newsvault run --only rfi bbc           # only these configured sources',
           'newsvault run --archive demo --feed examples/sample-feed.xml',
           'newsvault run --json > report.json     # the report as JSON; exit 3 if a source failed',
+          'newsvault run --quiet                  # errors only: no progress, no information (docs/logging.md)',
           'newsvault run --commit --push          # then commit what changed and push it (docs/deploy.md)',
         ],
         archive: true,
@@ -72,7 +75,13 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
       }
       const concurrency = opts.concurrency ? Number(opts.concurrency) : config.run.concurrency;
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a whole number ≥ 1');
-      if (!opts.json) io.err(`Archiving ${sources.filter((s) => s.enabled).length} source(s) into ${root}`);
+      const pageConcurrency = opts.pageConcurrency === undefined ? undefined : Number(opts.pageConcurrency);
+      if (pageConcurrency !== undefined && !(Number.isInteger(pageConcurrency) && pageConcurrency >= 1 && pageConcurrency <= 32)) {
+        throw new UsageError('--page-concurrency must be a whole number from 1 to 32');
+      }
+      const { log, progress: progressOf } = await logging({ json: opts.json, verbose: opts.verbose });
+      const polled = sources.filter((s) => s.enabled).length;
+      log.info({ archive: root, sources: polled }, `Archiving ${polled} source(s) into ${root}`);
       // --commit / --push: checked before anything is fetched
       const git = await import('../../git/index.ts');
       const gitSettings = config.git ?? { commit: false, push: false, remote: 'origin' };
@@ -85,12 +94,14 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
         });
       }
       const { rules, warnings: ruleWarnings } = await loadArchiveRules(root);
-      for (const w of ruleWarnings) io.err(`newsvault: ${w}`);
+      for (const w of ruleWarnings) log.warn({}, w);
       const run = config.run;
+      const progress = progressOf('items');
       // SIGINT/SIGTERM: stop at once; process.exit releases the lock, and the archive is whole at any point
       // (an article cut short is finished by the next run)
       const stop = (signal: NodeJS.Signals) => {
-        io.err(`newsvault: ${signal}: stopping; the next run finishes what this one started`);
+        progress.stop();
+        log.warn({ signal }, `${signal}: stopping; the next run finishes what this one started`);
         process.exit(signal === 'SIGINT' ? 130 : 143);
       };
       process.once('SIGINT', stop);
@@ -104,18 +115,30 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
         sources,
         known: configured,
         concurrency,
+        ...(pageConcurrency ? { pageConcurrency } : {}),
+        log,
         force: opts.force || Boolean(opts.only?.length) || Boolean(opts.feed?.length),
         assets: opts.assets || run.assets,
         rules,
         fetch: fetchOptionsFrom(config, concurrency),
         fetchFor: (source) => sourceFetchOptions(config, source.slug),
-        onSource: opts.json ? undefined : (r) => io.err(`  ${r.slug}: ${r.status}${r.new ? `, ${r.new} new` : ''}${r.errors[0] ? ` — ${oneLine(r.errors[0])}` : ''}`),
+        onProgress: (p) => progress.update(p.source, p.done, p.total),
+        onSource: (r) => {
+          progress.finish(r.slug);
+          const counts = [r.new ? `${r.new} new` : '', r.changed ? `${r.changed} changed` : '', r.failed ? `${r.failed} failed` : ''].filter(Boolean);
+          const errors = r.errors.length ? `${r.errors.length} error(s)` : '';
+          log.info(
+            { source: r.slug, status: r.status, seen: r.seen, new: r.new, changed: r.changed, failed: r.failed, errors: r.errors.length, warnings: r.warnings.length, ms: r.durationMs },
+            [r.status, ...counts, ...(errors ? [errors] : [])].join(', '),
+          );
+        },
       })
         .catch(async (err: unknown) => {
           await held?.release();
           throw err;
         })
         .finally(() => {
+          progress.stop();
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
         });
@@ -124,20 +147,20 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
         ({ updateIndex }) => updateIndex(root, report.events, { locked: held !== null }),
         (err: unknown) => ({ warning: `the search index could not be loaded (${err instanceof Error ? err.message : String(err)})` }),
       );
-      if (indexed.warning) io.err(`newsvault: warning: ${indexed.warning}`);
+      if (indexed.warning) log.warn({}, indexed.warning);
       // git: after every write of the run; what went wrong is said, and the exit code is 6
       let gitFailed = false;
       if (commit) {
         try {
           const done = await git.commitArchive(root, { events: report.events, written: report.written, order: sources.map((s) => s.slug) });
-          if (!opts.json) io.err(done.committed ? `Committed ${done.sha?.slice(0, 10)}: ${done.subject}` : 'Nothing changed: no commit');
+          log.info(done.committed ? { commit: done.sha } : {}, done.committed ? `Committed ${done.sha?.slice(0, 10)}: ${done.subject}` : 'Nothing changed: no commit');
           if (push) {
-            const pushed = await git.pushArchive(root, { ...pushTo, onRetry: (why) => io.err(`newsvault: ${why}`) });
-            if (!opts.json && !pushed.upToDate) io.err(`Pushed to ${pushed.remote}/${pushed.branch}${pushed.rebased ? ' (rebased onto the remote first)' : ''}`);
+            const pushed = await git.pushArchive(root, { ...pushTo, onRetry: (why) => log.warn({ remote: pushTo.remote }, why) });
+            if (!pushed.upToDate) log.info({ remote: pushed.remote, branch: pushed.branch }, `Pushed to ${pushed.remote}/${pushed.branch}${pushed.rebased ? ' (rebased onto the remote first)' : ''}`);
           }
         } catch (err) {
           if (!(err instanceof git.GitError)) throw err;
-          io.err(`newsvault: ${err.message}`);
+          log.error({ code: EXIT.git }, err.message);
           gitFailed = true;
         } finally {
           await held?.release();
@@ -148,7 +171,6 @@ export function registerRun(program: Command, { io, setExitCode }: CommandContex
         io.out(JSON.stringify({ ...report, events: report.events.filter((e) => e.type !== 'unchanged') }, null, 2));
       } else {
         io.out(renderRunTable(report));
-        if (opts.verbose) for (const r of report.sources) for (const w of r.warnings) io.out(`warning: ${r.slug}: ${w}`);
       }
       setExitCode(gitFailed ? EXIT.git : report.ok ? EXIT.ok : EXIT.sourcesFailed);
     });
