@@ -59,8 +59,8 @@ export interface WatchOptions {
   /** Other sources the archive knows (names on the front page). */
   known?: Source[];
   intervals: Intervals;
-  /** Passed to every run: concurrency, fetch options, assets, site rules. */
-  run?: Pick<RunOptions, 'concurrency' | 'fetch' | 'fetchFor' | 'assets' | 'rules'>;
+  /** Passed to every run: concurrency, fetch options, assets, site rules, its logger and page concurrency. */
+  run?: Pick<RunOptions, 'concurrency' | 'fetch' | 'fetchFor' | 'assets' | 'rules' | 'log' | 'pageConcurrency'>;
   git?: WatchGit;
   /** Stops the watch (SIGINT/SIGTERM). */
   signal: AbortSignal;
