@@ -9,3 +9,4 @@ export { CSP, CSP_HEADER, SITE_NAME, STATIC_DIR, layout, type LayoutOptions, typ
 export { PAGE_SIZE, listItem, renderRoute, timeHtml, titleOf, type RenderOptions } from './pages.ts';
 export { FEED_ITEMS, renderFeed, type FeedOptions } from './feeds.ts';
 export { escapeAttr, escapeHtml, plainText, sanitizeArticle, type SanitizeOptions } from './sanitize.ts';
+export { BuildRefusal, STATE_FILE, buildSite, checkOut, type BuildOptions, type BuildReport } from './build.ts';

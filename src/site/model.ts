@@ -4,7 +4,7 @@
  * health through src/health. Nothing here writes to the archive, takes its lock or creates `.newsvault/`.
  * `refresh()` re-reads only the manifests whose size or time changed (cheap when nothing did).
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { compareRecords, parseArticle, parseManifest, utc8Parts, type ArticleFields, type ManifestRecord } from '../archive/index.ts';
 import { statusRows, type HealthState, type StatusRow } from '../health/index.ts';
@@ -106,6 +106,17 @@ export class SiteModel {
   async body(a: SiteArticle): Promise<ArticleFields | null> {
     const text = await this.archive.readPage(a.record.path).catch(() => null);
     return text === null ? null : parseArticle(text);
+  }
+
+  /** body(), synchronously (the build reads one article after another). */
+  bodySync(a: SiteArticle): ArticleFields | null {
+    let text: string;
+    try {
+      text = readFileSync(path.join(this.root, a.record.path), 'utf8');
+    } catch {
+      return null;
+    }
+    return parseArticle(text);
   }
 
   history(a: SiteArticle): Promise<History> {

@@ -13,6 +13,11 @@ import { escapeAttr, escapeHtml, plainText, sanitizeArticle } from './sanitize.t
 
 export const PAGE_SIZE = 50;
 
+/** What an article page needs of the model: the sources' names. */
+export interface Names {
+  nameOf(slug: string): string;
+}
+
 export interface RenderOptions {
   mode: 'static' | 'serve';
 }
@@ -186,7 +191,7 @@ export function renderSearch(mode: RenderOptions['mode'] = 'static', results = '
 }
 
 /** An article page: its sanitised content, original link, times, versions and "removed at source" mark. */
-export function renderArticle(model: SiteModel, a: SiteArticle, fields: ArticleFields | null, mode: RenderOptions['mode'] = 'static'): string {
+export function renderArticle(model: Names, a: SiteArticle, fields: ArticleFields | null, mode: RenderOptions['mode'] = 'static'): string {
   const r = a.record;
   const from = pathOf({ kind: 'article', slug: a.source, id: r.id });
   const root = rootOf(from);
@@ -222,7 +227,7 @@ function versionTime(ms: number | null): string {
   return ms === null ? '—' : timeHtml(ms);
 }
 
-export function renderHistory(model: SiteModel, h: History, mode: RenderOptions['mode'] = 'static'): string | null {
+export function renderHistory(model: Names, h: History, mode: RenderOptions['mode'] = 'static'): string | null {
   if (h.versions.length < 2) return null;
   const a = { source: h.source, record: h.record };
   const from = pathOf({ kind: 'history', slug: h.source, id: h.record.id });
@@ -246,7 +251,7 @@ function changesHtml(changes: readonly TextChange[]): string {
   return changes.map((c) => (c.op === 'equal' ? escapeHtml(c.text) : c.op === 'insert' ? `<ins>${escapeHtml(c.text)}</ins>` : `<del>${escapeHtml(c.text)}</del>`)).join('');
 }
 
-export function renderDiff(model: SiteModel, h: History, n: number, mode: RenderOptions['mode'] = 'static'): string | null {
+export function renderDiff(model: Names, h: History, n: number, mode: RenderOptions['mode'] = 'static'): string | null {
   const before = h.versions[n - 1];
   const after = h.versions[n];
   if (!before || !after) return null;

@@ -1,0 +1,225 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Parser } from 'htmlparser2';
+import type { ChangeEvent } from '../archive/index.ts';
+import type { FeedItem } from '../domain.ts';
+import { parseFeedSync } from '../parse/index.ts';
+import { FileArchive } from '../storage/index.ts';
+import { listFiles, snapshot, tempDir } from '../testing/tree.ts';
+import { BuildRefusal, STATE_FILE, buildSite } from './build.ts';
+import { openSiteModel } from './model.ts';
+import { PAGE_SIZE } from './pages.ts';
+import { renderRoute, routeOf } from './index.ts';
+
+const T0 = Date.UTC(2024, 2, 1, 2, 0);
+const HOUR = 3_600_000;
+const ASSET = `assets/ab/${'ab'.repeat(32)}.png`;
+const XSS_TITLE = '普京<script>alert(1)</script>&quot;访问&quot;<img src=x onerror=alert(2)>';
+
+function item(source: string, i: number, over: Partial<FeedItem> = {}): FeedItem {
+  return {
+    id: `guid-${source}-${i}`,
+    title: `${source} 第${i}篇：普京访问平壤`,
+    link: `https://${source}.example/news/${i}`,
+    published: T0 + i * HOUR,
+    updated: null,
+    author: null,
+    summary: null,
+    content: `<p>第${i}篇。朝鲜领导人金正恩在平壤会见俄罗斯总统普京。</p><p>双方签署了合作协议。</p>`,
+    categories: [],
+    enclosures: [],
+    ...over,
+  };
+}
+
+/** Commits items as a run does (stores closed and finished) and returns the events. */
+async function commit(root: string, items: [string, FeedItem][], now: number): Promise<ChangeEvent[]> {
+  const archive = new FileArchive(root);
+  const stores = new Map<string, Awaited<ReturnType<FileArchive['source']>>>();
+  const events: ChangeEvent[] = [];
+  for (const [source, it] of items) {
+    let store = stores.get(source);
+    if (!store) stores.set(source, (store = await archive.source(source)));
+    events.push((await store.upsert(it, now)).event);
+  }
+  for (const store of stores.values()) {
+    await store.close();
+    await store.finish();
+  }
+  return events;
+}
+
+/** A small archive: rfi with more than a page of articles (one edited, one gone, one hostile, one with a mirrored
+ *  image), dw with two. */
+async function smallArchive(): Promise<string> {
+  const root = await tempDir('newsvault-site-');
+  mkdirSync(path.join(root, path.dirname(ASSET)), { recursive: true });
+  writeFileSync(path.join(root, ASSET), Buffer.from('89504e470d0a1a0a', 'hex'));
+  const items: [string, FeedItem][] = [];
+  for (let i = 0; i < PAGE_SIZE + 10; i++) items.push(['rfi', item('rfi', i)]);
+  items.push(['rfi', item('rfi', 100, { title: XSS_TITLE, content: '<p>正文<script>alert(3)</script><a href="javascript:alert(4)">链接</a><svg onload=alert(5)></svg></p>' })]);
+  items.push(['rfi', item('rfi', 101, { content: `<p>有图</p><img src="../../../../${ASSET}" data-original-src="https://img.example/a.png" alt="会见现场">` })]);
+  items.push(['dw', item('dw', 0)], ['dw', item('dw', 1)]);
+  await commit(root, items, T0 + 200 * HOUR);
+  // an edit: a second version of rfi 3
+  await commit(root, [['rfi', item('rfi', 3, { content: '<p>第3篇。朝鲜领导人金正恩在平壤会见俄罗斯总统普京，并举行了宴会。</p><p>双方签署了合作协议。</p>' })]], T0 + 201 * HOUR);
+  const store = await new FileArchive(root).source('rfi');
+  const gone = store.all().find((r) => r.guid === 'guid-rfi-5')!;
+  await store.markGone(gone.id, { now: T0 + 202 * HOUR, reason: 'HTTP 404', status: 404 });
+  await store.close();
+  await store.finish();
+  return root;
+}
+
+function idOf(root: string, guid: string): Promise<string> {
+  return openSiteModel(root).then((m) => m.all().find((a) => a.record.guid === guid)!.record.id);
+}
+
+/** The tags and attributes of a page that could run script. */
+function scriptVectors(html: string): string[] {
+  const found: string[] = [];
+  const parser = new Parser(
+    {
+      onopentag(name, attribs) {
+        if (name === 'script' && !/^(\.\.\/)*static\/(site|search)\.js$/.test(attribs.src ?? '')) found.push(`<script ${JSON.stringify(attribs)}>`);
+        if (['iframe', 'object', 'embed', 'svg', 'math', 'form', 'base'].includes(name) && !(name === 'form' && attribs.id === 'search-form')) found.push(`<${name}>`);
+        for (const [k, v] of Object.entries(attribs)) {
+          if (/^on/.test(k)) found.push(`${name} ${k}`);
+          if (/^\s*(javascript|data|vbscript):/i.test(v)) found.push(`${name} ${k}=${v}`);
+        }
+      },
+    },
+    { decodeEntities: true },
+  );
+  parser.write(html);
+  parser.end();
+  return found;
+}
+
+test('build: every page of a small archive, sanitised, with feeds, assets and static files; the archive is left as it was', async () => {
+  const root = await smallArchive();
+  const before = await snapshot(root);
+  const out = path.join(root, 'site');
+  const report = await buildSite(root, { out, baseUrl: 'https://user.example/mirror' });
+  assert.deepEqual(await snapshot(root).then((s) => new Map([...s].filter(([k]) => !k.startsWith('site/')))), before);
+  assert.equal(report.articles.rendered, PAGE_SIZE + 14);
+  const files = new Set(await listFiles(out));
+  const rfi3 = await idOf(root, 'guid-rfi-3');
+  const rfi5 = await idOf(root, 'guid-rfi-5');
+  const hostile = await idOf(root, 'guid-rfi-100');
+  const pictured = await idOf(root, 'guid-rfi-101');
+  for (const f of [
+    'index.html', 'page/1.html', 'page/2.html', 'sources.html', 'search.html', 'd/index.html', 'd/2024-03-01.html', 's/rfi/index.html', 's/rfi/page/1.html',
+    's/dw/index.html', `a/rfi/${rfi3}.html`, `a/rfi/${rfi3}/history.html`, `a/rfi/${rfi3}/diff-1.html`, 'feeds/all.xml', 'feeds/all.atom', 'feeds/all.json',
+    'feeds/rfi.xml', 'feeds/dw.json', 'static/site.css', 'static/site.js', 'static/cn2t.js', ASSET, STATE_FILE, 'search/manifest.js',
+  ]) {
+    assert.ok(files.has(f), `${f} is built`);
+  }
+  assert.ok(!files.has('page/3.html') && !files.has('s/dw/page/1.html'));
+  for (const f of files) {
+    if (!f.endsWith('.html')) continue;
+    const html = readFileSync(path.join(out, f), 'utf8');
+    assert.deepEqual(scriptVectors(html), [], f);
+    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src &#x27;none&#x27;|<meta http-equiv="Content-Security-Policy" content="default-src 'none'/, f);
+    assert.match(html, /<header class="site">[\s\S]*<nav [\s\S]*<main id="main"[\s\S]*<footer class="site">/, f);
+    assert.match(html, /id="lang-switch"/, f);
+    assert.doesNotMatch(html, /&amp;quot;|https?:\/\/[^"]*\.(css|js)"/, f);
+  }
+  const hostilePage = readFileSync(path.join(out, `a/rfi/${hostile}.html`), 'utf8');
+  assert.match(hostilePage, /<h1>普京&lt;script&gt;alert\(1\)&lt;\/script&gt;"访问"&lt;img src=x onerror=alert\(2\)&gt;<\/h1>/);
+  assert.match(hostilePage, /<div id="article-body" class="article-body">\n<p>正文<a>链接<\/a><\/p>/);
+  const picturePage = readFileSync(path.join(out, `a/rfi/${pictured}.html`), 'utf8');
+  assert.match(picturePage, new RegExp(`<img src="\\.\\./\\.\\./${ASSET}" alt="会见现场"`));
+  const gonePage = readFileSync(path.join(out, `a/rfi/${rfi5}.html`), 'utf8');
+  assert.match(gonePage, /已从来源删除/);
+  assert.match(gonePage, /HTTP 404/);
+  const edited = readFileSync(path.join(out, `a/rfi/${rfi3}.html`), 'utf8');
+  assert.match(edited, new RegExp(`href="${rfi3}/history.html"`));
+  const diff = readFileSync(path.join(out, `a/rfi/${rfi3}/diff-1.html`), 'utf8');
+  assert.match(diff, /<ins>，并举行了宴会<\/ins>/);
+  const home = readFileSync(path.join(out, 'index.html'), 'utf8');
+  assert.equal((home.match(/<li data-id=/g) ?? []).length, PAGE_SIZE);
+  assert.match(home, /<a href="page\/1.html">最早<\/a>/);
+  // the search page carries the markup the client script fills
+  const search = readFileSync(path.join(out, 'search.html'), 'utf8');
+  assert.match(search, /<form id="search-form" role="search" action="search.html" method="get">/);
+  assert.match(search, /<script src="static\/search.js" defer data-root=""><\/script>/);
+  // the same pages are what renderRoute gives (serve renders them live)
+  const model = await openSiteModel(root);
+  assert.equal(await renderRoute(model, routeOf(`a/rfi/${rfi3}.html`)!, { mode: 'static' }), edited);
+  assert.equal(await renderRoute(model, routeOf('a/rfi/aaaaaaaaaa.html')!, { mode: 'static' }), null);
+});
+
+test('build: the feeds parse back through the parser, links to the site pages with --base-url, to the originals without', async () => {
+  const root = await smallArchive();
+  const out = path.join(root, 'site');
+  await buildSite(root, { out, baseUrl: 'https://user.example/mirror' });
+  const hostile = await idOf(root, 'guid-rfi-100');
+  for (const file of ['all.xml', 'all.atom', 'all.json', 'rfi.xml', 'rfi.atom', 'rfi.json']) {
+    const feed = parseFeedSync(readFileSync(path.join(out, 'feeds', file)));
+    assert.equal(feed.format, file.endsWith('.xml') ? 'rss' : file.endsWith('.atom') ? 'atom' : 'json', file);
+    assert.ok(feed.items.length > 10, file);
+    const x = feed.items.find((i) => i.link === `https://user.example/mirror/a/rfi/${hostile}.html`);
+    assert.ok(x, `${file} links the hostile article's page`);
+    // decoded once: the quotes are quotes (the parse stage keeps an RSS title's text as it is, and reads a JSON one as HTML)
+    assert.match(x.title, /^普京(<script>)?alert\(1\)(<\/script>)?"访问"/, file);
+    assert.doesNotMatch(x.content ?? '', /script|javascript|svg/i, file);
+    assert.match(x.content ?? '', /正文/);
+  }
+  const plain = path.join(root, 'plain');
+  await buildSite(root, { out: plain });
+  const feed = parseFeedSync(readFileSync(path.join(plain, 'feeds', 'dw.atom')));
+  assert.deepEqual(feed.items.map((i) => i.link), ['https://dw.example/news/1', 'https://dw.example/news/0']);
+});
+
+async function mtimes(dir: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const f of await listFiles(dir)) out.set(f, statSync(path.join(dir, f)).mtimeMs);
+  return out;
+}
+
+function changed(a: Map<string, number>, b: Map<string, number>): string[] {
+  return [...b].filter(([f, t]) => a.get(f) !== t).map(([f]) => f).filter((f) => f !== STATE_FILE && !f.startsWith('search/')).sort();
+}
+
+test('build: a rebuild rewrites only the pages that changed, from the run events or from the manifests', async () => {
+  const root = await smallArchive();
+  const out = path.join(root, 'site');
+  await buildSite(root, { out });
+  const first = await mtimes(out);
+  await new Promise((r) => setTimeout(r, 20));
+  const again = await buildSite(root, { out });
+  assert.equal(again.pages.written, 0);
+  assert.deepEqual(changed(first, await mtimes(out)), []);
+
+  // a new dw article, dated after the others
+  const events = await commit(root, [['dw', item('dw', 300)]], T0 + 400 * HOUR);
+  const id = await idOf(root, 'guid-dw-300');
+  for (const mode of ['events', 'scan'] as const) {
+    const dir = path.join(root, `site-${mode}`);
+    await fs.cp(out, dir, { recursive: true, preserveTimestamps: true });
+    const before = await mtimes(dir);
+    const report = await buildSite(root, { out: dir, ...(mode === 'events' ? { events } : {}) });
+    const rewritten = changed(before, await mtimes(dir));
+    assert.deepEqual(
+      rewritten.filter((f) => f.endsWith('.html')),
+      // the day, the day before it (its link to the next day), the days index
+      ['d/2024-03-05.html', 'd/2024-03-13.html', 'd/index.html', 'index.html', `a/dw/${id}.html`, 'page/2.html', 's/dw/index.html', 'sources.html'].sort(),
+      mode,
+    );
+    assert.deepEqual(rewritten.filter((f) => f.startsWith('feeds/')), ['feeds/all.atom', 'feeds/all.json', 'feeds/all.xml', 'feeds/dw.atom', 'feeds/dw.json', 'feeds/dw.xml'], mode);
+    assert.equal(report.articles.rendered, 1, mode);
+    assert.equal(report.search?.added, 1, mode);
+  }
+});
+
+test('build: an --out that is the archive, inside its folders, or holding it is refused before anything is written', async () => {
+  const root = await smallArchive();
+  const before = await snapshot(root);
+  for (const out of [root, path.join(root, 'articles'), path.join(root, 'articles', 'site'), path.join(root, 'assets', 'x'), path.join(root, '.newsvault', 'site'), path.dirname(root)]) {
+    await assert.rejects(buildSite(root, { out }), BuildRefusal, out);
+  }
+  assert.deepEqual(await snapshot(root), before);
+});

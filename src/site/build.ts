@@ -1,0 +1,430 @@
+/**
+ * `newsvault build`: the static site, written into an output folder, incrementally.
+ *
+ * - Pages are written atomically (a temporary file beside the page, then rename), and only when their bytes
+ *   change: the build state `<out>/.newsvault-site.json` keeps a hash of every page it wrote, and for each
+ *   article page a key of its inputs (its manifest record, its source's name, the site's code), so an
+ *   article whose inputs did not change is not even read.
+ * - With `events` (a run's ChangeEvents) only the pages they touch are considered: the articles, their
+ *   history, the newest pages of home and of their sources (pages are fixed chunks counted from the oldest,
+ *   so older pages never move), their days, the days index, the feeds, the sources page. Without events
+ *   every list page is rendered (cheap: no bodies) and every article's key compared.
+ * - A full build streams: one article body at a time (the records are in memory, the bodies never are),
+ *   the search index fed as it goes.
+ * - The archive is only read. The output folder may not be the archive itself, nor inside its articles/,
+ *   revisions/, assets/, lists/ or .newsvault/ folders; nothing is written outside it, and only files this
+ *   build state names are ever removed from it.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChangeEvent } from '../archive/index.ts';
+import { htmlToText } from '../index/text.ts';
+import { inside } from '../util/index.ts';
+import { feedArticles, feedText, normaliseBaseUrl } from './feeds.ts';
+import { STATIC_DIR } from './layout.ts';
+import { openSiteModel, type SiteArticle, type SiteModel } from './model.ts';
+import { PAGE_SIZE, pageCount, renderArticle, renderDay, renderDays, renderDiff, renderHistory, renderHome, renderSearch, renderSource, renderSources, titleOf } from './pages.ts';
+import { feedPath, pathOf, type FeedFormat } from './routes.ts';
+import { buildSearchIndex, updateSearchIndex, type SearchDoc, type SearchIndexReport } from './search/index.ts';
+
+export const STATE_FILE = '.newsvault-site.json';
+const STATE_VERSION = 1;
+
+export interface BuildOptions {
+  /** The output folder. */
+  out: string;
+  /** The site's public address: feeds link to its pages. */
+  baseUrl?: string;
+  /** The run's change events: only the pages they touch are considered. */
+  events?: readonly ChangeEvent[];
+  /** Ignore the build state: render and compare every page. */
+  full?: boolean;
+}
+
+export interface BuildReport {
+  out: string;
+  /** Whether every page was considered (no state, --full, or no events given). */
+  complete: boolean;
+  full: boolean;
+  pages: { written: number; unchanged: number; removed: number };
+  articles: { rendered: number; skipped: number };
+  assets: { copied: number };
+  search: SearchIndexReport | null;
+  ms: number;
+  warnings: string[];
+}
+
+export class BuildRefusal extends Error {
+  override readonly name = 'BuildRefusal';
+}
+
+interface State {
+  v: number;
+  /** The hash of the site's code and options when the state was written. */
+  generator: string;
+  /** Page path → hash of its bytes. */
+  pages: Record<string, string>;
+  /** Article page path → key of its inputs. */
+  inputs: Record<string, string>;
+  /** Feed name → key of its inputs. */
+  feeds: Record<string, string>;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ext = path.extname(fileURLToPath(import.meta.url));
+
+/** A hash of the code that renders pages, so that a new version of it re-renders every page. */
+function generatorHash(baseUrl: string | null): string {
+  const h = createHash('sha256');
+  for (const name of ['pages', 'layout', 'sanitize', 'feeds', 'routes', 'model']) {
+    try {
+      h.update(readFileSync(path.join(here, `${name}${ext}`)));
+    } catch {
+      h.update(name);
+    }
+  }
+  h.update(`\0${baseUrl ?? ''}\0${STATE_VERSION}`);
+  return h.digest('hex').slice(0, 16);
+}
+
+function hash(s: string | Uint8Array): string {
+  return createHash('sha256').update(s).digest('base64url').slice(0, 22);
+}
+
+/** Refuses an output folder that is the archive or inside its own folders (see the header). */
+export function checkOut(root: string, out: string): void {
+  const archive = path.resolve(root);
+  const target = path.resolve(out);
+  const rel = path.relative(archive, target);
+  if (rel === '') throw new BuildRefusal(`the output folder ${target} is the archive itself: choose another (e.g. --out ${path.join(archive, 'site')})`);
+  const top = rel.split(path.sep)[0]!;
+  if (!rel.startsWith('..') && !path.isAbsolute(rel) && ['articles', 'revisions', 'assets', 'lists', '.newsvault', '.git'].includes(top)) {
+    throw new BuildRefusal(`the output folder ${target} is inside the archive's ${top}/ folder: choose another`);
+  }
+  const back = path.relative(target, archive);
+  if (back === '' || (!back.startsWith('..') && !path.isAbsolute(back))) throw new BuildRefusal(`the output folder ${target} holds the archive: choose a folder of its own`);
+}
+
+function readState(out: string): State | null {
+  try {
+    const s = JSON.parse(readFileSync(path.join(out, STATE_FILE), 'utf8')) as Partial<State>;
+    if (s.v !== STATE_VERSION || typeof s.pages !== 'object' || typeof s.inputs !== 'object' || typeof s.feeds !== 'object' || typeof s.generator !== 'string') return null;
+    return s as State;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes pages into the output folder: atomically, only when their bytes differ from what the state records. */
+class SiteWriter {
+  written = 0;
+  unchanged = 0;
+  removed = 0;
+  readonly produced = new Set<string>();
+  private readonly dirs = new Set<string>();
+  private readonly tag = `${process.pid}.${randomBytes(4).toString('hex')}`;
+  private n = 0;
+
+  constructor(
+    readonly out: string,
+    readonly pages: Map<string, string>,
+    readonly force: boolean,
+  ) {}
+
+  write(rel: string, content: string | Uint8Array): boolean {
+    const h = hash(content);
+    this.produced.add(rel);
+    // with --full the state's inputs are not trusted, but a page whose bytes it records and that is still there is not rewritten
+    if (this.pages.get(rel) === h && (!this.force || existsSync(path.join(this.out, rel)))) {
+      this.unchanged++;
+      return false;
+    }
+    const file = inside(this.out, rel);
+    const dir = path.dirname(file);
+    if (!this.dirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.dirs.add(dir);
+    }
+    const tmp = path.join(dir, `.${path.basename(file).slice(0, 40)}.${this.tag}.${this.n++}.tmp`);
+    try {
+      writeFileSync(tmp, content);
+      renameSync(tmp, file);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    this.pages.set(rel, h);
+    this.written++;
+    return true;
+  }
+
+  remove(rel: string): void {
+    rmSync(inside(this.out, rel), { force: true });
+    this.pages.delete(rel);
+    this.removed++;
+  }
+}
+
+const ASSET = /src="(?:\.\.\/)*(assets\/[0-9a-f]{2}\/[0-9a-f]{64}\.[a-z]{3,4})"/g;
+
+/** The key of an article page's inputs: its record, its source's name. */
+function articleKey(a: SiteArticle, name: string): string {
+  return hash(`${name}\0${JSON.stringify(a.record)}`);
+}
+
+function searchDoc(a: SiteArticle, name: string, title: string, html: string): SearchDoc {
+  return {
+    key: `${a.source}/${a.record.id}`,
+    url: pathOf({ kind: 'article', slug: a.source, id: a.record.id }),
+    title,
+    source: a.source,
+    sourceName: name,
+    published: a.record.published,
+    text: htmlToText(html),
+  };
+}
+
+const FORMATS: FeedFormat[] = ['rss', 'atom', 'json'];
+
+/** Builds (or updates) the static site of the archive at `root` in `opts.out`. */
+export async function buildSite(root: string, opts: BuildOptions): Promise<BuildReport> {
+  const t0 = performance.now();
+  const out = path.resolve(opts.out);
+  checkOut(root, out);
+  const model = await openSiteModel(root);
+  const warnings = [...model.warnings];
+  const base = normaliseBaseUrl(opts.baseUrl);
+  if (opts.baseUrl && !base) warnings.push(`--base-url ${opts.baseUrl} is no http(s) URL; feeds link to the original articles`);
+  const generator = generatorHash(base);
+  const old = readState(out);
+  const prev = opts.full ? null : old;
+  const sameCode = prev?.generator === generator;
+  // the pages an earlier build wrote (with --full too: those no longer produced are removed)
+  const pages = new Map(Object.entries(old?.pages ?? {}));
+  const inputs = new Map(sameCode ? Object.entries(prev.inputs) : []);
+  const feeds = new Map(sameCode ? Object.entries(prev.feeds) : []);
+  const writer = new SiteWriter(out, pages, opts.full ?? false);
+  mkdirSync(out, { recursive: true });
+
+  const searchFull = !prev || !existsSync(path.join(out, 'search', 'manifest.js'));
+  // events only narrow the work when everything before them was built by this code
+  const events = opts.events && prev && sameCode && !searchFull ? opts.events : null;
+  const complete = events === null;
+
+  copyStatic(writer);
+
+  // articles
+  const all = model.all();
+  const touched = new Set<string>();
+  if (events) {
+    for (const e of events) {
+      if (e.type === 'added' || e.type === 'revised') touched.add(`${e.source}/${e.record.id}`);
+      else if (e.type === 'gone') touched.add(`${e.source}/${e.id}`);
+    }
+  }
+  const assets = new Set<string>();
+  let rendered = 0;
+  let skipped = 0;
+  const upserts: SearchDoc[] = [];
+  const history: SiteArticle[] = [];
+  const renderOne = (a: SiteArticle): SearchDoc | null => {
+    const rel = pathOf({ kind: 'article', slug: a.source, id: a.record.id });
+    const name = model.nameOf(a.source);
+    const key = articleKey(a, name);
+    if (!searchFull && inputs.get(rel) === key) {
+      skipped++;
+      writer.produced.add(rel);
+      const versions = a.record.revisions?.length ?? 0;
+      if (versions > 0) {
+        writer.produced.add(pathOf({ kind: 'history', slug: a.source, id: a.record.id }));
+        for (let n = 1; n <= versions; n++) writer.produced.add(pathOf({ kind: 'diff', slug: a.source, id: a.record.id, n }));
+      }
+      return null;
+    }
+    const fields = model.bodySync(a);
+    const html = renderArticle(model, a, fields, 'static');
+    writer.write(rel, html);
+    for (const m of html.matchAll(ASSET)) assets.add(m[1]!);
+    inputs.set(rel, key);
+    rendered++;
+    if (a.record.revisions?.length) history.push(a);
+    return searchDoc(a, name, titleOf(fields?.title ?? a.record.title), fields?.contentHtml ?? '');
+  };
+  let search: SearchIndexReport | null;
+  if (searchFull) {
+    // every article: pages compared by their bytes, the search index streamed from the same reads
+    search = await buildSearchIndex(
+      out,
+      (function* () {
+        for (const a of all) {
+          const doc = renderOne(a);
+          if (doc) yield doc;
+        }
+      })(),
+    );
+  } else {
+    const candidates = events ? all.filter((a) => touched.has(`${a.source}/${a.record.id}`) || !inputs.has(pathOf({ kind: 'article', slug: a.source, id: a.record.id }))) : all;
+    for (const a of candidates) {
+      const doc = renderOne(a);
+      if (doc) upserts.push(doc);
+    }
+    search = null;
+  }
+  for (const a of history) await writeHistory(model, writer, a);
+
+  // pages no longer produced (a complete build knows every page): removed, with their search documents
+  const removedKeys: string[] = [];
+  if (complete) {
+    for (const rel of [...inputs.keys()]) {
+      if (writer.produced.has(rel)) continue;
+      inputs.delete(rel);
+      const m = /^a\/([^/]+)\/([^/.]+)\.html$/.exec(rel);
+      if (m) removedKeys.push(`${m[1]}/${m[2]}`);
+    }
+  }
+  if (!searchFull && (upserts.length || removedKeys.length)) search = await updateSearchIndex(out, { upsert: upserts, remove: removedKeys });
+
+  const assetsCopied = copyAssets(root, out, assets);
+
+  // lists
+  writeLists(model, writer, events ? touched : null);
+  writer.write(pathOf({ kind: 'sources' }), renderSources(model, await model.health()));
+  writer.write(pathOf({ kind: 'search' }), renderSearch('static'));
+
+  // feeds
+  for (const source of [undefined, ...model.sources().map((s) => s.slug)]) {
+    const items = feedArticles(model, source) ?? [];
+    const name = source ?? '';
+    const key = hash(`${generator}\0${source === undefined ? '' : model.nameOf(source)}\0${items.map((a) => `${a.source}/${JSON.stringify(a.record)}`).join('\n')}`);
+    const paths = FORMATS.map((format) => feedPath(source === undefined ? { format } : { source, format }));
+    if (!writer.force && feeds.get(name) === key && paths.every((p) => pages.has(p))) {
+      for (const p of paths) writer.produced.add(p);
+      continue;
+    }
+    const withBodies = items.map((article) => ({ article, fields: model.bodySync(article) }));
+    FORMATS.forEach((format, i) => writer.write(paths[i]!, feedText(model, { ...(source === undefined ? {} : { source }), format, ...(base ? { baseUrl: base } : {}) }, withBodies)));
+    feeds.set(name, key);
+  }
+
+  if (complete) {
+    for (const rel of [...pages.keys()]) if (!writer.produced.has(rel) && !isStaticPath(rel)) writer.remove(rel);
+    for (const name of [...feeds.keys()]) if (name !== '' && !model.source(name)) feeds.delete(name);
+  }
+
+  const state: State = { v: STATE_VERSION, generator, pages: Object.fromEntries(pages), inputs: Object.fromEntries(inputs), feeds: Object.fromEntries(feeds) };
+  const stateFile = path.join(out, STATE_FILE);
+  const tmp = `${stateFile}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state));
+  renameSync(tmp, stateFile);
+
+  return {
+    out,
+    complete,
+    full: opts.full ?? false,
+    pages: { written: writer.written, unchanged: writer.unchanged + skipped, removed: writer.removed },
+    articles: { rendered, skipped },
+    assets: { copied: assetsCopied },
+    search,
+    ms: performance.now() - t0,
+    warnings,
+  };
+}
+
+function isStaticPath(rel: string): boolean {
+  return rel.startsWith('static/');
+}
+
+async function writeHistory(model: SiteModel, writer: SiteWriter, a: SiteArticle): Promise<void> {
+  const h = await model.history(a);
+  const page = renderHistory(model, h);
+  if (page) writer.write(pathOf({ kind: 'history', slug: a.source, id: a.record.id }), page);
+  for (let n = 1; n < h.versions.length; n++) {
+    const diff = renderDiff(model, h, n);
+    if (diff) writer.write(pathOf({ kind: 'diff', slug: a.source, id: a.record.id, n }), diff);
+  }
+  // the history pages of an article are produced only with it; mark those of the previous build as kept
+  const prefix = `a/${a.source}/${a.record.id}/`;
+  for (const rel of writer.pages.keys()) if (rel.startsWith(prefix)) writer.produced.add(rel);
+}
+
+/** The site's static files, and opencc-js's browser converter (loaded only when traditional is chosen). */
+function copyStatic(writer: SiteWriter): void {
+  for (const name of readdirSync(STATIC_DIR)) {
+    const file = path.join(STATIC_DIR, name);
+    if (statSync(file).isFile() && !name.startsWith('.')) writer.write(`static/${name}`, readFileSync(file));
+  }
+  const cn2t = createRequire(import.meta.url).resolve('opencc-js/cn2t');
+  writer.write('static/cn2t.js', readFileSync(cn2t));
+}
+
+/** Mirrored images the written pages show, hard-linked (else copied) from the archive when missing. */
+function copyAssets(root: string, out: string, assets: Set<string>): number {
+  let copied = 0;
+  for (const rel of assets) {
+    const dest = inside(out, rel);
+    if (existsSync(dest)) continue;
+    const src = inside(root, rel);
+    if (!existsSync(src)) continue;
+    mkdirSync(path.dirname(dest), { recursive: true });
+    try {
+      linkSync(src, dest);
+    } catch {
+      const tmp = `${dest}.${process.pid}.tmp`;
+      copyFileSync(src, tmp);
+      renameSync(tmp, dest);
+    }
+    copied++;
+  }
+  return copied;
+}
+
+/** The list pages: all of them, or (with the keys of the touched articles) those the touched articles are on. */
+function writeLists(model: SiteModel, writer: SiteWriter, touched: Set<string> | null): void {
+  const all = model.all();
+  // the oldest page (counted from the oldest) a touched article sits on; pages after it may have moved
+  const firstPage = (list: readonly SiteArticle[]): number => {
+    if (!touched) return 1;
+    let first = Infinity;
+    list.forEach((a, i) => {
+      if (touched.has(`${a.source}/${a.record.id}`)) first = Math.min(first, Math.floor((list.length - 1 - i) / PAGE_SIZE) + 1);
+    });
+    return first;
+  };
+  const lists = (list: readonly SiteArticle[], render: (p: number) => string | null, rel: (p: number) => string) => {
+    const from = firstPage(list);
+    if (from === Infinity) return;
+    const count = pageCount(list.length);
+    const html0 = render(0);
+    if (html0) writer.write(rel(0), html0);
+    for (let p = 1; p <= count; p++) {
+      // pages before the first touched one are as they were, unless they are new (the list just grew past one page)
+      if (p < from && writer.pages.has(rel(p))) {
+        writer.produced.add(rel(p));
+        continue;
+      }
+      const html = render(p);
+      if (html) writer.write(rel(p), html);
+    }
+  };
+  lists(all, (p) => renderHome(model, p), (p) => pathOf({ kind: 'home', page: p }));
+  if (all.length === 0) writer.write(pathOf({ kind: 'home', page: 0 }), renderHome(model, 0)!);
+  for (const s of model.sources()) lists(s.articles, (p) => renderSource(model, s.slug, p), (p) => pathOf({ kind: 'source', slug: s.slug, page: p }));
+  const days = model.days();
+  const keys = [...days.keys()];
+  const wanted = new Set<string>();
+  if (touched) {
+    keys.forEach((day, i) => {
+      if (days.get(day)!.some((a) => touched.has(`${a.source}/${a.record.id}`))) {
+        wanted.add(day);
+        if (i > 0) wanted.add(keys[i - 1]!);
+        if (i < keys.length - 1) wanted.add(keys[i + 1]!);
+      }
+    });
+  }
+  for (const day of touched ? wanted : keys) writer.write(pathOf({ kind: 'day', day }), renderDay(model, day)!);
+  writer.write(pathOf({ kind: 'days' }), renderDays(model));
+}
+
