@@ -181,24 +181,38 @@ function isCjkToken(token: string): boolean {
 }
 
 /**
- * Adds the index tokens of `text` to `counts`, with the project's tokenizer (src/index/tokens.ts
- * `indexTokens`: every word, every CJK run as its overlapping bigrams and its last character): each
- * word; each bigram, and its first character as a unigram; each lone character as a unigram. So every
- * occurrence of a CJK character is one unigram, and every pair of adjacent ones one bigram.
- * Returns the number of token occurrences (the length for BM25).
+ * Adds the index tokens of `text` to `counts`, from the project's tokenizer (src/index/tokens.ts
+ * `indexTokens`: every word, every CJK run as its overlapping bigrams and its last character): each word;
+ * each CJK character as a unigram (the first character of every bigram, and every lone last character);
+ * each bigram; and each trigram (two consecutive bigrams of one run: 习近 近平 → 习近平). So a CJK term of one,
+ * two or three characters is one token, found only where its characters are adjacent, and a longer one the
+ * chain of its overlapping trigrams. Returns the number of tokens of the stream (the length for BM25).
  */
 export function countTokens(text: string, counts: Map<string, number>): number {
   if (!text) return 0;
   const stream = indexTokens(text);
   if (!stream) return 0;
+  const add = (t: string) => counts.set(t, (counts.get(t) ?? 0) + 1);
   let len = 0;
+  let prevBigram = '';
   for (const t of stream.split(' ')) {
-    counts.set(t, (counts.get(t) ?? 0) + 1);
     len++;
-    if (t.length > 1 && isCjkToken(t)) {
-      const first = String.fromCodePoint(t.codePointAt(0)!);
-      if (first.length < t.length) counts.set(first, (counts.get(first) ?? 0) + 1);
+    if (!isCjkToken(t)) {
+      add(t);
+      prevBigram = '';
+      continue;
     }
+    const first = String.fromCodePoint(t.codePointAt(0)!);
+    if (first.length === t.length) {
+      // a run's last character
+      add(t);
+      prevBigram = '';
+      continue;
+    }
+    add(t);
+    add(first);
+    if (prevBigram) add(prevBigram + t.slice(first.length));
+    prevBigram = t;
   }
   return len;
 }

@@ -233,5 +233,6 @@ export async function measureQuery(outDir: string, query: string, limit = 20): P
   const { engine, files, bytes } = engineOn(outDir);
   const result = await engine.search(query);
   const hits = await result.page(0, limit);
-  return { files: [...files], bytes: bytes(), total: result.total, hits };
+  // arrays of this realm (the script's are of its vm context)
+  return { files: [...files], bytes: bytes(), total: result.total, hits: [...hits].map((h) => ({ ...h })) };
 }

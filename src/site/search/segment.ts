@@ -16,9 +16,9 @@ import { bodyWeight, countTokens, dataOf, decodePosting, encodePosting, hash, Po
 /** Documents per result-record file. */
 export const CHUNK = 8;
 /** Target size of a light shard (bytes of postings, before base64). */
-const TARGET = 2048;
+const TARGET = 1024;
 /** A posting longer than this gets a file of its own. */
-const HEAVY = 384;
+const HEAVY = 256;
 /** Characters of body text kept as a result's excerpt. */
 const EXCERPT = 72;
 
@@ -31,8 +31,9 @@ export interface SegmentInfo {
   n: number;
   /** log2 of the number of light shards. */
   bits: number;
-  /** Bytes of its postings (before base64). */
+  /** Bytes of its postings (before base64), and of those in its light shards. */
   b: number;
+  l: number;
   /** Its documents deleted since it was written, ascending. */
   del: number[];
 }
@@ -91,6 +92,7 @@ class ShardWriter {
   private shard: Record<string, string | number> = {};
   private heavy = 0;
   bytes = 0;
+  light = 0;
   constructor(
     private readonly dir: string,
     private readonly id: string,
@@ -105,7 +107,10 @@ class ShardWriter {
       const k = this.heavy++;
       writeFileSync(path.join(this.dir, `h${k}.js`), scriptOf(`${this.id}/h${k}`, b64));
       this.shard[token] = k;
-    } else this.shard[token] = b64;
+    } else {
+      this.shard[token] = b64;
+      this.light += posting.length + token.length * 3 + 6;
+    }
   }
 
   private next(): void {
@@ -162,7 +167,7 @@ export function writeSegment(searchDir: string, id: string, seg: SegmentBuilder)
   w.finish();
   writeDocs(dir, id, seg.keys, seg.records);
   publish(searchDir, id);
-  return { id, n, bits, b: w.bytes, del: [] };
+  return { id, n, bits, b: w.bytes, l: w.light, del: [] };
 }
 
 function readData<T>(file: string): T {
@@ -208,12 +213,12 @@ export function mergeSegments(searchDir: string, segs: readonly SegmentInfo[], i
       keys.push(segKeys[d]!);
       records.push(chunk[d % CHUNK]!);
     }
-    estimate += seg.n ? (seg.b * (seg.n - deleted.size)) / seg.n : 0;
+    estimate += seg.n ? (seg.l * (seg.n - deleted.size)) / seg.n : 0;
     inputs.push({ seg, remap, loaded: -1, shard: {} });
   }
   const n = next;
-  // light bytes, roughly: the heavy postings are part of `b`, so this errs towards more shards
-  const bits = bitsFor(estimate / 2);
+  // the light shards' bytes, roughly: the inputs' (tokens that grow heavy leave them, the per-token overhead shrinks)
+  const bits = bitsFor(estimate);
   const w = new ShardWriter(dir, id, bits);
   const shardOfInput = (input: Input, j: number) => {
     if (input.loaded !== j) {
@@ -256,7 +261,7 @@ export function mergeSegments(searchDir: string, segs: readonly SegmentInfo[], i
   w.finish();
   writeDocs(dir, id, keys, records);
   publish(searchDir, id);
-  return { id, n, bits, b: w.bytes, del: [] };
+  return { id, n, bits, b: w.bytes, l: w.light, del: [] };
 }
 
 /** Removes segment folders (and unfinished ones) that `keep` does not name. */

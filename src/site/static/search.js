@@ -17,8 +17,8 @@
  *
  * The query is folded and cut as `newsvault search` does it (src/index/fold.ts, tokens.ts, query.ts): terms
  * separated by white space must all match; quotes make a phrase; a one-character CJK term is that character,
- * a longer CJK run is the chain of its overlapping bigrams (which are only found where the characters are
- * adjacent), Latin words are whole words without case or accents.
+ * a run of two or three is that bigram or trigram (found only where its characters are adjacent), a longer
+ * run the chain of its overlapping trigrams; Latin words are whole words without case or accents.
  *
  * Used the same way by Node (src/site/search/client.ts loads this file in a vm context): everything but the
  * page's wiring is in the object `NewsvaultSearch` on the global object.
@@ -182,14 +182,14 @@
     return terms;
   }
 
-  /** The index tokens a term needs: words; a one-character CJK run is that character (a unigram), a longer
-   *  one the chain of its bigrams. */
+  /** The index tokens a term needs: words; a CJK run of one, two or three characters is that run (a unigram,
+   *  bigram or trigram), a longer one the chain of its overlapping trigrams. */
   function termTokens(parts) {
     const out = [];
     for (const p of parts) {
       if (p.kind === 'word') out.push(p.text);
-      else if (p.chars.length === 1) out.push(p.chars[0]);
-      else for (let k = 1; k < p.chars.length; k++) out.push(p.chars[k - 1] + p.chars[k]);
+      else if (p.chars.length <= 3) out.push(p.chars.join(''));
+      else for (let k = 2; k < p.chars.length; k++) out.push(p.chars[k - 2] + p.chars[k - 1] + p.chars[k]);
     }
     return out;
   }
