@@ -176,6 +176,47 @@ test('two sources on different intervals: the fast one is polled again and again
   assert.ok((await archived(root, 'hourly')).length === 2);
 });
 
+test('watch with a static site: each cycle updates the site from its events; a new item gets its page and the home page names it', async () => {
+  const root = await tempDir();
+  const out = path.join(await tempDir(), 'site');
+  const f = feed('sited', 1);
+  const controller = new AbortController();
+  const cycles: CycleReport[] = [];
+  const watching = watchArchive({
+    root,
+    sources: [source('sited')],
+    intervals: intervals({ sited: 100 }),
+    run: { fetch: { retry: { retries: 0 } } },
+    site: { out },
+    signal: controller.signal,
+    random: seededRandom(3),
+    onCycle: (c) => cycles.push(c),
+  });
+  const home = () => fs.readFile(path.join(out, 'index.html'), 'utf8').catch(() => '');
+  try {
+    await until('the first item on the site', async () => (await home()).includes('sited 1'));
+    f.items.push(2);
+    await until('the second item on the site', async () => (await home()).includes('sited 2'));
+    // the cycles that find nothing new leave the article pages and the home page as they are
+    const seen = cycles.length;
+    await until('the site written', () => cycles.length > seen);
+    const pages = async () => {
+      const files = [path.join(out, 'index.html'), ...(await fs.readdir(path.join(out, 'a', 'sited'))).map((n) => path.join(out, 'a', 'sited', n))];
+      return Promise.all(files.map(async (f) => `${f} ${(await fs.stat(f)).mtimeMs}`));
+    };
+    const before = await pages();
+    const count = cycles.length;
+    await until('two cycles with nothing new', () => cycles.length > count + 1);
+    assert.deepEqual(await pages(), before);
+  } finally {
+    controller.abort();
+    await watching;
+  }
+  assert.ok(cycles.every((c) => c.site?.status === 'updated'), JSON.stringify(cycles.map((c) => c.site)));
+  const ids = await fs.readdir(path.join(out, 'a', 'sited'));
+  assert.equal(ids.filter((n) => n.endsWith('.html')).length, 2, 'one page per archived article');
+});
+
 test('adaptive: a source with a history gets its learned interval within bounds; one without, the default', async () => {
   const root = await tempDir();
   feed('busy', 30);

@@ -44,6 +44,8 @@ export interface CycleReport {
   report: RunReport;
   /** The search index: updated, absent (none built), failed (a warning says why). */
   index?: { status: string; warning?: string };
+  /** The static site (when one is kept up to date): pages written, or failed (a warning says why). */
+  site?: { status: 'updated' | 'failed'; written?: number; warning?: string };
   commit?: CommitResult;
   push?: PushResult;
   /** What went wrong after the run (git); the cycle's archive writes stand. */
@@ -62,6 +64,8 @@ export interface WatchOptions {
   /** Passed to every run: concurrency, fetch options, assets, site rules, its logger and page concurrency. */
   run?: Pick<RunOptions, 'concurrency' | 'fetch' | 'fetchFor' | 'assets' | 'rules' | 'log' | 'pageConcurrency'>;
   git?: WatchGit;
+  /** A static site (`newsvault build`) to update after each cycle from its events, incrementally. */
+  site?: { out: string; baseUrl?: string };
   /** Stops the watch (SIGINT/SIGTERM). */
   signal: AbortSignal;
   /** Default Math.random (jitter). */
@@ -146,8 +150,16 @@ export async function watchArchive(opts: WatchOptions): Promise<WatchResult> {
       } catch (err) {
         cycle.index = { status: 'failed', warning: `the search index was not updated (${err instanceof Error ? err.message : String(err)})` };
       }
-      // HOOK (static site): no site stage exists yet. When it does, update the site here from report.events,
-      // incrementally and under this lock, as the index above; its build stays out of git (.gitignore).
+      // the static site, from the cycle's events (under our lock); a failure is a warning, as for the index
+      if (opts.site) {
+        try {
+          const { buildSite } = await import('../site/index.ts');
+          const built = await buildSite(root, { out: opts.site.out, ...(opts.site.baseUrl ? { baseUrl: opts.site.baseUrl } : {}), events: report.events });
+          cycle.site = { status: 'updated', written: built.pages.written };
+        } catch (err) {
+          cycle.site = { status: 'failed', warning: `the static site was not updated (${err instanceof Error ? err.message : String(err)})` };
+        }
+      }
 
       if (commit) {
         try {
