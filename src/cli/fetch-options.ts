@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { FetchOptions } from '../fetch/index.ts';
 import { Politeness, RequestIdentity } from '../fetch/index.ts';
-import { resolveSources, sourceFetchSettings, sourceIdentitySettings, type ArchiveConfig } from '../sources/index.ts';
+import { ConfigError, resolveSources, sourceFetchSettings, sourceIdentitySettings, type ArchiveConfig, type ConfigProblem } from '../sources/index.ts';
 import { STATE_DIR } from '../storage/paths.ts';
 
 /** Where a source's kept cookies live: the archive's git-ignored local state. */
@@ -10,6 +10,7 @@ export const COOKIE_JAR_DIR = `${STATE_DIR}/cookies`;
 
 /** The archive's fetch settings (timeouts, caps, retries, proxy, politeness, the run's identity) as fetch options. */
 export function fetchOptionsFrom(config: ArchiveConfig, concurrency = config.run.concurrency): FetchOptions {
+  checkIdentities(config);
   const run = config.run;
   return {
     timeoutMs: run.timeoutSeconds * 1000,
@@ -71,4 +72,21 @@ function identityOptions(config: ArchiveConfig, slug: string | undefined): Pick<
     credentialOrigins: feeds,
   });
   return out;
+}
+
+/**
+ * Every identity the config gives, read now (header values from the environment): a variable not set is a
+ * ConfigError (exit 2) before anything is fetched, not a failure in the middle of a run.
+ */
+function checkIdentities(config: ArchiveConfig): void {
+  const problems: ConfigProblem[] = [];
+  for (const slug of [undefined, ...config.sources.map((s) => s.slug)]) {
+    try {
+      sourceIdentitySettings(config, slug);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      for (const p of err.problems) if (!problems.some((q) => q.field === p.field)) problems.push(p);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(config.file, problems);
 }

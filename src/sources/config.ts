@@ -32,6 +32,7 @@ import {
   SOURCE_SCHEMA,
   WATCH_SCHEMA,
   controlCharacter,
+  headerValueProblem,
   keysOf,
   mustBe,
   notThis,
@@ -240,18 +241,37 @@ export function sourceFetchSettings(config: ArchiveConfig, slug: string): Source
 
 /**
  * The identity of one source's requests (its userAgent, headers, cookies, cookieJar, else the run's; its headers
- * added to the run's), or the run's alone when `slug` is undefined or not configured.
+ * added to the run's), or the run's alone when `slug` is undefined or not configured. Header values given as
+ * `{ env: NAME }` are read from `env` now: a variable unset, empty or holding what no header may hold is a
+ * ConfigError naming the setting and the variable, never the value.
  */
-export function sourceIdentitySettings(config: ArchiveConfig, slug?: string): SourceIdentitySettings {
+export function sourceIdentitySettings(config: ArchiveConfig, slug?: string, env: Readonly<Record<string, string | undefined>> = process.env): SourceIdentitySettings {
   const own = slug === undefined ? undefined : config.sources.find((s) => s.slug === slug);
   const run = config.run;
   const headers: Record<string, string> = {};
   const credentials: Record<string, string> = {};
-  for (const [name, value] of [...Object.entries(run.headers ?? {}), ...Object.entries(own?.headers ?? {})]) {
+  const problems: ConfigProblem[] = [];
+  const given = [
+    ...Object.entries(run.headers ?? {}).map(([name, value]) => ({ field: `run.headers.${name}`, name, value })),
+    ...Object.entries(own?.headers ?? {}).map(([name, value]) => ({ field: `sources.${slug}.headers.${name}`, name, value })),
+  ];
+  for (const { field, name, value: written } of given) {
+    let value: string;
+    if (typeof written === 'string') value = written;
+    else {
+      const raw = env[written.env]?.trim();
+      const problem = raw === undefined || raw === '' ? `the environment variable ${written.env} is not set` : headerValueProblem(raw);
+      if (problem !== null) {
+        problems.push({ field, problem: raw === undefined || raw === '' ? problem : `the environment variable ${written.env} ${problem}` });
+        continue;
+      }
+      value = raw!;
+    }
     const lower = name.toLowerCase();
     if (CREDENTIAL_HEADERS.includes(lower)) credentials[lower] = value;
     else headers[lower] = value;
   }
+  if (problems.length > 0) throw new ConfigError(config.file, problems);
   return {
     userAgent: own?.userAgent ?? run.userAgent,
     headers,

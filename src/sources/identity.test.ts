@@ -31,7 +31,7 @@ test('userAgent, headers, cookies and cookieJar: the run gives defaults, a sourc
     [
       'run:',
       '  userAgent: "Mozilla/5.0 (X11; Linux x86_64) Newsvault"',
-      '  headers: { Accept-Language: "zh-CN,zh;q=0.9", DNT: 1, Authorization: "Bearer RUN-TOKEN" }',
+      '  headers: { Accept-Language: "zh-CN,zh;q=0.9", DNT: 1, Authorization: { env: RUN_TOKEN } }',
       '  cookies: ~/cookies.txt',
       'sources:',
       '  rfi: { userAgent: RFI-Agent/2, headers: { accept-language: zh-TW, Referer: "https://www.rfi.fr/cn/" }, cookies: ../secrets/rfi.txt, cookieJar: true }',
@@ -39,22 +39,40 @@ test('userAgent, headers, cookies and cookieJar: the run gives defaults, a sourc
       '',
     ].join('\n'),
   );
-  assert.deepEqual(sourceIdentitySettings(config, 'rfi'), {
+  const env = { RUN_TOKEN: ' Bearer RUN-TOKEN ' };
+  assert.deepEqual(sourceIdentitySettings(config, 'rfi', env), {
     userAgent: 'RFI-Agent/2',
     headers: { 'accept-language': 'zh-TW', dnt: '1', referer: 'https://www.rfi.fr/cn/' },
     credentials: { authorization: 'Bearer RUN-TOKEN' },
     cookies: path.resolve('/secrets/rfi.txt'),
     cookieJar: true,
   });
-  assert.deepEqual(sourceIdentitySettings(config, 'mine'), {
+  assert.deepEqual(sourceIdentitySettings(config, 'mine', env), {
     userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Newsvault',
     headers: { 'accept-language': 'zh-CN,zh;q=0.9', dnt: '1' },
     credentials: { authorization: 'Bearer RUN-TOKEN' },
     cookies: path.resolve('/archive/.newsvault/mine-cookies.txt'),
     cookieJar: false,
   });
-  assert.deepEqual(sourceIdentitySettings(config, 'bbc'), sourceIdentitySettings(config), 'a source without settings takes the run\'s');
-  assert.equal(sourceIdentitySettings(config).cookies, path.join(os.homedir(), 'cookies.txt'));
+  assert.deepEqual(sourceIdentitySettings(config, 'bbc', env), sourceIdentitySettings(config, undefined, env), 'a source without settings takes the run\'s');
+  assert.equal(sourceIdentitySettings(config, undefined, env).cookies, path.join(os.homedir(), 'cookies.txt'));
+
+  // a value from the environment: read when a command fetches; unset or unfit, a ConfigError naming the variable, never the value
+  const missing = (() => {
+    try {
+      sourceIdentitySettings(config, 'rfi', {});
+    } catch (err) {
+      return err;
+    }
+    return null;
+  })();
+  assert.ok(missing instanceof ConfigError);
+  assert.equal(missing.message, `${FILE}: run.headers.Authorization: the environment variable RUN_TOKEN is not set`);
+  assert.throws(() => sourceIdentitySettings(config, 'rfi', { RUN_TOKEN: 'Bearer x\r\nSECRET' }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.message, `${FILE}: run.headers.Authorization: the environment variable RUN_TOKEN must not hold a line break (U+000D at character 9)`);
+    return true;
+  });
 
   const none = sourceIdentitySettings(parse(''), 'rfi');
   assert.deepEqual(none, { userAgent: undefined, headers: {}, credentials: {}, cookies: undefined, cookieJar: false });
@@ -97,6 +115,9 @@ test('bad headers are refused at load, each at its own path, and no message quot
     '    X-Empty: ""',
     '    X-Map: { a: 1 }',
     '    X-Ok: fine',
+    '    Authorization: "Bearer SECRET-LITERAL"',
+    '    Cookie: "a=SECRET-COOKIE"',
+    '    X-Env: { env: "not a name" }',
     '    x-ok: again',
     'sources:',
     '  rfi:',
@@ -118,7 +139,10 @@ test('bad headers are refused at load, each at its own path, and no message quot
     'run.headers.X-Split: must not hold a line break (U+000D at character 2)',
     'run.headers.X-Wide: must hold only printable ASCII characters (U+4E2D at character 1)',
     'run.headers.X-Empty: must not be empty',
-    'run.headers.X-Map: must be text, not a mapping',
+    'run.headers.X-Map: must be text or { env: VARIABLE }, not a mapping',
+    'run.headers.Authorization: is a secret, and newsvault.yaml may go into git with the archive: give it as { env: VARIABLE }, set when Newsvault runs',
+    'run.headers.Cookie: is a secret, and newsvault.yaml may go into git with the archive: give it as { env: VARIABLE }, set when Newsvault runs, or put the cookies in a cookies.txt (cookies:)',
+    'run.headers.X-Env: { env: … } must name an environment variable (letters, digits and _), not "not a name"',
     'run.headers.x-ok: is given twice (also as X-Ok: header names are not case-sensitive)',
     'sources.rfi.userAgent: must not hold a line break (U+000A at character 6)',
     'sources.rfi.headers: must be a mapping of header names to values, e.g. { Accept-Language: zh-CN }, not a list',
@@ -135,15 +159,15 @@ test('what sources lists and exports (sources --json, OPML) holds no header, coo
   const config = parse(
     [
       'run:',
-      '  headers: { Authorization: "Bearer RUN-SECRET" }',
+      '  headers: { Authorization: { env: RUN_SECRET } }',
       'sources:',
-      '  rfi: { headers: { Cookie: "consent=COOKIE-SECRET" }, cookies: ~/rfi-cookies.txt, userAgent: RFI-UA }',
+      '  rfi: { headers: { Cookie: { env: COOKIE_SECRET } }, cookies: ~/rfi-cookies.txt, userAgent: RFI-UA }',
       '  mine: { feed: https://mine.example/rss, headers: { X-Api-Key: KEY-SECRET } }',
       '',
     ].join('\n'),
   );
   const sources = resolveSources(config);
   const shown = JSON.stringify(sources) + renderOpml(sources).text;
-  for (const secret of ['RUN-SECRET', 'COOKIE-SECRET', 'KEY-SECRET', 'rfi-cookies.txt', 'RFI-UA']) assert.ok(!shown.includes(secret), secret);
+  for (const secret of ['RUN_SECRET', 'COOKIE_SECRET', 'KEY-SECRET', 'rfi-cookies.txt', 'RFI-UA']) assert.ok(!shown.includes(secret), secret);
   assert.ok(shown.includes('https://mine.example/rss'), 'the feeds are there');
 });

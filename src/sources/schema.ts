@@ -265,9 +265,23 @@ export function userAgent() {
     });
 }
 
+/** A header value read from the environment when a command fetches: `{ env: NAME }`. */
+export interface EnvValue {
+  env: string;
+}
+
+/** An environment variable's name. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function isEnvValue(value: unknown): value is EnvValue {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as EnvValue).env === 'string';
+}
+
 /**
- * Extra request headers: a mapping of header names to text (or numbers), values trimmed. Each problem is an
- * issue at the header's own path (`run.headers.X-Foo`), and no message quotes a value.
+ * Extra request headers: a mapping of header names to text (or numbers), values trimmed, or `{ env: NAME }` for a
+ * value taken from the environment when a command fetches. Authorization and Cookie must come from the
+ * environment: newsvault.yaml is part of the archive, and what is written in it may end up in git. Each problem
+ * is an issue at the header's own path (`run.headers.X-Foo`), and no message quotes a value.
  */
 export function headerMap() {
   return z
@@ -278,18 +292,30 @@ export function headerMap() {
       const seen = new Map<string, string>();
       for (const name of names) {
         const raw = headers[name];
-        const value = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim() : null;
         const lower = name.toLowerCase();
         const twice = seen.get(lower);
         seen.set(lower, name);
-        const problem =
-          headerNameProblem(name) ??
-          (twice !== undefined ? `is given twice (also as ${twice}: header names are not case-sensitive)` : null) ??
-          (value === null ? `must be text, ${notThis(raw)}` : value === '' ? 'must not be empty' : headerValueProblem(value));
+        const problem = headerNameProblem(name) ?? (twice !== undefined ? `is given twice (also as ${twice}: header names are not case-sensitive)` : null) ?? valueProblem(lower, raw);
         if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, path: [name], input: undefined });
       }
     })
-    .transform((headers) => Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, String(value).trim()])));
+    .transform((headers) =>
+      Object.fromEntries(Object.entries(headers).map(([name, value]): [string, string | EnvValue] => [name, isEnvValue(value) ? { env: value.env } : String(value).trim()])),
+    );
+}
+
+function valueProblem(lowerName: string, raw: unknown): string | null {
+  if (isEnvValue(raw)) return ENV_NAME.test(raw.env) ? null : `{ env: … } must name an environment variable (letters, digits and _), not ${quote(raw.env)}`;
+  const value = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim() : null;
+  if (value === null) return `must be text or { env: VARIABLE }, ${notThis(raw)}`;
+  if (CREDENTIAL_HEADERS.includes(lowerName)) {
+    return (
+      'is a secret, and newsvault.yaml may go into git with the archive: give it as { env: VARIABLE }, set when Newsvault runs' +
+      (lowerName === 'cookie' ? ', or put the cookies in a cookies.txt (cookies:)' : '')
+    );
+  }
+  if (value === '') return 'must not be empty';
+  return headerValueProblem(value);
 }
 
 /** A path to a Netscape cookies.txt file, as written (parseConfig resolves it: relative to the config file, `~` = home). */
