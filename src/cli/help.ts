@@ -55,6 +55,7 @@ Examples:
   $ newsvault history ID --diff          # every version of an article and what changed (docs/history.md)
   $ newsvault recheck --since 7d         # re-fetch recent articles: changed, or removed at the source
   $ newsvault search 普京 步枪           # full-text search, simplified or traditional (docs/search.md)
+  $ newsvault build --out docs           # the static reader site: pages, feeds, search (docs/reader.md)
   $ newsvault serve                      # read the archive in a browser at http://127.0.0.1:8080/ (docs/reader.md)
   $ newsvault <command> --help           # a command's options, examples and environment
 

@@ -9,6 +9,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerBuild } from './commands/build.ts';
 import { registerExport } from './commands/export.ts';
 import { registerExtract } from './commands/extract.ts';
 import { registerHistory } from './commands/history.ts';
@@ -85,6 +86,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   registerSearch(program, ctx);
   registerReindex(program, ctx);
   registerServe(program, ctx);
+  registerBuild(program, ctx);
 
   try {
     await program.parseAsync(argv);
