@@ -80,6 +80,8 @@ const FLUSH = 12_000;
 const MERGE_FACTOR = 4;
 /** The smallest size class. */
 const BASE = 100;
+/** A segment is rewritten without its deleted documents once they are a tenth of it, and at least this many. */
+const EXPUNGE_MIN = 64;
 
 const searchDirOf = (outDir: string) => path.join(outDir, 'search');
 const manifestFile = (searchDir: string) => path.join(searchDir, 'manifest.js');
@@ -129,6 +131,14 @@ function mergeTail(searchDir: string, m: Manifest): { written: number; merged: n
     merged += seg.n;
     m.segs = [...segs.slice(0, from), seg];
   }
+  // a segment a tenth of which is deleted is rewritten without them (the manifest's deletion lists stay short)
+  m.segs = m.segs.map((s) => {
+    if (s.del.length < EXPUNGE_MIN || s.del.length * 10 < s.n) return s;
+    const seg = mergeSegments(searchDir, [s], segmentName(m.gen++));
+    written++;
+    merged += seg.n;
+    return seg;
+  });
   return { written, merged };
 }
 

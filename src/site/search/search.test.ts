@@ -217,6 +217,27 @@ test('an incremental update adds, replaces and removes documents, and answers as
   }
 });
 
+test('a segment mostly deleted is rewritten without its deleted documents', async () => {
+  const docs: SearchDoc[] = Array.from({ length: 90 }, (_, i) => ({
+    key: `g/${i}`,
+    url: `a/g/${i}.html`,
+    title: `第${i}号公报`,
+    source: 'g',
+    sourceName: 'G',
+    published: T0 + i * HOUR,
+    text: i % 3 ? '俄罗斯总统普京周三抵达平壤。' : '乌克兰总统泽连斯基访问华盛顿。',
+  }));
+  const site = await tempDir();
+  await buildSearchIndex(site, docs);
+  const report = await updateSearchIndex(site, { upsert: [], remove: docs.slice(0, 70).map((d) => d.key) });
+  assert.equal(report.docs, 20);
+  assert.ok(report.merged === 20 && report.segments === 1, JSON.stringify(report));
+  const manifest = readFileSync(path.join(site, 'search', 'manifest.js'), 'utf8');
+  assert.match(manifest, /"n":20,/);
+  assert.match(manifest, /"del":\[\]/);
+  for (const q of ['普京', '泽连斯基', '公报', '乌']) assert.deepEqual(await keysOf(site, q), naive(docs.slice(70), q), q);
+});
+
 test('hostile titles and texts are data: they come back exactly, and the index files stay plain calls', async () => {
   const site = await tempDir();
   const evil = '</script><script>alert(1)</script>\u2028"\\\'${x}`<img src=x onerror=alert(2)> 普京';
