@@ -19,7 +19,7 @@ export interface CliLogging {
    * 10 s ($NEWSVAULT_PROGRESS_INTERVAL ms) elsewhere, nothing at a level above info (--quiet). One at a time:
    * while its bars are drawn, log lines are written above them. Stop it before printing the result.
    */
-  progress(unit: string, opts?: { enabled?: boolean }): Progress;
+  progress(unit: string, opts?: { enabled?: boolean; taskField?: string }): Progress;
 }
 
 export interface CommandLogOptions {
@@ -48,9 +48,16 @@ export function cliLogging(io: Io, global: GlobalOptions, opts: CommandLogOption
   return {
     log,
     settings,
-    progress(unit, { enabled = true } = {}) {
+    progress(unit, { enabled = true, taskField } = {}) {
       const mode = !enabled || !log.isLevelEnabled('info') ? 'off' : isTTY && io.stream ? 'bars' : 'lines';
-      const progress = createProgress({ mode, unit, log, intervalMs: progressInterval(env), ...(io.stream ? { stream: io.stream } : {}) });
+      const progress = createProgress({
+        mode,
+        unit,
+        log,
+        intervalMs: progressInterval(env),
+        ...(taskField ? { taskField } : {}),
+        ...(io.stream ? { stream: io.stream } : {}),
+      });
       shown = progress;
       const stop = progress.stop.bind(progress);
       return {

@@ -34,6 +34,8 @@ export interface ProgressOptions {
   log: Logger;
   /** The terminal, for bars. */
   stream?: NodeJS.WriteStream;
+  /** Lines mode: the record's field naming the task (default `source`). */
+  taskField?: string;
   /** Lines mode: at most one record per task this often (0: every update). */
   intervalMs?: number;
   now?: () => number;
@@ -115,7 +117,7 @@ export function createProgress(opts: ProgressOptions): Progress {
         const rate = Math.round(f.rate * 100) / 100;
         const eta = f.etaSeconds === null ? {} : { etaSeconds: Math.round(f.etaSeconds) };
         opts.log.info(
-          { progress: true, source: name, done, ...(total === null ? {} : { total }), rate, ...eta, ...(label ? { label } : {}) },
+          { progress: true, [opts.taskField ?? 'source']: name, done, ...(total === null ? {} : { total }), rate, ...eta, ...(label ? { label } : {}) },
           `${describeProgress(f, opts.unit)}${label ? ` · ${label}` : ''}`,
         );
       },

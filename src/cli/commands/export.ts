@@ -18,7 +18,7 @@ async function writeStdout(line: string): Promise<void> {
   if (!process.stdout.write(line)) await once(process.stdout, 'drain');
 }
 
-export function registerExport(program: Command, { io }: CommandContext): void {
+export function registerExport(program: Command, { io, logging }: CommandContext): void {
   program
     .command('export')
     .description('stream the archive\'s articles as JSON Lines: metadata, HTML, plain text and revisions (docs/export.md)')
@@ -52,6 +52,7 @@ export function registerExport(program: Command, { io }: CommandContext): void {
       }
       const names = new Map<string, string>(CATALOG.map((s) => [s.slug, s.name]));
       for (const s of resolveSources(await loadConfig(root))) names.set(s.slug, s.name);
+      const { log } = await logging();
       const summary = await exportJsonl({
         root,
         ...(opts.source ? { sources: opts.source } : {}),
@@ -59,11 +60,11 @@ export function registerExport(program: Command, { io }: CommandContext): void {
         names,
         // on the real standard output, with backpressure; else (tests) through io
         write: io === stdio ? writeStdout : (line) => io.out(line),
-        onWarning: (w) => io.err(`newsvault: ${w}`),
+        onWarning: (w) => log.warn({}, w),
       });
       const unknown = (opts.source ?? []).filter((s) => !summary.sources.includes(s));
-      if (unknown.length) io.err(`newsvault: no articles for ${unknown.join(', ')}`);
-      io.err(`${summary.articles} article(s) exported from ${summary.sources.length} source(s)`);
+      if (unknown.length) log.warn({ sources: unknown }, `no articles for ${unknown.join(', ')}`);
+      log.info({ articles: summary.articles, sources: summary.sources.length }, `${summary.articles} article(s) exported from ${summary.sources.length} source(s)`);
     });
 }
 

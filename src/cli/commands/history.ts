@@ -11,7 +11,7 @@ interface HistoryCliOptions {
   json?: boolean;
 }
 
-export function registerHistory(program: Command, { io, setExitCode }: CommandContext): void {
+export function registerHistory(program: Command, { io, setExitCode, logging }: CommandContext): void {
   program
     .command('history')
     .description('every version of an article (by id, path or URL) with its date; --diff shows what changed')
@@ -40,7 +40,8 @@ export function registerHistory(program: Command, { io, setExitCode }: CommandCo
       const { archive } = openStorage(root);
       const found = await locate(archive, query);
       if (found.length === 0) {
-        io.err(`newsvault: no article ${JSON.stringify(query)} in ${root} (an id, a path under articles/ or revisions/, or a URL)`);
+        const { log } = await logging();
+        log.error({ code: EXIT.usage }, `no article ${JSON.stringify(query)} in ${root} (an id, a path under articles/ or revisions/, or a URL)`);
         setExitCode(EXIT.usage);
         return;
       }

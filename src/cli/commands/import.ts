@@ -18,7 +18,7 @@ interface ImportCliOptions {
 /** Refused files printed in the summary; the rest are in --report or --json. */
 const SHOWN_REFUSED = 20;
 
-export function registerImport(program: Command, { io, setExitCode }: CommandContext): void {
+export function registerImport(program: Command, { io, setExitCode, logging }: CommandContext): void {
   program
     .command('import')
     .description('import an archive written by the original script (articles/<folder>/<id>.md), byte for byte')
@@ -26,8 +26,8 @@ export function registerImport(program: Command, { io, setExitCode }: CommandCon
     .addOption(archiveOption())
     .option('--report <file>', 'write the whole report (every refused file with its reason) as JSON to this file')
     .option('--json', 'print the report as JSON')
-    .option('--no-progress', 'no progress line on the terminal')
-    .option('-v, --verbose', 'print every warning and every refused file')
+    .option('--no-progress', 'no progress (bars on a terminal, a record every 10 s elsewhere)')
+    .option('-v, --verbose', 'log every warning and print every refused file')
     .addHelpText(
       'after',
       commandHelp({
@@ -42,18 +42,18 @@ export function registerImport(program: Command, { io, setExitCode }: CommandCon
     )
     .action(async (from: string, opts: ImportCliOptions) => {
       const root = await resolveArchive(opts);
-      const [{ importArchive, ImportError, ProgressLine }, { loadConfig, resolveSources }, { tableClass }] = await Promise.all([
+      const [{ importArchive, ImportError }, { loadConfig, resolveSources }, { tableClass }] = await Promise.all([
         import('../../import/index.ts'),
         import('../../sources/index.ts'),
         import('../render.ts'),
       ]);
       const sources = resolveSources(await loadConfig(root));
-      const showProgress = opts.progress !== false && !opts.json && process.stderr.isTTY;
-      const progress = showProgress ? new ProgressLine((s) => process.stderr.write(s)) : null;
-      if (!opts.json) io.err(`Importing ${path.resolve(from)} into ${root}`);
+      const { log, progress: progressOf } = await logging({ json: opts.json, verbose: opts.verbose });
+      log.info({ from: path.resolve(from), archive: root }, `Importing ${path.resolve(from)} into ${root}`);
+      const progress = progressOf('files', { enabled: opts.progress !== false, taskField: 'task' });
       const stop = (signal: NodeJS.Signals) => {
-        progress?.end();
-        io.err(`newsvault: ${signal}: stopping; what was imported is whole, and importing again finishes the job`);
+        progress.stop();
+        log.warn({ signal }, `${signal}: stopping; what was imported is whole, and importing again finishes the job`);
         process.exit(signal === 'SIGINT' ? 130 : 143);
       };
       process.once('SIGINT', stop);
@@ -65,7 +65,7 @@ export function registerImport(program: Command, { io, setExitCode }: CommandCon
           root,
           from,
           sources,
-          ...(progress ? { onProgress: (done: number, total: number, label: string) => progress.update(done, total, label, done === total) } : {}),
+          onProgress: (done: number, total: number, label: string) => progress.update('import', done, total, label),
           // the search index, from each batch of committed events (under the import's lock); a failure is a
           // warning: the archive is the source of truth, and the index is rebuilt by the next search
           onEvents: async (events) => {
@@ -75,7 +75,7 @@ export function registerImport(program: Command, { io, setExitCode }: CommandCon
             );
             if (indexed.warning && !indexWarned) {
               indexWarned = true;
-              io.err(`newsvault: warning: ${indexed.warning}`);
+              log.warn({}, indexed.warning);
             }
           },
         });
@@ -83,12 +83,24 @@ export function registerImport(program: Command, { io, setExitCode }: CommandCon
         if (err instanceof ImportError) throw new UsageError(err.message);
         throw err;
       } finally {
-        progress?.end();
+        progress.stop();
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
       }
       if (opts.report) await fs.writeFile(path.resolve(opts.report), `${JSON.stringify(report, null, 2)}\n`);
       setExitCode(report.refused.length > 0 ? EXIT.sourcesFailed : EXIT.ok);
+      // refused files are errors, warnings warnings: on stderr, the first ones (all with -v; all in --report and --json)
+      const shown = opts.verbose ? report.refused : report.refused.slice(0, SHOWN_REFUSED);
+      for (const r of shown) log.error({ path: r.path }, `refused: ${r.path}: ${r.reason}`);
+      if (shown.length < report.refused.length) {
+        log.error(
+          { more: report.refused.length - shown.length },
+          `… and ${report.refused.length - shown.length} more refused file(s)${opts.report ? ` (all in ${opts.report})` : ' (--report FILE or -v lists them all)'}`,
+        );
+      }
+      const warnings = opts.verbose ? report.warnings : report.warnings.slice(0, 10);
+      for (const w of warnings) log.warn({}, oneLine(w, 200));
+      if (warnings.length < report.warnings.length) log.warn({ more: report.warnings.length - warnings.length }, `… and ${report.warnings.length - warnings.length} more warning(s) (-v)`);
       if (opts.json) {
         io.out(JSON.stringify(report, null, 2));
         return;
@@ -104,13 +116,5 @@ export function registerImport(program: Command, { io, setExitCode }: CommandCon
       io.out(
         `${report.files} file(s) in ${seconds} s: ${report.imported} added, ${report.revised} revision(s), ${report.unchanged} unchanged, ${report.refused.length} refused`,
       );
-      const shown = opts.verbose ? report.refused : report.refused.slice(0, SHOWN_REFUSED);
-      for (const r of shown) io.out(`refused: ${r.path}: ${r.reason}`);
-      if (shown.length < report.refused.length) {
-        io.out(`… and ${report.refused.length - shown.length} more refused file(s)${opts.report ? ` (all in ${opts.report})` : ' (--report FILE or -v lists them all)'}`);
-      }
-      const warnings = opts.verbose ? report.warnings : report.warnings.slice(0, 10);
-      for (const w of warnings) io.err(`warning: ${oneLine(w, 200)}`);
-      if (warnings.length < report.warnings.length) io.err(`… and ${report.warnings.length - warnings.length} more warning(s) (-v)`);
     });
 }

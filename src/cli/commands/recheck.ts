@@ -30,7 +30,7 @@ export function registerRecheck(program: Command, ctx: CommandContext): void {
   });
 }
 
-export function registerRevisit(program: Command, { io, setExitCode }: CommandContext, spec: RevisitCommand): void {
+export function registerRevisit(program: Command, { io, setExitCode, logging }: CommandContext, spec: RevisitCommand): void {
   program
     .command(spec.name)
     .description(spec.description)
@@ -60,7 +60,8 @@ export function registerRevisit(program: Command, { io, setExitCode }: CommandCo
       ]);
       const config = await loadConfig(root);
       const { rules, warnings } = await loadArchiveRules(root);
-      for (const w of warnings) io.err(`newsvault: ${w}`);
+      const { log } = await logging({ json: opts.json });
+      for (const w of warnings) log.warn({}, w);
       const report = await (spec.name === 'recheck' ? recheckArchive : reextractArchive)({
         root,
         ...(opts.source ? { sources: opts.source } : {}),
@@ -70,14 +71,14 @@ export function registerRevisit(program: Command, { io, setExitCode }: CommandCo
         known: resolveSources(config),
         concurrency: config.run.concurrency,
         fetch: fetchOptionsFrom(config),
-        onResult: opts.json ? undefined : (r) => io.err(`  ${r.source}/${r.id}: ${r.status} — ${oneLine(r.detail, 80)}`),
+        onResult: (r) => log[r.status === 'failed' ? 'error' : 'info']({ source: r.source, id: r.id, status: r.status, url: r.finalUrl ?? r.link }, `${r.id}: ${r.status} — ${oneLine(r.detail, 80)}`),
       });
       // the search index, from the command's events; the archive is the source of truth, so a failure is a warning
       const indexed = await import('../../index/index.ts').then(
         ({ updateIndex }) => updateIndex(root, report.events),
         (err: unknown) => ({ warning: `the search index could not be loaded (${err instanceof Error ? err.message : String(err)})` }),
       );
-      if (indexed.warning) io.err(`newsvault: warning: ${indexed.warning}`);
+      if (indexed.warning) log.warn({}, indexed.warning);
       io.out(opts.json ? JSON.stringify(report, null, 2) : renderRevisitTable(report, tableClass()));
       setExitCode(report.ok ? EXIT.ok : EXIT.sourcesFailed);
     });

@@ -6,7 +6,7 @@ import { UsageError } from '../context.ts';
 import type { CommandContext } from '../context.ts';
 import { commandHelp } from '../help.ts';
 
-export function registerReindex(program: Command, { io }: CommandContext): void {
+export function registerReindex(program: Command, { io, logging }: CommandContext): void {
   program
     .command('reindex')
     .description("rebuild the search index (.newsvault/index.sqlite) from the archive's files; the archive is not changed")
@@ -24,20 +24,11 @@ export function registerReindex(program: Command, { io }: CommandContext): void 
       const root = await resolveArchive(opts);
       if (!existsSync(root)) throw new UsageError(`no archive at ${root} (see --archive)`);
       const { reindex, indexFile } = await import('../../index/index.ts');
-      const progress = !opts.json && process.stderr.isTTY;
-      let shown = 0;
-      const report = await reindex(root, {
-        onProgress: progress
-          ? (done, source) => {
-              if (done - shown >= 2000) {
-                shown = done;
-                process.stderr.write(`\r  ${done} article(s) indexed (${source})   `);
-              }
-            }
-          : undefined,
-      });
-      if (progress && shown) process.stderr.write('\n');
-      for (const w of report.warnings) io.err(`newsvault: warning: ${w}`);
+      const { log, progress: progressOf } = await logging({ json: opts.json });
+      // the total is not known ahead: the count, the rate and the source being indexed
+      const progress = progressOf('articles', { taskField: 'task' });
+      const report = await reindex(root, { onProgress: (done, source) => progress.update('reindex', done, null, source) }).finally(() => progress.stop());
+      for (const w of report.warnings) log.warn({}, w);
       if (opts.json) {
         io.out(JSON.stringify({ archive: root, index: indexFile(root), ...report }, null, 2));
         return;

@@ -25,7 +25,7 @@ function parseUntil(value: string, now: number, parseSince: (v: string, now: num
   return /^\d{4}-\d{2}-\d{2}$/.test(value.trim()) ? t + DAY : t + 1;
 }
 
-export function registerSearch(program: Command, { io }: CommandContext): void {
+export function registerSearch(program: Command, { io, logging }: CommandContext): void {
   program
     .command('search')
     .description('search the archived articles: Chinese (simplified or traditional, any length) and Latin text, ranked by relevance')
@@ -80,9 +80,10 @@ export function registerSearch(program: Command, { io }: CommandContext): void {
 
       let idx = index.openIndex(root, { readonly: true });
       if (!idx) {
-        io.err(`newsvault: building the search index of ${root} (once; later runs keep it up to date)…`);
+        const { log } = await logging({ json: opts.json });
+        log.info({ archive: root }, `building the search index of ${root} (once; later runs keep it up to date)…`);
         const built = await index.reindex(root);
-        for (const w of built.warnings) io.err(`newsvault: warning: ${w}`);
+        for (const w of built.warnings) log.warn({}, w);
         idx = index.openIndex(root, { readonly: true });
         if (!idx) throw new Error(`the search index of ${root} could not be opened after it was built`);
       }

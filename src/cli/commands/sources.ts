@@ -44,7 +44,7 @@ export function registerSources(program: Command, ctx: CommandContext): void {
   registerSourcesExport(sources, ctx);
 }
 
-function registerSourcesImport(sources: Command, { io }: CommandContext): void {
+function registerSourcesImport(sources: Command, { io, logging }: CommandContext): void {
   sources
     .command('import')
     .description('add the feeds of an OPML file to newsvault.yaml (its comments kept; feeds already configured skipped)')
@@ -87,13 +87,14 @@ function registerSourcesImport(sources: Command, { io }: CommandContext): void {
         await fs.mkdir(root, { recursive: true });
         await writeAtomic(config.file, result.text);
       }
-      io.err(
+      (await logging()).log.info(
+        { added: result.added.length, skipped: result.skipped.length },
         `${result.added.length} source(s) ${opts.dryRun ? 'would be ' : ''}added to ${path.join(root, CONFIG_FILE_NAME)}, ${result.skipped.length} skipped`,
       );
     });
 }
 
-function registerSourcesExport(sources: Command, { io }: CommandContext): void {
+function registerSourcesExport(sources: Command, { io, logging }: CommandContext): void {
   sources
     .command('export')
     .description('print the configured sources as OPML 2.0 (enabled ones; --all for every source with a feed)')
@@ -114,7 +115,8 @@ function registerSourcesExport(sources: Command, { io }: CommandContext): void {
       const [{ loadConfig, resolveSources }, { renderOpml }] = await Promise.all([import('../../sources/index.ts'), import('../../exchange/index.ts')]);
       const all = resolveSources(await loadConfig(root));
       const { text, skipped } = renderOpml(all.filter((s) => opts.all || s.enabled));
-      for (const s of skipped) io.err(`newsvault: ${s.slug}: ${s.feed} is a local file, not a URL; left out of the OPML`);
+      const { log } = await logging();
+      for (const s of skipped) log.warn({ source: s.slug }, `${s.feed} is a local file, not a URL; left out of the OPML`);
       if (opts.output) await fs.writeFile(path.resolve(opts.output), text);
       else io.out(text);
     });

@@ -4,7 +4,7 @@ import { archiveOption, resolveArchive } from '../archive.ts';
 import type { CommandContext } from '../context.ts';
 import { commandHelp } from '../help.ts';
 
-export function registerStatus(program: Command, { io }: CommandContext): void {
+export function registerStatus(program: Command, { io, logging }: CommandContext): void {
   program
     .command('status')
     .description("each source's health: last success, last attempt, failures, last error, backoff")
@@ -28,7 +28,7 @@ export function registerStatus(program: Command, { io }: CommandContext): void {
       ]);
       const sources = resolveSources(await loadConfig(root));
       const { value: state, warning } = await openStorage(root).state.loadHealth();
-      if (warning) io.err(`newsvault: ${warning}`);
+      if (warning) (await logging({ json: opts.json })).log.warn({}, warning);
       const now = Date.now();
       io.out(opts.json ? JSON.stringify(statusJson(state, sources, now), null, 2) : renderStatusTable(state, sources, now));
     });

@@ -1,7 +1,7 @@
 /** `newsvault watch`: poll each source on its own interval until stopped (SIGINT/SIGTERM), archiving as `run` does. */
 import type { Command } from 'commander';
 import { archiveOption, resolveArchive } from '../archive.ts';
-import { EXIT, UsageError, oneLine } from '../context.ts';
+import { EXIT, UsageError } from '../context.ts';
 import type { CommandContext } from '../context.ts';
 import { commandHelp } from '../help.ts';
 
@@ -25,7 +25,7 @@ export function formatWait(ms: number): string {
   return `${h}h${m % 60 ? `${m % 60}m` : ''}`;
 }
 
-export function registerWatch(program: Command, { io, setExitCode }: CommandContext): void {
+export function registerWatch(program: Command, { setExitCode, logging }: CommandContext): void {
   program
     .command('watch')
     .description('keep archiving: poll each source on its own interval until stopped (Ctrl-C, SIGTERM)')
@@ -35,7 +35,7 @@ export function registerWatch(program: Command, { io, setExitCode }: CommandCont
     .option('--assets', 'keep copies of article images in assets/ (config: run.assets)')
     .option('--commit', 'commit what each cycle changed to the archive\'s git repository (config: git.commit)')
     .option('--push', 'also push each commit, rebasing onto the remote when it moved on; never forced (config: git.push)')
-    .option('-v, --verbose', 'print every warning')
+    .option('-v, --verbose', 'debug records too (--log-level debug)')
     .addHelpText(
       'after',
       commandHelp({
@@ -89,8 +89,9 @@ export function registerWatch(program: Command, { io, setExitCode }: CommandCont
           throw err;
         }
       }
+      const { log } = await logging({ verbose: opts.verbose });
       const { rules, warnings: ruleWarnings } = await loadArchiveRules(root);
-      for (const w of ruleWarnings) io.err(`newsvault: ${w}`);
+      for (const w of ruleWarnings) log.warn({}, w);
 
       const perSource: Record<string, number> = {};
       for (const s of config.sources) if (s.interval !== undefined) perSource[s.slug] = s.interval * 1000;
@@ -100,17 +101,20 @@ export function registerWatch(program: Command, { io, setExitCode }: CommandCont
         signals++;
         if (signals > 1) {
           // a second signal: at once; process.exit releases the lock, and the archive is whole at any point
-          io.err(`newsvault: ${signal} again: stopping now; the next start finishes what this one started`);
+          log.warn({ signal }, `${signal} again: stopping now; the next start finishes what this one started`);
           process.exit(signal === 'SIGINT' ? 130 : 143);
         }
-        io.err(`newsvault: ${signal}: stopping after the item in flight (${signal} again to stop at once)`);
+        log.warn({ signal }, `${signal}: stopping after the item in flight (${signal} again to stop at once)`);
         controller.abort();
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
       const time = (at: number) => new Date(at).toISOString().replace(/\.\d+Z$/, 'Z');
       try {
-        io.err(`Watching ${polled.length} source(s) in ${root}${commit ? `, committing${push ? ` and pushing to ${pushTo.remote}` : ''}` : ''}; Ctrl-C to stop`);
+        log.info(
+          { archive: root, sources: polled.length, commit, push },
+          `Watching ${polled.length} source(s) in ${root}${commit ? `, committing${push ? ` and pushing to ${pushTo.remote}` : ''}` : ''}; Ctrl-C to stop`,
+        );
         const result = await watchArchive({
           root,
           sources,
@@ -128,30 +132,48 @@ export function registerWatch(program: Command, { io, setExitCode }: CommandCont
             rules,
             fetch: fetchOptionsFrom(config, concurrency),
             fetchFor: (source) => sourceFetchOptions(config, source.slug),
+            log,
           },
           git: { commit, push: push ? pushTo : false },
           signal: controller.signal,
           onStart: (next) => {
-            for (const n of next) io.err(`  ${n.slug}: every ${formatWait(n.interval.ms)} (${n.interval.how}), first poll ${n.at - Date.now() < 1000 ? 'now' : `in ${formatWait(n.at - Date.now())}`}`);
+            for (const n of next) {
+              log.info(
+                { source: n.slug, intervalMs: n.interval.ms, firstPollAt: new Date(n.at).toISOString() },
+                `every ${formatWait(n.interval.ms)} (${n.interval.how}), first poll ${n.at - Date.now() < 1000 ? 'now' : `in ${formatWait(n.at - Date.now())}`}`,
+              );
+            }
           },
-          onRetry: (why) => io.err(`newsvault: ${why}`),
+          onRetry: (why) => log.warn({ remote: pushTo.remote }, why),
           onCycle: (c) => {
             for (const r of c.report.sources) {
               const next = c.next.find((n) => n.slug === r.slug);
-              const counts = [r.new ? `${r.new} new` : '', r.changed ? `${r.changed} changed` : ''].filter(Boolean).join(', ');
-              io.err(
-                `[${time(c.report.startedAt)}] ${r.slug}: ${r.status}${counts ? `, ${counts}` : ''}${r.errors[0] ? ` — ${oneLine(r.errors[0])}` : ''}` +
-                  (next && !controller.signal.aborted ? `; next in ${formatWait(next.at - Date.now())} (${next.interval.how})` : ''),
+              const counts = [r.new ? `${r.new} new` : '', r.changed ? `${r.changed} changed` : '', r.errors.length ? `${r.errors.length} error(s)` : ''].filter(Boolean).join(', ');
+              const upcoming = next && !controller.signal.aborted ? next : undefined;
+              // the errors and warnings themselves were logged as they happened, with their URLs
+              log.info(
+                {
+                  source: r.slug,
+                  status: r.status,
+                  new: r.new,
+                  changed: r.changed,
+                  failed: r.failed,
+                  errors: r.errors.length,
+                  cycle: time(c.report.startedAt),
+                  ...(upcoming ? { nextPollAt: new Date(upcoming.at).toISOString() } : {}),
+                },
+                `${r.status}${counts ? `, ${counts}` : ''}` + (upcoming ? `; next in ${formatWait(upcoming.at - Date.now())} (${upcoming.interval.how})` : ''),
               );
-              if (opts.verbose) for (const w of r.warnings) io.err(`warning: ${r.slug}: ${w}`);
             }
-            if (c.index?.warning) io.err(`newsvault: warning: ${c.index.warning}`);
-            if (c.commit?.committed) io.err(`  committed ${c.commit.sha?.slice(0, 10)}: ${c.commit.subject}`);
-            if (c.push?.pushed && !c.push.upToDate) io.err(`  pushed to ${c.push.remote}/${c.push.branch}${c.push.rebased ? ' (rebased onto the remote first)' : ''}`);
-            for (const e of c.errors) io.err(`newsvault: ${e}`);
+            if (c.index?.warning) log.warn({}, c.index.warning);
+            if (c.commit?.committed) log.info({ commit: c.commit.sha }, `committed ${c.commit.sha?.slice(0, 10)}: ${c.commit.subject}`);
+            if (c.push?.pushed && !c.push.upToDate) {
+              log.info({ remote: c.push.remote, branch: c.push.branch }, `pushed to ${c.push.remote}/${c.push.branch}${c.push.rebased ? ' (rebased onto the remote first)' : ''}`);
+            }
+            for (const e of c.errors) log.error({}, e);
           },
         });
-        io.err(`newsvault: stopped after ${result.cycles} cycle(s); the archive is whole and unlocked`);
+        log.info({ cycles: result.cycles }, `stopped after ${result.cycles} cycle(s); the archive is whole and unlocked`);
         setExitCode(EXIT.ok);
       } finally {
         process.off('SIGINT', stop);
