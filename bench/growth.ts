@@ -1,7 +1,7 @@
 /**
  * Growth benchmark (issue 13): what a run costs as the archive grows, run by run, through the real CLI.
  *
- *   node --import tsx bench/growth.ts [--articles 100000] [--step 10000] [--cli path/to/bin/newsvault.js] [--fsync-baseline]
+ *   node --import tsx bench/growth.ts [--articles 100000] [--step 10000] [--cli path/to/bin/newsvault.js] [--fsync-baseline] [--profile DIR]
  *
  * A loopback server serves nine feeds (one per source) of generated Chinese items with 3–6 KB bodies. The
  * archive grows to `--articles` in runs of `--step` new items (spread over the nine feeds); after the first
@@ -39,6 +39,8 @@ const { values } = parseArgs({
     step: { type: 'string', default: '10000' },
     cli: { type: 'string' },
     'fsync-baseline': { type: 'boolean', default: false },
+    /** Write a CPU profile of every CLI run into this folder (node --cpu-prof). */
+    profile: { type: 'string' },
   },
 });
 const TOTAL = Number(values.articles);
@@ -242,12 +244,14 @@ const startup = await measure([cli, 'run', '--archive', emptyRoot, ...ONLY]);
 
 async function runOnce(label: string, items: number[], expectNew: number): Promise<{ row: Row; added: string[] }> {
   serve(items);
-  const u = await measure([cli, 'run', '--archive', root, ...ONLY]);
+  const prof = values.profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values.profile), '--cpu-prof-name', `${rows.length + 1}-${label.replace(/\W+/g, '-')}.cpuprofile`] : [];
+  const u = await measure([...prof, cli, 'run', '--archive', root, ...ONLY]);
   const after = await tree(root);
   const d = diff(current, after);
   current = after;
-  const added = Number([...u.stderr.matchAll(/: ok, (\d+) new/g)].reduce((n, m) => n + Number(m[1]), 0));
-  if (added !== expectNew) throw new Error(`${label}: expected ${expectNew} new articles, the run said ${added}:\n${u.stderr}`);
+  // new articles: article files the run created (the CLI's messages are not parsed: their form may change)
+  const added = d.added.filter((p) => /^articles\/[^/]+\/\d{4}\//.test(p) && p.endsWith('.md')).length;
+  if (added !== expectNew) throw new Error(`${label}: expected ${expectNew} new article files, found ${added}:\n${u.stderr}`);
   const articles = [...after.keys()].filter((p) => p.startsWith('articles/') && p.endsWith('.md')).length;
   const row: Row = { label, articles, added, files: d.files, rewrittenMB: d.rewrittenMB, wallS: u.wallS, cpuS: u.cpuS, rssMiB: u.rssMiB, writtenMB: u.writtenMB };
   rows.push(row);

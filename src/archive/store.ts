@@ -25,6 +25,7 @@ import type { ArticleAdded, ArticleGone, ArticleRevised, ArticleUnchanged, Chang
 import { isArchivableTime, joinLines, linkRefusal, normaliseLink, parseArticle, renderArticle, type ArticleFields } from './format.ts';
 import { articleId, bodyHash, canonicalUrl, contentHash, identityKey } from './identity.ts';
 import { MAX_DIR_ENTRIES, articleFileName, dayDir, idFromFileName } from './layout.ts';
+import { syncAll, writeUnsynced } from './durable.ts';
 import { parseManifest, serialiseRecord, type ManifestRecord, type RevisionEntry } from './manifest.ts';
 
 export class ArchiveError extends Error {
@@ -103,6 +104,11 @@ export interface CommitOptions {
   reason?: string;
   /** The site rule that extracted the new text: kept on the revision entry with `reason`. */
   rule?: string;
+  /** A new article's file is written whole but not flushed on its own, and its record waits (the store
+   *  answers for it at once): the batch's files and folders are flushed together and the records appended
+   *  by `flush`, which runs every `BATCH_SIZE` deferred commits, before any record that is not deferred,
+   *  and in `close`. An edit is never deferred. */
+  defer?: boolean;
 }
 
 /** How `markGone` marks an article removed at its source (see docs/history.md). */
@@ -138,6 +144,8 @@ const MIN_BODY_FOR_HASH_DEDUPE = 200;
 const CUT_SHORT_SLACK_MS = 60_000;
 /** The manifest is compacted when it holds this many more lines than articles, and twice as many. */
 const COMPACT_SLACK = 64;
+/** Deferred commits (new articles) made durable and recorded together. */
+export const BATCH_SIZE = 256;
 
 /** Newest first, then by id: the same order on every machine. */
 export function compareRecords(a: ManifestRecord, b: ManifestRecord): number {
@@ -177,6 +185,11 @@ export class SourceStore {
   private dirCounts = new Map<string, number>();
   private lines = 0;
   private torn = false;
+  /** Deferred commits: records whose files are written and not yet flushed, and the folders to flush. */
+  private pending: ManifestRecord[] = [];
+  private pendingDirs = new Set<string>();
+  /** Folders known to exist (made by this store's deferred writes). */
+  private readonly knownDirs = new Set<string>();
 
   private constructor(files: ArchiveFiles, slug: string) {
     this.root = path.resolve(files.root);
@@ -441,8 +454,11 @@ export class SourceStore {
         firstSeen: now,
         ...(opts.textSource === 'page' ? { textSource: 'page' as const } : {}),
       };
-      await writeAtomic(this.abs(plan.path), text, { tmpDir: this.tmpDir });
-      await this.record(record);
+      if (opts.defer) await this.deferred(record, text);
+      else {
+        await writeAtomic(this.abs(plan.path), text, { tmpDir: this.tmpDir });
+        await this.record(record);
+      }
       return { type: 'added', source: this.slug, at: now, record: snapshot(record) };
     }
     const current = plan.record;
@@ -676,9 +692,55 @@ export class SourceStore {
     this.marked = true;
   }
 
-  /** Ends a session of commits: compacts the manifest if worth it. The source stays marked until `finish`. */
+  /** Ends a session of commits: makes the deferred ones durable and records them (`flush`), then compacts
+   *  the manifest if worth it. The source stays marked until `finish`. */
   async close(): Promise<boolean> {
+    await this.flush();
     return this.compact();
+  }
+
+  /** Writes a new article's file without flushing it, and keeps its record for `flush` (see `defer`). */
+  private async deferred(rec: ManifestRecord, text: string): Promise<void> {
+    const file = this.abs(rec.path);
+    let created: string[];
+    try {
+      created = writeUnsynced(file, text, this.tmpDir, this.knownDirs);
+    } catch (err) {
+      // the run stops on a storage failure: what this store answered for is recorded first, if it can be
+      await this.flush().catch(() => {});
+      throw err;
+    }
+    this.pendingDirs.add(path.dirname(file));
+    for (const dir of created) this.pendingDirs.add(path.dirname(dir));
+    this.pending.push(rec);
+    this.index(rec);
+    if (this.pending.length >= BATCH_SIZE) await this.flush();
+  }
+
+  /** Deferred commits waiting for `flush`. */
+  get unflushed(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * Makes the deferred commits durable and records them: their files are flushed, then the folders that
+   * name them (each once), then their records are appended to the manifest in one write and flushed. A
+   * record is thus only written once its file is on disk. A stop before leaves files without records,
+   * which the next open of the source (it is marked) adopts from their bytes.
+   */
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    await syncAll(
+      batch.map((r) => this.abs(r.path)),
+      this.pendingDirs,
+    );
+    const text = `${this.torn ? '\n' : ''}${batch.map((r) => `${serialiseRecord(r)}\n`).join('')}`;
+    await appendDurable(this.abs(this.manifestPath), text);
+    this.pending = [];
+    this.pendingDirs = new Set();
+    this.torn = false;
+    this.lines += batch.length;
   }
 
   /** Marks the source as left in order, once everything derived from this session's events (lists, the
@@ -688,8 +750,10 @@ export class SourceStore {
     this.marked = false;
   }
 
-  /** Appends a record to the manifest journal (flushed), then indexes it. */
+  /** Appends a record to the manifest journal (flushed), then indexes it. Deferred records go first, so
+   *  that the journal keeps the order of the commits. */
   private async record(rec: ManifestRecord): Promise<void> {
+    await this.flush();
     const line = `${this.torn ? '\n' : ''}${serialiseRecord(rec)}\n`;
     await appendDurable(this.abs(this.manifestPath), line);
     this.torn = false;
@@ -719,6 +783,7 @@ export class SourceStore {
 
   /** Rewrites the manifest atomically with one line per article, newest first. Returns whether it wrote. */
   async compact(force = false): Promise<boolean> {
+    await this.flush();
     if (!force && !this.needsCompaction && !this.torn) return false;
     if (this.records.size === 0 && this.lines === 0) return false;
     const text = this.all().map(serialiseRecord).join('\n') + '\n';

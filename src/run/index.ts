@@ -257,7 +257,8 @@ async function processItem(ctx: SourceContext, item: FeedItem, prefetched?: Prom
 async function archiveItem(ctx: SourceContext, item: FeedItem, prefetched?: Promise<Page>): Promise<ChangeEvent> {
   try {
     const p = await processItem(ctx, item, prefetched);
-    const event = await ctx.store.commit(p.plan, { now: ctx.now, textSource: p.textSource, ...(p.contentHtml !== undefined ? { contentHtml: p.contentHtml } : {}) });
+    // defer: new articles are made durable and recorded in batches (store.close flushes the rest)
+    const event = await ctx.store.commit(p.plan, { now: ctx.now, textSource: p.textSource, defer: true, ...(p.contentHtml !== undefined ? { contentHtml: p.contentHtml } : {}) });
     if (p.extractionFailed && event.type === 'added') recordFailure(ctx.attempts, `${ctx.source.slug}/${event.record.id}`, ctx.now);
     return event;
   } catch (err) {
@@ -410,7 +411,11 @@ export async function archiveSource(
       // (then a later 304 would hide it)
       if (state && validators && itemFailures === 0 && !stopped) state = rememberValidators(state, location, validators);
     }
-    if (halt.error) throw halt.error;
+    if (halt.error) {
+      // another source hit a storage failure: what this one committed is recorded first, if it can be
+      await store.flush().catch(() => {});
+      throw halt.error;
+    }
     if (await store.close()) written.push(`articles/${source.slug}/index.jsonl`);
     const opened = store;
     // an earlier run that stopped between its commits and its pages left them stale: rebuilt

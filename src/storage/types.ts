@@ -35,7 +35,9 @@ export interface SourceArchive {
   /** The last session writing this source stopped before it finished (killed, disk full): its article files
    *  were checked for missing records, and the pages derived from its events (lists, README) must be rebuilt. */
   readonly unclean: boolean;
-  /** Ends a session of commits: compacts if worth it. Returns whether the manifest was rewritten. */
+  /** Makes the deferred commits (`CommitOptions.defer`) durable and appends their records. */
+  flush(): Promise<void>;
+  /** Ends a session of commits: flushes, then compacts if worth it. Returns whether the manifest was rewritten. */
   close(): Promise<boolean>;
   /** Marks the source as left in order, after everything derived from its events is written. A source that
    *  is never finished (a killed run) is `unclean` the next time it is opened. */
