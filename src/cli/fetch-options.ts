@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { FetchOptions } from '../fetch/index.ts';
 import { Politeness, RequestIdentity } from '../fetch/index.ts';
-import { ConfigError, resolveSources, sourceFetchSettings, sourceIdentitySettings, type ArchiveConfig, type ConfigProblem } from '../sources/index.ts';
+import { ConfigError, isValidSlug, resolveSources, sourceFetchSettings, sourceIdentitySettings, type ArchiveConfig, type ConfigProblem } from '../sources/index.ts';
 import { STATE_DIR } from '../storage/paths.ts';
 
 /** Where a source's kept cookies live: the archive's git-ignored local state. */
@@ -67,7 +67,7 @@ function identityOptions(config: ArchiveConfig, slug: string | undefined): Pick<
   out.identity = new RequestIdentity({
     cookiesFile: id.cookies,
     keepServerCookies: id.cookieJar,
-    jarFile: id.cookieJar && slug !== undefined ? path.join(config.archiveDir, COOKIE_JAR_DIR, `${slug}.json`) : undefined,
+    jarFile: id.cookieJar && slug !== undefined && isValidSlug(slug) ? path.join(config.archiveDir, COOKIE_JAR_DIR, `${slug}.json`) : undefined,
     credentials: id.credentials,
     credentialOrigins: feeds,
   });
