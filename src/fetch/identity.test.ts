@@ -7,12 +7,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
+import { Agent } from 'undici';
 import { FetchError, RequestIdentity, closeDispatchers, describeError, fetchResource, parseCookiesTxt, redactHeaders, type FetchOptions } from './index.ts';
 
 interface Seen {
@@ -261,4 +263,35 @@ test('secrets never show: identity JSON and inspect, redacted headers, response 
   const bad = await fetchResource(`${ip}/feed`, { ...base, identity: new RequestIdentity({ cookiesFile: junk }) }).catch((e: unknown) => e);
   assert.match(describeError(bad), /is not a Netscape cookies\.txt \(line 1 does not have its 7 tab-separated fields\)/);
   assert.ok(!describeError(bad).includes('SECRET-JUNK-LINE'));
+});
+
+test('a Secure cookie goes over https only: from cookies.txt, and when a site sets one over https', async () => {
+  const cert = readFileSync(new URL('./testdata/tls/cert.pem', import.meta.url));
+  const key = readFileSync(new URL('./testdata/tls/key.pem', import.meta.url));
+  const received: (string | undefined)[] = [];
+  const tls = https.createServer({ cert, key }, (req, res) => {
+    received.push(req.headers.cookie);
+    res.writeHead(200, { 'content-type': 'text/plain', ...(req.url === '/set' ? { 'set-cookie': 'tls=TLS-SECURE-VALUE; Path=/; Secure; HttpOnly' } : {}) });
+    res.end('ok');
+  });
+  await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+  const tlsPort = (tls.address() as AddressInfo).port;
+  const dispatcher = new Agent({ connect: { ca: cert } });
+  try {
+    const dir = await tempDir();
+    const file = path.join(dir, 'cookies.txt');
+    await fs.writeFile(file, cookiesTxt());
+    const identity = new RequestIdentity({ cookiesFile: file, keepServerCookies: true });
+    await fetchResource(`https://localhost:${tlsPort}/set`, { ...base, identity, dispatcher });
+    await fetchResource(`https://localhost:${tlsPort}/next`, { ...base, identity, dispatcher });
+    assert.deepEqual(received[0]?.split('; ').sort(), ['httponly=HTTPONLY-VALUE-NAME', 'secureonly=SECURE-FILE-VALUE']);
+    assert.deepEqual(received[1]?.split('; ').sort(), ['httponly=HTTPONLY-VALUE-NAME', 'secureonly=SECURE-FILE-VALUE', 'tls=TLS-SECURE-VALUE']);
+    // the same host over plain http: neither Secure cookie
+    const [plain] = await get(`${name}/plain`, identity);
+    assert.equal(plain?.cookie, 'httponly=HTTPONLY-VALUE-NAME');
+  } finally {
+    await dispatcher.close();
+    tls.closeAllConnections();
+    await new Promise<void>((resolve) => tls.close(() => resolve()));
+  }
 });
