@@ -92,10 +92,13 @@ test('disk full mid-run: exit 5 naming the path, only committed articles counted
   // from the 4th rename on, the disk is full (the 1st marks the source, the next ones place articles)
   const full = await run(script, root, feedFile, 'rename:error=ENOSPC:when=4+');
   assert.equal(full.code, 5, full.stderr + full.stdout);
-  // the progress lines go to stderr too: the error is the last line, one line, no stack
+  // the log goes to stderr (JSON lines: not a terminal): the error is the last record, one line, no stack
   assert.doesNotMatch(full.stderr, /^\s+at /m);
-  const message = full.stderr.trim().split('\n').at(-1)!;
-  assert.match(message, /^newsvault: cannot write articles\/full\/2024\/01-01\/\d{4}_[^ ]+\.md: no space left on the device \(ENOSPC\); free some space on that disk, then run again/);
+  const last = JSON.parse(full.stderr.trim().split('\n').at(-1)!) as { level: string; code: number; path: string; msg: string };
+  assert.deepEqual([last.level, last.code], ['error', 5]);
+  assert.match(last.path, /^articles\/full\/2024\/01-01\//);
+  const message = last.msg;
+  assert.match(message, /^cannot write articles\/full\/2024\/01-01\/\d{4}_[^ ]+\.md: no space left on the device \(ENOSPC\); free some space on that disk, then run again/);
   const committed = Number(/(\d+) new/.exec(full.stderr + full.stdout)?.[1]);
   const after = await audit(root);
   assert.ok(committed >= 1 && committed < ITEMS, full.stdout);
@@ -136,7 +139,7 @@ test('a read-only archive: the lock cannot be taken, exit 5 with the path; nothi
   const ro = await run(script, root, feedFile, 'link:error=EROFS');
   assert.equal(ro.code, 5, ro.stderr + ro.stdout);
   assert.doesNotMatch(ro.stderr, /^\s+at /m);
-  assert.match(ro.stderr.trim().split('\n').at(-1)!, /^newsvault: cannot write .*\.newsvault\/lock.*: the file system is read-only \(EROFS\); remount it read-write or choose another --archive/);
+  assert.match(ro.stderr.trim().split('\n').at(-1)!, /^\{"level":"error".*"msg":"cannot write .*\.newsvault\/lock.*: the file system is read-only \(EROFS\); remount it read-write or choose another --archive/);
   assert.equal((await audit(root)).records, 0);
 });
 
