@@ -24,6 +24,12 @@ export const EXIT_CODES_HELP = `Exit codes:
 const ARCHIVE_ENV_HELP = `  ${ARCHIVE_ENV}  the archive folder when no --archive is given; else the archive the current
                      folder is in (a folder above with newsvault.yaml or .newsvault/), else ./archive`;
 const DEBUG_ENV_HELP = '  NEWSVAULT_DEBUG    when set, an internal error prints its stack trace';
+const LOG_ENV_HELP = `  NEWSVAULT_LOG_LEVEL, NEWSVAULT_LOG_FORMAT
+                     the log's level (trace … error, silent; default info) and format (json or text; default
+                     text on a terminal, json elsewhere) when --log-level, --quiet, --log-format are not given;
+                     the log and progress go to stderr only, the result to stdout (docs/logging.md)
+  NEWSVAULT_PROGRESS_INTERVAL
+                     off a terminal, milliseconds between progress records of a task (default 10000)`;
 const PROXY_ENV_HELP = `  HTTP_PROXY, HTTPS_PROXY, ALL_PROXY
                      proxy for http:// and https:// URLs (http://, https://, socks5:// or socks5h://);
                      the lowercase forms win; run.proxy in newsvault.yaml overrides them
@@ -31,7 +37,7 @@ const PROXY_ENV_HELP = `  HTTP_PROXY, HTTPS_PROXY, ALL_PROXY
 
 /** The help text after a command's options. */
 export function commandHelp(opts: HelpOptions): string {
-  const env = [...(opts.archive ? [ARCHIVE_ENV_HELP] : []), DEBUG_ENV_HELP, ...(opts.fetches ? [PROXY_ENV_HELP] : [])];
+  const env = [...(opts.archive ? [ARCHIVE_ENV_HELP] : []), DEBUG_ENV_HELP, LOG_ENV_HELP, ...(opts.fetches ? [PROXY_ENV_HELP] : [])];
   return [
     '',
     'Examples:',
@@ -64,4 +70,5 @@ ${EXIT_CODES_HELP}
 Environment:
 ${ARCHIVE_ENV_HELP}
 ${DEBUG_ENV_HELP}
+${LOG_ENV_HELP}
 ${PROXY_ENV_HELP}`;
