@@ -129,7 +129,7 @@ test('git.commit in newsvault.yaml commits as --commit does; an archive outside 
   assert.equal(existsSync(path.join(plain, 'articles')), false, 'nothing fetched or written');
   const noRemote = await run(root, '--push');
   assert.equal(noRemote.code, 2);
-  assert.match(noRemote.text(), /no remote "origin"/);
+  assert.match(noRemote.text(), /no remote \\?"origin\\?"/, 'the message, in the log (a JSON record here: the quotes escaped)');
 });
 
 test('a crash between a run\'s writes and its commit: the next commit takes what it left, and says so', async () => {
