@@ -197,8 +197,15 @@ export function mergeSegments(searchDir: string, segs: readonly SegmentInfo[], i
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const inputs: Input[] = [];
+  // the documents' records and keys, written as they are read (never all in memory)
   const keys: string[] = [];
-  const records: DocRecord[] = [];
+  let out: DocRecord[] = [];
+  let written = 0;
+  const flushDocs = () => {
+    writeFileSync(path.join(dir, `d${written}.js`), scriptOf(`${id}/d${written}`, out));
+    written++;
+    out = [];
+  };
   let next = 0;
   let estimate = 0;
   for (const seg of segs) {
@@ -211,11 +218,14 @@ export function mergeSegments(searchDir: string, segs: readonly SegmentInfo[], i
       if (deleted.has(d)) continue;
       remap[d] = next++;
       keys.push(segKeys[d]!);
-      records.push(chunk[d % CHUNK]!);
+      out.push(chunk[d % CHUNK]!);
+      if (out.length === CHUNK) flushDocs();
     }
     estimate += seg.n ? (seg.l * (seg.n - deleted.size)) / seg.n : 0;
     inputs.push({ seg, remap, loaded: -1, shard: {} });
   }
+  if (out.length) flushDocs();
+  writeFileSync(path.join(dir, 'keys.txt'), keys.length ? `${keys.join('\n')}\n` : '');
   const n = next;
   // the light shards' bytes, roughly: the inputs' (tokens that grow heavy leave them, the per-token overhead shrinks)
   const bits = bitsFor(estimate);
@@ -259,7 +269,6 @@ export function mergeSegments(searchDir: string, segs: readonly SegmentInfo[], i
     }
   }
   w.finish();
-  writeDocs(dir, id, keys, records);
   publish(searchDir, id);
   return { id, n, bits, b: w.bytes, l: w.light, del: [] };
 }
