@@ -295,3 +295,19 @@ test('a Secure cookie goes over https only: from cookies.txt, and when a site se
     await new Promise<void>((resolve) => tls.close(() => resolve()));
   }
 });
+
+test('a site cannot grow a jar without end: 50 Set-Cookie per response, 1,000 cookies per jar, replacements still taken', async () => {
+  const identity = new RequestIdentity({ keepServerCookies: true });
+  const site = new URL('http://news.example/');
+  for (let r = 0; r < 25; r++) {
+    await identity.received(site, Array.from({ length: 60 }, (_, i) => `c${r}x${i}=v; Path=/`));
+  }
+  const names = (await identity.headersFor(site))['cookie']?.split('; ').map((c) => c.split('=')[0]) ?? [];
+  assert.equal(names.length, 1000);
+  assert.ok(!names.includes('c0x55'), 'the 51st Set-Cookie of a response is ignored');
+  assert.ok(!names.includes('c24x0'), 'a new cookie does not get into a full jar');
+  await identity.received(site, ['c0x0=replaced; Path=/', 'c0x1=; Path=/; Max-Age=0']);
+  const after = (await identity.headersFor(site))['cookie']?.split('; ') ?? [];
+  assert.ok(after.includes('c0x0=replaced'), 'a full jar takes a new value for a cookie it holds');
+  assert.ok(!after.some((c) => c.startsWith('c0x1=')), 'and a deletion');
+});

@@ -112,13 +112,18 @@ export class RequestIdentity {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return;
     const jar = await this.#jar();
     let changed = false;
+    let count = (await jar.store.getAllCookies()).length;
     for (const header of setCookie.slice(0, MAX_SET_COOKIE_PER_RESPONSE)) {
       if (header.length > MAX_SET_COOKIE_LENGTH) continue;
-      if ((await jar.store.getAllCookies()).length >= MAX_JAR_COOKIES && !/max-age\s*=\s*-?0|expires\s*=/i.test(header)) continue;
       // a cookie the jar refuses (another site's domain, a public suffix, Secure over http…) is dropped silently
       const set = await jar.setCookie(header, url.href, { http: true, ignoreError: true, now: new Date(this.#now()) }).catch(() => undefined);
-      if (set !== undefined) fixExpiry(set, this.#now());
+      if (set === undefined) continue;
+      fixExpiry(set, this.#now());
       changed = true;
+      const now = (await jar.store.getAllCookies()).length;
+      // a full jar takes replacements of the cookies it holds, not new ones
+      if (now > count && now > MAX_JAR_COOKIES) await jar.store.removeCookie(set.domain, set.path, set.key);
+      else count = now;
     }
     if (changed) await this.#save(jar);
   }
