@@ -327,3 +327,25 @@ test('progress lines: one per task per period, from a clock; rate and ETA', () =
   assert.equal(lines.length, 1, 'nothing after the task finished');
   assert.equal(describeProgress(figures(1234, null, 1000), 'articles'), '1,234 articles, 1,234/s');
 });
+
+test('progress bars on a terminal: a bar per task with counts, rate and ETA; log lines go above them and none is lost at stop', () => {
+  let written = '';
+  // a terminal as cli-progress sees one: isTTY, a width, write()
+  const tty = { isTTY: true, columns: 120, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
+  const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, isLevelEnabled: () => true };
+  let now = 0;
+  const p = createProgress({ mode: 'bars', unit: 'items', log: silent, stream: tty, now: () => now });
+  assert.equal(p.write, null, 'no bar yet: lines are written directly');
+  p.update('rfi', 0, 10);
+  now = 2000;
+  p.update('rfi', 4, 10);
+  p.update('bbc', 1, 2);
+  assert.notEqual(p.write, null);
+  p.write!('newsvault: warning: rfi: something (http://x/a)');
+  p.stop();
+  const plain = written.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+  assert.match(plain, /rfi +\[[^\]]+\] 4\/10 items \| 2\.0\/s \| ETA 0:03/);
+  assert.match(plain, /bbc +\[[^\]]+\] 1\/2 items/);
+  assert.ok(plain.includes('newsvault: warning: rfi: something (http://x/a)'), 'the line given while the bars were drawn');
+  assert.equal(p.write, null, 'stopped: lines are written directly again');
+});
