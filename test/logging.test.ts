@@ -250,7 +250,13 @@ test('progress: records per source when stderr is not a terminal; none with --qu
     assert.match(String(p.msg), /^\d+\/3 items \(\d+%\), [\d.]+\/s, ETA /);
   }
   assert.ok(progress.slice(1).every((p) => typeof p.etaSeconds === 'number'), 'an ETA once something is done');
-  // the default period: none in a run this short… unless it took 10 s, which it need not be assumed not to
+  // reindex: its total is not known ahead, the count and the rate are
+  const r = capture();
+  assert.equal(await withEnv({ NEWSVAULT_PROGRESS_INTERVAL: '0' }, () => main(['node', 'newsvault', 'reindex', '--archive', root, '--json'], r.io)), 0);
+  const indexed = records(r.err).filter((x) => x.progress === true);
+  assert.ok(indexed.length > 0, 'reindex progress');
+  assert.deepEqual(indexed.at(-1), { ...indexed.at(-1), task: 'reindex', done: 3, label: 'good' });
+  assert.match(String(indexed.at(-1)!.msg), /^3 articles, [\d.,]+\/s · good$/);
   for (const args of [['--quiet'], ['--log-level', 'warn']]) {
     const q = capture();
     await withEnv({ NEWSVAULT_PROGRESS_INTERVAL: '0' }, () => main(['node', 'newsvault', ...args, 'run', '--archive', root, '--force'], q.io));
@@ -348,4 +354,10 @@ test('progress bars on a terminal: a bar per task with counts, rate and ETA; log
   assert.match(plain, /bbc +\[[^\]]+\] 1\/2 items/);
   assert.ok(plain.includes('newsvault: warning: rfi: something (http://x/a)'), 'the line given while the bars were drawn');
   assert.equal(p.write, null, 'stopped: lines are written directly again');
+});
+
+test('formatText: a hostile title or URL stays on one line and cannot drive the terminal', () => {
+  const line = formatText({ level: 'warn', source: 'rfi', url: 'http://x/a\u202e', msg: '标题\n第二行 \u001b[2J\u202egpj.exe' });
+  assert.equal(line, 'newsvault: warning: rfi: 标题 第二行 \\u001b[2J\\u202egpj.exe (http://x/a\\u202e)');
+  assert.doesNotMatch(line, /[\u0000-\u001f\u202e]/);
 });

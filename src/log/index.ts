@@ -147,6 +147,14 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
   );
 }
 
+/** One line, and nothing a terminal would act on: messages quote feeds (titles, URLs), which may hold line
+ *  breaks, escape sequences or bidi overrides. Line breaks become spaces, the rest `\u…` escapes. */
+function safe(s: string): string {
+  return s
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Fields every record has; not repeated in the text form. */
 const HIDDEN = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'source', 'url', 'stack']);
 
@@ -170,9 +178,9 @@ function value(v: unknown): string {
  */
 export function formatText(record: Record<string, unknown>, color = false): string {
   const level = typeof record.level === 'string' ? record.level : 'info';
-  const msg = typeof record.msg === 'string' ? record.msg : '';
-  const source = typeof record.source === 'string' ? record.source : undefined;
-  const url = typeof record.url === 'string' && record.url && !msg.includes(record.url) ? ` (${record.url})` : '';
+  const msg = typeof record.msg === 'string' ? safe(record.msg) : '';
+  const source = typeof record.source === 'string' ? safe(record.source) : undefined;
+  const url = typeof record.url === 'string' && record.url && !msg.includes(safe(record.url)) ? ` (${safe(record.url)})` : '';
   const about = source ? `${source}: ` : '';
   let line: string;
   if (level === 'error' || level === 'fatal') {
@@ -184,7 +192,7 @@ export function formatText(record: Record<string, unknown>, color = false): stri
   else {
     const extra = Object.entries(record)
       .filter(([k]) => !HIDDEN.has(k))
-      .map(([k, v]) => ` ${k}=${value(v)}`)
+      .map(([k, v]) => ` ${safe(k)}=${safe(value(v))}`)
       .join('');
     line = `${level}: ${about}${msg}${url}${extra}`;
   }
