@@ -28,7 +28,8 @@ import { STATIC_DIR } from './layout.ts';
 import { openSiteModel, type SiteArticle, type SiteModel } from './model.ts';
 import { PAGE_SIZE, pageCount, renderArticle, renderDay, renderDays, renderDiff, renderHistory, renderHome, renderSearch, renderSource, renderSources, titleOf } from './pages.ts';
 import { feedPath, pathOf, type FeedFormat } from './routes.ts';
-import { buildSearchIndex, updateSearchIndex, type SearchDoc, type SearchIndexReport } from './search/index.ts';
+import { updateSearchIndex, type SearchDoc, type SearchIndexReport } from './search/index.ts';
+import { startSearchIndexer, type HtmlDoc } from './search-worker.ts';
 
 export const STATE_FILE = '.newsvault-site.json';
 const STATE_VERSION = 1;
@@ -175,18 +176,6 @@ function articleKey(a: SiteArticle, name: string): string {
   return hash(`${name}\0${JSON.stringify(a.record)}`);
 }
 
-function searchDoc(a: SiteArticle, name: string, title: string, html: string): SearchDoc {
-  return {
-    key: `${a.source}/${a.record.id}`,
-    url: pathOf({ kind: 'article', slug: a.source, id: a.record.id }),
-    title,
-    source: a.source,
-    sourceName: name,
-    published: a.record.published,
-    text: htmlToText(html),
-  };
-}
-
 const FORMATS: FeedFormat[] = ['rss', 'atom', 'json'];
 
 /** Builds (or updates) the static site of the archive at `root` in `opts.out`. */
@@ -230,7 +219,7 @@ export async function buildSite(root: string, opts: BuildOptions): Promise<Build
   let skipped = 0;
   const upserts: SearchDoc[] = [];
   const history: SiteArticle[] = [];
-  const renderOne = (a: SiteArticle): SearchDoc | null => {
+  const renderOne = (a: SiteArticle): HtmlDoc | null => {
     const rel = pathOf({ kind: 'article', slug: a.source, id: a.record.id });
     const name = model.nameOf(a.source);
     const key = articleKey(a, name);
@@ -251,25 +240,38 @@ export async function buildSite(root: string, opts: BuildOptions): Promise<Build
     inputs.set(rel, key);
     rendered++;
     if (a.record.revisions?.length) history.push(a);
-    return searchDoc(a, name, titleOf(fields?.title ?? a.record.title), fields?.contentHtml ?? '');
+    return {
+      key: `${a.source}/${a.record.id}`,
+      url: rel,
+      title: titleOf(fields?.title ?? a.record.title),
+      source: a.source,
+      sourceName: name,
+      published: a.record.published,
+      html: fields?.contentHtml ?? '',
+    };
   };
   let search: SearchIndexReport | null;
   if (searchFull) {
     // every article: pages compared by their bytes, the search index streamed from the same reads
-    search = await buildSearchIndex(
-      out,
-      (function* () {
-        for (const a of all) {
-          const doc = renderOne(a);
-          if (doc) yield doc;
-        }
-      })(),
-    );
+    const indexer = startSearchIndexer(out);
+    try {
+      for (const a of all) {
+        const doc = renderOne(a);
+        if (doc) await indexer.push(doc);
+      }
+    } catch (err) {
+      await indexer.abort();
+      throw err;
+    }
+    search = await indexer.finish();
   } else {
     const candidates = events ? all.filter((a) => touched.has(`${a.source}/${a.record.id}`) || !inputs.has(pathOf({ kind: 'article', slug: a.source, id: a.record.id }))) : all;
     for (const a of candidates) {
       const doc = renderOne(a);
-      if (doc) upserts.push(doc);
+      if (doc) {
+        const { html, ...rest } = doc;
+        upserts.push({ ...rest, text: htmlToText(html) });
+      }
     }
     search = null;
   }
@@ -401,7 +403,8 @@ function writeLists(model: SiteModel, writer: SiteWriter, touched: Set<string> |
     if (html0) writer.write(rel(0), html0);
     for (let p = 1; p <= count; p++) {
       // pages before the first touched one are as they were, unless they are new (the list just grew past one page)
-      if (p < from && writer.pages.has(rel(p))) {
+      // (the page just before is rendered too: its link to the next page may be new)
+      if (p < from - 1 && writer.pages.has(rel(p))) {
         writer.produced.add(rel(p));
         continue;
       }

@@ -87,7 +87,8 @@ function pager(from: string, n: number, page: number, make: (page: number) => Ro
     if (page < count) links.push(a(page + 1, '← 较新', 'prev'));
     if (page > 1) links.push(a(page - 1, '较早 →', 'next'), a(1, '最早'));
   }
-  const where = page === 0 ? `共 ${n} 篇，${count} 页` : `第 ${page} / ${count} 页（从最早算起）`;
+  // a fixed page names no total: adding articles must leave the older pages' bytes as they are
+  const where = page === 0 ? `共 ${n} 篇，${count} 页` : `第 ${page} 页（从最早算起）`;
   return `<nav class="pager" aria-label="翻页"><p>${where}</p><p>${links.join(' ')}</p></nav>`;
 }
 
@@ -121,7 +122,7 @@ export function renderSource(model: SiteModel, slug: string, p: number, mode: Re
   const name = escapeHtml(source.name);
   const root = rootOf(from);
   const feeds = `<p class="feeds">订阅：<a href="${root}${feedPath({ source: slug, format: 'rss' })}">RSS</a> · <a href="${root}${feedPath({ source: slug, format: 'atom' })}">Atom</a> · <a href="${root}${feedPath({ source: slug, format: 'json' })}">JSON Feed</a></p>`;
-  const body = `<h1>${name}${p === 0 ? '' : ` · 第 ${p} 页`}</h1>\n<p class="lede">${source.articles.length} 篇文章</p>\n${feeds}\n${articleList(model, from, slice, false)}\n${pager(from, source.articles.length, p, (page) => ({ kind: 'source', slug, page }))}`;
+  const body = `<h1>${name}${p === 0 ? '' : ` · 第 ${p} 页`}</h1>\n${p === 0 ? `<p class="lede">${source.articles.length} 篇文章</p>\n` : ''}${feeds}\n${articleList(model, from, slice, false)}\n${pager(from, source.articles.length, p, (page) => ({ kind: 'source', slug, page }))}`;
   return page(from, source.name + (p === 0 ? '' : ` · 第 ${p} 页`), body, 'sources', feedLinks(root, slug, source.name), mode);
 }
 
