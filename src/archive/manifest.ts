@@ -129,3 +129,57 @@ export function parseManifest(text: string, name: string): ParsedManifest {
   });
   return { records, lines, damaged, torn: text.length > 0 && !text.endsWith('\n') };
 }
+
+/** A valid line of the manifest: its record, and where the line is (byte offset in the file, length). */
+export interface ScannedLine {
+  rec: ManifestRecord;
+  at: number;
+  len: number;
+}
+
+export interface ScannedManifest {
+  /** Valid lines, in file order (a later line for an id supersedes the earlier ones). */
+  lines: ScannedLine[];
+  /** Non-blank lines read (superseded and damaged ones included). */
+  count: number;
+  damaged: string[];
+  torn: boolean;
+  /** The number the next line would have. */
+  nextLine: number;
+}
+
+/**
+ * Reads manifest bytes line by line (as `parseManifest`, with the same checks), keeping where each valid
+ * line is: `base` is the offset of `buf` in the file, `firstLine` the number of its first line.
+ */
+export function scanManifest(buf: Buffer, base: number, name: string, firstLine = 1): ScannedManifest {
+  const lines: ScannedLine[] = [];
+  const damaged: string[] = [];
+  let count = 0;
+  let n = firstLine;
+  for (let s = 0; s < buf.length; n++) {
+    const nl = buf.indexOf(10, s);
+    const end = nl === -1 ? buf.length : nl;
+    const line = buf.toString('utf8', s, end);
+    const at = s;
+    s = end + 1;
+    if (line.trim() === '') continue;
+    count++;
+    let data: unknown;
+    try {
+      data = JSON.parse(line);
+    } catch {
+      damaged.push(`${name}: line ${n} is not valid JSON; skipped`);
+      continue;
+    }
+    const parsed = manifestRecordSchema.safeParse(data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      damaged.push(`${name}: line ${n} is not a valid record (${issue?.path.join('.') || 'record'}: ${issue?.message}); skipped`);
+      continue;
+    }
+    lines.push({ rec: parsed.data, at: base + at, len: end - at });
+  }
+  const torn = buf.length > 0 && buf[buf.length - 1] !== 10;
+  return { lines, count, damaged, torn, nextLine: n };
+}

@@ -16,17 +16,21 @@
  *   revision file that the retry recognises by its bytes instead of writing it again. As the item may never
  *   be committed again (gone from its feed, or back to its recorded text), the next open of a source a
  *   session left marked does the same for the files written since (`settleCutShort`).
+ * A run defers its new articles (`CommitOptions.defer`): their files are written whole but flushed together,
+ * and their records appended after that (`flush`); see durable.ts. The store keeps no records in memory,
+ * only where each is in the manifest and its lookup keys (lookup.ts).
  */
-import { promises as fs } from 'node:fs';
+import { closeSync, openSync, promises as fs, readSync } from 'node:fs';
 import path from 'node:path';
 import type { FeedItem } from '../domain.ts';
 import { appendDurable, inside, listDir, readText, sha256, writeAtomic, writeOnce } from '../util/index.ts';
 import type { ArticleAdded, ArticleGone, ArticleRevised, ArticleUnchanged, ChangeEvent } from './events.ts';
 import { isArchivableTime, joinLines, linkRefusal, normaliseLink, parseArticle, renderArticle, type ArticleFields } from './format.ts';
 import { articleId, bodyHash, canonicalUrl, contentHash, identityKey } from './identity.ts';
-import { MAX_DIR_ENTRIES, articleFileName, dayDir, idFromFileName } from './layout.ts';
+import { MAX_DIR_ENTRIES, articleFileName, dayDir, idFromFileName, utc8Parts } from './layout.ts';
 import { syncAll, writeUnsynced } from './durable.ts';
-import { parseManifest, serialiseRecord, type ManifestRecord, type RevisionEntry } from './manifest.ts';
+import { edgeOf, entryOf, loadEntries, saveEntries, type Entry, type ManifestState } from './lookup.ts';
+import { manifestRecordSchema, scanManifest, serialiseRecord, type ManifestRecord, type RevisionEntry } from './manifest.ts';
 
 export class ArchiveError extends Error {
   override readonly name = 'ArchiveError';
@@ -38,6 +42,17 @@ export interface ArchiveFiles {
   tmpDir: string;
   /** Where a store marks its source while it has written and not been closed (see `close`). */
   openDir?: string;
+  /** Where a store saves what it keeps in memory of its manifest (see lookup.ts); none: nothing saved. */
+  cacheDir?: string;
+}
+
+/** A source's size for the front page. */
+export interface SourceStats {
+  count: number;
+  /** The newest publication time (0 without articles). */
+  newest: number;
+  /** The newest time an article was added or changed (0 without articles). */
+  lastUpdate: number;
 }
 
 /** What identifies an item and what would be written for it: computed once per item. */
@@ -147,6 +162,12 @@ const COMPACT_SLACK = 64;
 /** Deferred commits (new articles) made durable and recorded together. */
 export const BATCH_SIZE = 256;
 
+/** The month (`YYYY-MM`, UTC+8) a publication time belongs to, as the list pages group them. */
+export function monthOf(ms: number): string {
+  const p = utc8Parts(ms);
+  return `${p.year}-${p.month}`;
+}
+
 /** Newest first, then by id: the same order on every machine. */
 export function compareRecords(a: ManifestRecord, b: ManifestRecord): number {
   return b.published - a.published || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -178,13 +199,20 @@ export class SourceStore {
   private marked = false;
   /** The last session writing this source stopped before it finished (see `finish`). */
   unclean = false;
-  private records = new Map<string, ManifestRecord>();
-  private byGuid = new Map<string, ManifestRecord>();
-  private byUrl = new Map<string, ManifestRecord>();
-  private byContent = new Map<string, ManifestRecord>();
+  /** One entry per article: where its record's current line is, and its keys (see lookup.ts). */
+  private entries = new Map<string, Entry>();
+  private byGuid = new Map<string, Entry>();
+  private byUrl = new Map<string, Entry>();
+  private byContent = new Map<string, Entry>();
   private dirCounts = new Map<string, number>();
   private lines = 0;
   private torn = false;
+  /** The manifest's size in bytes as this store wrote or read it, and the number of its next line. */
+  private fileSize = 0;
+  private nextLine = 1;
+  /** The entries changed since they were loaded or saved. */
+  private dirty = false;
+  private readonly cacheFile: string | null;
   /** Deferred commits: records whose files are written and not yet flushed, and the folders to flush. */
   private pending: ManifestRecord[] = [];
   private pendingDirs = new Set<string>();
@@ -196,6 +224,7 @@ export class SourceStore {
     this.tmpDir = files.tmpDir;
     this.slug = slug;
     this.marker = files.openDir ? path.join(files.openDir, slug) : null;
+    this.cacheFile = files.cacheDir ? path.join(files.cacheDir, `${slug}.json`) : null;
   }
 
   get manifestPath(): string {
@@ -214,23 +243,118 @@ export class SourceStore {
   static async open(files: ArchiveFiles, slug: string): Promise<SourceStore> {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(slug)) throw new ArchiveError(`invalid source slug "${slug}"`);
     const store = new SourceStore(files, slug);
-    const text = await readText(store.abs(store.manifestPath));
-    if (text) {
-      const parsed = parseManifest(text, store.manifestPath);
-      for (const rec of parsed.records.values()) store.index(rec);
-      store.lines = parsed.lines;
-      store.torn = parsed.torn;
-      store.warnings.push(...parsed.damaged);
-    }
+    const exists = await store.load();
     const markedAt = store.marker === null ? null : await fs.stat(store.marker).then((s) => s.mtimeMs, () => null);
     const unclean = markedAt !== null;
     // the marker is this session's to remove once it has finished
     store.marked = unclean;
     store.unclean = unclean;
     if (unclean) store.warnings.push(`${store.manifestPath}: the last run writing this source stopped before it finished; looking for article files without a record`);
-    if (text === null || unclean || store.warnings.length > 0) await store.recoverUnrecorded();
+    if (!exists || unclean || store.warnings.length > 0) await store.recoverUnrecorded();
     if (markedAt !== null) await store.settleCutShort(markedAt - CUT_SHORT_SLACK_MS);
     return store;
+  }
+
+  /**
+   * Reads the manifest into entries: from the saved entries when they describe it (then only the lines
+   * appended since are read), else every line. Returns whether the manifest exists.
+   */
+  private async load(): Promise<boolean> {
+    const file = this.abs(this.manifestPath);
+    const st = await fs.stat(file).catch(() => null);
+    if (!st) return false;
+    let from = 0;
+    const saved = this.cacheFile ? await loadEntries(this.cacheFile) : null;
+    if (saved) {
+      const s = saved.state;
+      const same = s.ino === st.ino && (s.size < st.size || (s.size === st.size && s.mtimeMs === st.mtimeMs));
+      if (same && (await edgeOf(file, s.size)) === s.edge) {
+        for (const e of saved.entries) this.put(e);
+        from = s.size;
+        this.lines = s.lines;
+        this.nextLine = s.nextLine;
+        this.torn = s.torn;
+      }
+    }
+    if (from < st.size) {
+      const handle = await fs.open(file, 'r');
+      const buf = Buffer.alloc(st.size - from);
+      try {
+        await handle.read(buf, 0, buf.length, from);
+      } finally {
+        await handle.close();
+      }
+      const scanned = scanManifest(buf, from, this.manifestPath, this.nextLine);
+      for (const l of scanned.lines) this.put(entryOf(l.rec, l.at, l.len));
+      this.lines += scanned.count;
+      this.nextLine = scanned.nextLine;
+      this.torn = scanned.torn;
+      this.warnings.push(...scanned.damaged);
+      this.dirty = true;
+    }
+    this.fileSize = st.size;
+    return true;
+  }
+
+  /** Indexes an entry; an article's entry is updated in place, so every key it was found by finds its latest record. */
+  private put(e: Entry): void {
+    const current = this.entries.get(e.id);
+    const entry = current ? Object.assign(current, e) : e;
+    if (!e.rec) delete entry.rec;
+    this.entries.set(entry.id, entry);
+    if (entry.guid) this.byGuid.set(entry.guid, entry);
+    if (entry.canonical) this.byUrl.set(entry.canonical, entry);
+    if (entry.hash) this.byContent.set(entry.hash, entry);
+  }
+
+  /** The record of an entry: from memory (not yet on disk), else its line of the manifest (checked). */
+  private read(e: Entry, fd?: number): ManifestRecord {
+    if (e.rec) return e.rec;
+    const own = fd === undefined ? openSync(this.abs(this.manifestPath), 'r') : fd;
+    try {
+      const buf = Buffer.alloc(e.len);
+      readSync(own, buf, 0, e.len, e.at);
+      return this.parseLine(buf.toString('utf8'), e);
+    } finally {
+      if (fd === undefined) closeSync(own);
+    }
+  }
+
+  private parseLine(text: string, e: Entry): ManifestRecord {
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = undefined;
+    }
+    const parsed = manifestRecordSchema.safeParse(data);
+    if (!parsed.success || parsed.data.id !== e.id) {
+      throw new ArchiveError(`${this.manifestPath} changed while it was in use (the record of ${e.id} is not where it was); run again`);
+    }
+    return parsed.data;
+  }
+
+  /** The records of these entries, reading the manifest once. */
+  private readMany(entries: Iterable<Entry>): ManifestRecord[] {
+    const list = [...entries];
+    if (list.every((e) => e.rec)) return list.map((e) => e.rec!);
+    const fd = openSync(this.abs(this.manifestPath), 'r');
+    try {
+      return list.map((e) => this.read(e, fd));
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The current record of an article, or undefined. */
+  private get(id: string): ManifestRecord | undefined {
+    const e = this.entries.get(id);
+    return e ? this.read(e) : undefined;
+  }
+
+  /** Every article's current record, in no particular order. */
+  private currentRecords(): ManifestRecord[] {
+    return this.readMany(this.entries.values());
   }
 
   /**
@@ -246,7 +370,7 @@ export class SourceStore {
     const newer = async (rel: string) => ((await fs.stat(this.abs(rel)).catch(() => null))?.mtimeMs ?? -Infinity) >= since;
     let finished = 0;
     let removed = 0;
-    for (const rec of [...this.records.values()]) {
+    for (const rec of this.currentRecords()) {
       if (!rec.sha || !(await newer(rec.path))) continue;
       const text = await readText(this.abs(rec.path));
       if (text === null || sha256(text) === rec.sha) continue;
@@ -270,8 +394,9 @@ export class SourceStore {
       await this.record(next);
       finished++;
     }
-    const listed = new Set([...this.records.values()].flatMap((r) => (r.revisions ?? []).map((v) => v.path)));
-    const byPath = new Map([...this.records.values()].map((r) => [r.path, r]));
+    const current = this.currentRecords();
+    const listed = new Set(current.flatMap((r) => (r.revisions ?? []).map((v) => v.path)));
+    const byPath = new Map(current.map((r) => [r.path, r]));
     const files: string[] = [];
     const walk = async (dir: string): Promise<void> => {
       for (const entry of await fs.readdir(this.abs(dir), { withFileTypes: true }).catch(() => [])) {
@@ -306,7 +431,7 @@ export class SourceStore {
 
   /** Adds a record for every article file of the source that has none. */
   private async recoverUnrecorded(): Promise<void> {
-    const known = new Set([...this.records.values()].map((r) => r.path));
+    const known = new Set(this.currentRecords().map((r) => r.path));
     const files: string[] = [];
     const walk = async (dir: string): Promise<void> => {
       const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -322,9 +447,10 @@ export class SourceStore {
       const rel = path.relative(this.root, file).split(path.sep).join('/');
       if (known.has(rel)) continue;
       const text = (await readText(file)) ?? '';
-      const fields = parseArticle(text);
+      // NUL bytes: a file whose size reached the disk before its data (a power cut before the batch's flush)
+      const fields = text.includes('\0') ? null : parseArticle(text);
       const id = idFromFileName(path.basename(file));
-      if (!fields || !id || this.records.has(id)) continue;
+      if (!fields || !id || this.entries.has(id)) continue;
       const { mtimeMs } = await fs.stat(file);
       await this.mark();
       await this.record({
@@ -345,20 +471,45 @@ export class SourceStore {
     if (recovered > 0) this.warnings.push(`${this.manifestPath}: ${recovered} article file(s) had no record; recovered from the files (their GUIDs are unknown)`);
   }
 
-  private index(rec: ManifestRecord): void {
-    this.records.set(rec.id, rec);
-    if (rec.guid) this.byGuid.set(rec.guid, rec);
-    if (rec.canonical) this.byUrl.set(rec.canonical, rec);
-    if (rec.hash) this.byContent.set(rec.hash, rec);
-  }
-
-  /** Every article's current record, newest first. */
+  /** Every article's current record, newest first (read from the manifest: use it when all are needed). */
   all(): ManifestRecord[] {
-    return [...this.records.values()].sort(compareRecords);
+    return this.currentRecords().sort(compareRecords);
   }
 
   get size(): number {
-    return this.records.size;
+    return this.entries.size;
+  }
+
+  /** Count, newest publication time and last update, from memory. */
+  stats(): SourceStats {
+    let newest = 0;
+    let lastUpdate = 0;
+    for (const e of this.entries.values()) {
+      if (e.published > newest) newest = e.published;
+      if (e.seen > lastUpdate) lastUpdate = e.seen;
+    }
+    return { count: this.entries.size, newest, lastUpdate };
+  }
+
+  /** How many articles each month (`YYYY-MM` in UTC+8) holds, newest month first. */
+  monthCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const e of this.entries.values()) {
+      const k = monthOf(e.published);
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    return new Map([...counts].sort((a, b) => (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0)));
+  }
+
+  /** The newest `n` records, newest first. */
+  newest(n: number): ManifestRecord[] {
+    const order = (a: Entry, b: Entry) => b.published - a.published || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    return this.readMany([...this.entries.values()].sort(order).slice(0, n)).sort(compareRecords);
+  }
+
+  /** Every record of these months (`YYYY-MM` in UTC+8), newest first. */
+  inMonths(months: ReadonlySet<string>): ManifestRecord[] {
+    return this.readMany([...this.entries.values()].filter((e) => months.has(monthOf(e.published)))).sort(compareRecords);
   }
 
   /** Finds the article an item is: by GUID, else canonical URL, else (for a real body) the hash of its
@@ -367,18 +518,18 @@ export class SourceStore {
    *  a disclaimer) under different titles are never taken for copies of each other. */
   find(keys: ItemKeys): Match | undefined {
     const byGuid = keys.guid ? this.byGuid.get(keys.guid) : undefined;
-    if (byGuid) return { record: byGuid, by: 'guid' };
+    if (byGuid) return { record: this.read(byGuid), by: 'guid' };
     // the article file named after this GUID, whose record was recovered from the file (a run killed
     // between the file and its record): the same article, whatever its link is now
-    const named = keys.guid ? this.records.get(articleId(this.slug, identityKey(keys))) : undefined;
+    const named = keys.guid ? this.get(articleId(this.slug, identityKey(keys))) : undefined;
     if (named && this.takesGuid(named, keys)) return { record: named, by: 'guid' };
     const byUrl = keys.canonical ? this.byUrl.get(keys.canonical) : undefined;
     // an article that has a different GUID is another article, even at the same URL
-    if (byUrl && !(keys.guid && byUrl.guid && byUrl.guid !== keys.guid)) return { record: byUrl, by: 'url' };
+    if (byUrl && !(keys.guid && byUrl.guid && byUrl.guid !== keys.guid)) return { record: this.read(byUrl), by: 'url' };
     // short bodies are too common to merge articles by, unless the item has nothing else to be known by
     const contentIsIdentity = !keys.guid && !keys.canonical;
     const byContent = keys.body.length >= MIN_BODY_FOR_HASH_DEDUPE || contentIsIdentity ? this.byContent.get(keys.hash) : undefined;
-    if (byContent) return { record: byContent, by: 'content' };
+    if (byContent) return { record: this.read(byContent), by: 'content' };
     return undefined;
   }
 
@@ -416,7 +567,7 @@ export class SourceStore {
     }
     const key = identityKey({ guid: keys.guid, canonical: keys.canonical, body: keys.body });
     let id = articleId(this.slug, key);
-    if (this.records.has(id)) id = articleId(this.slug, key, 16);
+    if (this.entries.has(id)) id = articleId(this.slug, key, 16);
     const file = await this.place(published, keys.title, id);
     return { kind: 'new', keys, id, path: file, published, dateGuessed, warnings };
   }
@@ -429,7 +580,7 @@ export class SourceStore {
     if (plan.kind === 'unchanged') {
       // the same text, and the record lacks the item's GUID (it was recovered from the file): recorded with it,
       // or a later link change would make the item a second article
-      const current = this.records.get(plan.record.id);
+      const current = this.get(plan.record.id);
       if (current && this.takesGuid(current, keys)) {
         await this.mark();
         await this.record({ ...current, guid: keys.guid });
@@ -501,7 +652,7 @@ export class SourceStore {
    * as it is (`unchanged`).
    */
   async markGone(id: string, opts: GoneOptions): Promise<ArticleGone | ArticleUnchanged> {
-    const current = this.records.get(id);
+    const current = this.get(id);
     if (!current) throw new ArchiveError(`${this.manifestPath}: no article ${id}`);
     if (current.gone) return { type: 'unchanged', source: this.slug, at: opts.now, id, path: current.path };
     await this.mark();
@@ -522,7 +673,7 @@ export class SourceStore {
   async upsert(item: FeedItem, now: number, opts: Omit<CommitOptions, 'now'> = {}): Promise<UpsertResult> {
     const plan = await this.plan(itemKeys(item), item, now);
     const event = await this.commit(plan, { ...opts, now });
-    const record = event.type === 'unchanged' ? snapshot(this.records.get(event.id)!) : event.record;
+    const record = event.type === 'unchanged' ? snapshot(this.get(event.id)!) : event.record;
     const status = event.type === 'added' ? 'new' : event.type === 'revised' ? 'changed' : 'unchanged';
     return { status, record, warnings: plan.kind === 'new' ? plan.warnings : [], event };
   }
@@ -566,7 +717,7 @@ export class SourceStore {
     if (!match) {
       const key = identityKey({ guid: null, canonical, body: keys.body });
       let id = articleId(this.slug, key);
-      if (this.records.has(id)) id = articleId(this.slug, key, 16);
+      if (this.entries.has(id)) id = articleId(this.slug, key, 16);
       await this.mark();
       const file = await this.place(fields.published, title, id);
       const record: ManifestRecord = {
@@ -696,7 +847,20 @@ export class SourceStore {
    *  the manifest if worth it. The source stays marked until `finish`. */
   async close(): Promise<boolean> {
     await this.flush();
-    return this.compact();
+    const compacted = await this.compact();
+    await this.save();
+    return compacted;
+  }
+
+  /** Saves the entries, when they changed, for the next open (see lookup.ts). */
+  private async save(): Promise<void> {
+    if (!this.dirty || this.cacheFile === null || this.pending.length > 0) return;
+    const file = this.abs(this.manifestPath);
+    const st = await fs.stat(file).catch(() => null);
+    if (!st || st.size !== this.fileSize) return;
+    const state: ManifestState = { size: st.size, ino: st.ino, mtimeMs: st.mtimeMs, edge: await edgeOf(file, st.size), lines: this.lines, nextLine: this.nextLine, torn: this.torn };
+    await saveEntries(this.cacheFile, this.tmpDir, state, this.entries.values());
+    this.dirty = false;
   }
 
   /** Writes a new article's file without flushing it, and keeps its record for `flush` (see `defer`). */
@@ -713,7 +877,8 @@ export class SourceStore {
     this.pendingDirs.add(path.dirname(file));
     for (const dir of created) this.pendingDirs.add(path.dirname(dir));
     this.pending.push(rec);
-    this.index(rec);
+    this.put({ ...entryOf(rec, -1, 0), rec });
+    this.dirty = true;
     if (this.pending.length >= BATCH_SIZE) await this.flush();
   }
 
@@ -735,8 +900,19 @@ export class SourceStore {
       batch.map((r) => this.abs(r.path)),
       this.pendingDirs,
     );
-    const text = `${this.torn ? '\n' : ''}${batch.map((r) => `${serialiseRecord(r)}\n`).join('')}`;
+    const lines = batch.map(serialiseRecord);
+    const text = `${this.torn ? '\n' : ''}${lines.map((l) => `${l}\n`).join('')}`;
     await appendDurable(this.abs(this.manifestPath), text);
+    let at = this.fileSize + (this.torn ? 1 : 0);
+    batch.forEach((rec, i) => {
+      const len = Buffer.byteLength(lines[i]!);
+      // the entry now points at its line, unless a later commit of the same article (not deferred) replaced it
+      const e = this.entries.get(rec.id);
+      if (e?.rec === rec) this.put(entryOf(rec, at, len));
+      at += len + 1;
+    });
+    this.fileSize += Buffer.byteLength(text);
+    this.nextLine += batch.length;
     this.pending = [];
     this.pendingDirs = new Set();
     this.torn = false;
@@ -754,11 +930,15 @@ export class SourceStore {
    *  that the journal keeps the order of the commits. */
   private async record(rec: ManifestRecord): Promise<void> {
     await this.flush();
-    const line = `${this.torn ? '\n' : ''}${serialiseRecord(rec)}\n`;
+    const serialised = serialiseRecord(rec);
+    const line = `${this.torn ? '\n' : ''}${serialised}\n`;
     await appendDurable(this.abs(this.manifestPath), line);
+    this.put(entryOf(rec, this.fileSize + (this.torn ? 1 : 0), Buffer.byteLength(serialised)));
+    this.fileSize += Buffer.byteLength(line);
+    this.nextLine++;
     this.torn = false;
     this.lines++;
-    this.index(rec);
+    this.dirty = true;
   }
 
   private async place(published: number, title: string, id: string): Promise<string> {
@@ -778,18 +958,29 @@ export class SourceStore {
 
   /** Whether superseded lines have piled up enough to compact. */
   get needsCompaction(): boolean {
-    return this.lines - this.records.size > COMPACT_SLACK && this.lines > 2 * this.records.size;
+    return this.lines - this.entries.size > COMPACT_SLACK && this.lines > 2 * this.entries.size;
   }
 
   /** Rewrites the manifest atomically with one line per article, newest first. Returns whether it wrote. */
   async compact(force = false): Promise<boolean> {
     await this.flush();
     if (!force && !this.needsCompaction && !this.torn) return false;
-    if (this.records.size === 0 && this.lines === 0) return false;
-    const text = this.all().map(serialiseRecord).join('\n') + '\n';
+    if (this.entries.size === 0 && this.lines === 0) return false;
+    const records = this.all();
+    const lines = records.map(serialiseRecord);
+    const text = lines.join('\n') + '\n';
     await writeAtomic(this.abs(this.manifestPath), text, { tmpDir: this.tmpDir });
-    this.lines = this.records.size;
+    let at = 0;
+    records.forEach((rec, i) => {
+      const len = Buffer.byteLength(lines[i]!);
+      this.put(entryOf(rec, at, len));
+      at += len + 1;
+    });
+    this.fileSize = Buffer.byteLength(text);
+    this.nextLine = records.length + 1;
+    this.lines = this.entries.size;
     this.torn = false;
+    this.dirty = true;
     return true;
   }
 }

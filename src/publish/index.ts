@@ -72,13 +72,25 @@ function monthKey(ms: number): string {
   return `${p.year}-${p.month}`;
 }
 
+/** A source's main list page: its newest articles, then (past one page) links to its month pages. */
+function mainPage(source: Source, newest: ManifestRecord[], months: Map<string, number> | null): string {
+  const footer = months
+    ? `按月 · By month: ${[...months].map(([k, n]) => `[${k}](${repoLink(`lists/${source.slug}/${k}.md`)}) (${n})`).join(' · ')}`
+    : undefined;
+  return renderList(source.name, newest, footer, { years: true });
+}
+
+function monthPage(source: Source, key: string, records: ManifestRecord[]): string {
+  return renderList(`${source.name} ${key}`, records, `[← ${source.name}](${repoLink(`lists/${source.slug}.md`)})`);
+}
+
 /** Every list page of a source: path (relative to the archive) → content. With `months` (keys `YYYY-MM`),
  *  only those month pages and the main page: the others cannot have changed. */
 export function renderSourceLists(source: Source, records: ManifestRecord[], opts: { months?: ReadonlySet<string> } = {}): Map<string, string> {
   const sorted = [...records].sort(compareRecords);
   const pages = new Map<string, string>();
   if (sorted.length <= LIST_PAGE_SIZE) {
-    pages.set(`lists/${source.slug}.md`, renderList(source.name, sorted, undefined, { years: true }));
+    pages.set(`lists/${source.slug}.md`, mainPage(source, sorted, null));
     return pages;
   }
   // records are sorted newest first, so a month's records are one run of the list
@@ -93,19 +105,65 @@ export function renderSourceLists(source: Source, records: ManifestRecord[], opt
   });
   for (const [k, { from, to }] of months) {
     if (opts.months && !opts.months.has(k)) continue;
-    pages.set(`lists/${source.slug}/${k}.md`, renderList(`${source.name} ${k}`, sorted.slice(from, to), `[← ${source.name}](${repoLink(`lists/${source.slug}.md`)})`));
+    pages.set(`lists/${source.slug}/${k}.md`, monthPage(source, k, sorted.slice(from, to)));
   }
-  const monthLinks = [...months.entries()].map(([k, { from, to }]) => `[${k}](${repoLink(`lists/${source.slug}/${k}.md`)}) (${to - from})`);
-  pages.set(
-    `lists/${source.slug}.md`,
-    renderList(source.name, sorted.slice(0, LIST_PAGE_SIZE), `按月 · By month: ${monthLinks.join(' · ')}`, { years: true }),
-  );
+  const counts = new Map([...months].map(([k, { from, to }]) => [k, to - from]));
+  pages.set(`lists/${source.slug}.md`, mainPage(source, sorted.slice(0, LIST_PAGE_SIZE), counts));
   return pages;
 }
 
+/**
+ * What the list pages need of a source's articles, without all of them in memory (a source store is one:
+ * its records stay in its manifest until asked for).
+ */
+export interface ListView {
+  readonly size: number;
+  /** Articles per month (`YYYY-MM`, UTC+8), newest month first. */
+  monthCounts(): Map<string, number>;
+  /** The newest `n` records, newest first. */
+  newest(n: number): ManifestRecord[];
+  /** Every record of these months, newest first. */
+  inMonths(months: ReadonlySet<string>): ManifestRecord[];
+}
+
+/** As `renderSourceLists`, from a view: the same pages, byte for byte, reading only the records they show. */
+export function renderSourceListsFrom(source: Source, view: ListView, opts: { months?: ReadonlySet<string> } = {}): Map<string, string> {
+  const pages = new Map<string, string>();
+  if (view.size <= LIST_PAGE_SIZE) {
+    pages.set(`lists/${source.slug}.md`, mainPage(source, view.newest(LIST_PAGE_SIZE), null));
+    return pages;
+  }
+  const counts = view.monthCounts();
+  const wanted = new Set([...counts.keys()].filter((k) => !opts.months || opts.months.has(k)));
+  const byMonth = new Map<string, ManifestRecord[]>();
+  for (const rec of view.inMonths(wanted)) {
+    const k = monthKey(rec.published);
+    const list = byMonth.get(k) ?? [];
+    list.push(rec);
+    byMonth.set(k, list);
+  }
+  for (const k of counts.keys()) {
+    if (wanted.has(k)) pages.set(`lists/${source.slug}/${k}.md`, monthPage(source, k, byMonth.get(k) ?? []));
+  }
+  pages.set(`lists/${source.slug}.md`, mainPage(source, view.newest(LIST_PAGE_SIZE), counts));
+  return pages;
+}
+
+/** A source on the front page: its records, or only their count, newest publication time and last update. */
 export interface SourceSummary {
   source: Source;
-  records: ManifestRecord[];
+  records?: ManifestRecord[];
+  stats?: { count: number; newest: number; lastUpdate: number };
+}
+
+function statsOf(s: SourceSummary): { count: number; newest: number; lastUpdate: number } {
+  if (s.stats) return s.stats;
+  const records = s.records ?? [];
+  return {
+    count: records.length,
+    newest: records.reduce((m, r) => Math.max(m, r.published), 0),
+    lastUpdate: records.reduce((m, r) => Math.max(m, r.changedAt ?? r.firstSeen), 0),
+  };
 }
 
 function formatUtc8(ms: number): string {
@@ -115,15 +173,15 @@ function formatUtc8(ms: number): string {
 
 /** The archive's front page. "Last update" is the newest first-seen time, so an idle run changes nothing. */
 export function renderReadme(summaries: SourceSummary[]): string {
-  const rows = summaries
-    .filter((s) => s.records.length > 0 || s.source.enabled)
-    .map(({ source, records }) => {
-      const newest = records.reduce((m, r) => Math.max(m, r.published), 0);
-      const name = records.length ? `[${listTitle(source.name)}](${repoLink(`lists/${source.slug}.md`)})` : listTitle(source.name);
-      return `| ${name} | ${records.length} | ${newest ? formatUtc8(newest) : '—'} |`;
+  const all = summaries.map((s) => ({ source: s.source, ...statsOf(s) }));
+  const rows = all
+    .filter((s) => s.count > 0 || s.source.enabled)
+    .map(({ source, count, newest }) => {
+      const name = count ? `[${listTitle(source.name)}](${repoLink(`lists/${source.slug}.md`)})` : listTitle(source.name);
+      return `| ${name} | ${count} | ${newest ? formatUtc8(newest) : '—'} |`;
     });
-  const total = summaries.reduce((n, s) => n + s.records.length, 0);
-  const lastSeen = summaries.reduce((m, s) => s.records.reduce((mm, r) => Math.max(mm, r.changedAt ?? r.firstSeen), m), 0);
+  const total = all.reduce((n, s) => n + s.count, 0);
+  const lastSeen = all.reduce((m, s) => Math.max(m, s.lastUpdate), 0);
   return [
     '# 新闻存档 · News archive',
     '',
@@ -169,22 +227,29 @@ export async function publishSourceLists(
   archive: PageStore,
   source: Source,
   events: readonly ChangeEvent[],
-  records: () => ManifestRecord[],
+  records: (() => ManifestRecord[]) | ListView,
   opts: { force?: boolean } = {},
 ): Promise<string[]> {
   const mine = events.filter((e): e is ArticleAdded | ArticleRevised | ArticleGone => e.source === source.slug && isChange(e));
   const changed = opts.force === true || mine.length > 0;
   const mainMissing = opts.force !== true && (await archive.readPage(`lists/${source.slug}.md`)) === null;
   if (!changed && !mainMissing) return [];
-  const all = records();
-  if (all.length === 0) return [];
+  const view = typeof records === 'function' ? null : records;
+  const all = view ? null : (records as () => ManifestRecord[])();
+  const size = view ? view.size : all!.length;
+  if (size === 0) return [];
   let months: Set<string> | undefined;
   if (opts.force !== true && !mainMissing) {
     const added = mine.filter((e) => e.type === 'added').length;
-    const whole = all.length - added <= LIST_PAGE_SIZE || mine.some((e) => e.type === 'gone' && !e.record);
+    const whole = size - added <= LIST_PAGE_SIZE || mine.some((e) => e.type === 'gone' && !e.record);
     if (!whole) months = new Set(mine.map((e) => monthKey((e.type === 'gone' ? e.record! : e.record).published)));
   }
-  return writeSourceLists(archive, source, all, months ? { months } : {});
+  if (all) return writeSourceLists(archive, source, all, months ? { months } : {});
+  const written: string[] = [];
+  for (const [rel, content] of renderSourceListsFrom(source, view!, months ? { months } : {})) {
+    if (await archive.writePage(rel, content)) written.push(rel);
+  }
+  return written;
 }
 
 /** The README after a run: rewritten only when the run changed an article, the README is not ours yet, or
@@ -200,6 +265,6 @@ export async function publishReadme(
     if (current !== null && current.includes('| 来源 Source |')) return false;
   }
   const all = await summaries();
-  if (all.every((s) => s.records.length === 0)) return false;
+  if (all.every((s) => statsOf(s).count === 0)) return false;
   return writeReadme(archive, all);
 }

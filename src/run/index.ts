@@ -419,7 +419,7 @@ export async function archiveSource(
     if (await store.close()) written.push(`articles/${source.slug}/index.jsonl`);
     const opened = store;
     // an earlier run that stopped between its commits and its pages left them stale: rebuilt
-    written.push(...(await publishSourceLists(archive, source, events, () => opened.all(), { force: opened.unclean })));
+    written.push(...(await publishSourceLists(archive, source, events, opened, { force: opened.unclean })));
   } catch (err) {
     const stored = storageFailure(err, archive.root);
     if (stored) {
@@ -515,19 +515,19 @@ export async function runArchive(opts: RunOptions): Promise<RunReport> {
 }
 
 /** Every source on the front page: the configured ones, then those with articles but no longer configured.
- *  Sources run this time answer from memory; the others' manifests are read. */
+ *  Sources run this time answer from memory; the others are opened (their records stay on disk). */
 async function summaries(archive: Archive, opts: RunOptions, stores: Map<string, SourceArchive>): Promise<SourceSummary[]> {
   const out: SourceSummary[] = [];
   const seen = new Set<string>();
-  const records = async (slug: string) => (stores.get(slug) ?? (await archive.source(slug))).all();
+  const stats = async (slug: string) => (stores.get(slug) ?? (await archive.source(slug))).stats();
   for (const source of [...opts.sources, ...(opts.known ?? [])]) {
     if (seen.has(source.slug)) continue;
     seen.add(source.slug);
-    out.push({ source, records: await records(source.slug) });
+    out.push({ source, stats: await stats(source.slug) });
   }
   for (const slug of await archive.slugs()) {
     if (seen.has(slug)) continue;
-    out.push({ source: { slug, name: slug, feeds: [], enabled: false }, records: await records(slug) });
+    out.push({ source: { slug, name: slug, feeds: [], enabled: false }, stats: await stats(slug) });
   }
   return out;
 }

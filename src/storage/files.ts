@@ -6,7 +6,7 @@ import { emptyState, parseAttempts, parseState, serializeAttempts, serializeStat
 import type { Attempts, HealthState } from '../health/index.ts';
 import { inside, listDir, readText, writeAtomic, writeIfChanged } from '../util/index.ts';
 import { acquireLock, type Lock } from './lock.ts';
-import { ATTEMPTS_FILE, HEALTH_FILE, LOCK_FILE, OPEN_DIR, STATE_DIR, TMP_DIR } from './paths.ts';
+import { ATTEMPTS_FILE, HEALTH_FILE, LOCK_FILE, MANIFESTS_DIR, OPEN_DIR, STATE_DIR, TMP_DIR } from './paths.ts';
 import type { Archive, Loaded, LocalState } from './types.ts';
 
 const SLUG = /^[a-z0-9][a-z0-9-]*$/;
@@ -30,7 +30,7 @@ export class FileArchive implements Archive {
   }
 
   source(slug: string): Promise<SourceStore> {
-    return SourceStore.open({ root: this.root, tmpDir: this.tmpDir, openDir: path.join(this.root, OPEN_DIR) }, slug);
+    return SourceStore.open({ root: this.root, tmpDir: this.tmpDir, openDir: path.join(this.root, OPEN_DIR), cacheDir: path.join(this.root, MANIFESTS_DIR) }, slug);
   }
 
   async slugs(): Promise<string[]> {

@@ -16,6 +16,9 @@ export const LOCK_FILE = `${STATE_DIR}/lock`;
  *  kill, the next open of that source looks for article files without a record. */
 export const OPEN_DIR = `${STATE_DIR}/open`;
 export const HEALTH_FILE = `${STATE_DIR}/state.json`;
+/** Per source, what its store keeps in memory of its manifest (ids, lookup keys, where each record's line
+ *  is), saved so that the next open need not read the whole manifest; a cache, rebuilt when stale. */
+export const MANIFESTS_DIR = `${STATE_DIR}/manifests`;
 export const ATTEMPTS_FILE = `${STATE_DIR}/fulltext.json`;
 /** The search index (SQLite), derived from the archive's files alone: deleting it loses nothing (`newsvault reindex`). */
 export const INDEX_FILE = `${STATE_DIR}/index.sqlite`;

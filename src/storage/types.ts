@@ -6,7 +6,7 @@
  * implement `LocalState` (and may keep the files behind `Archive`). Keep them small.
  */
 import type { ArticleAdded, ArticleGone, ArticleRevised, ArticleUnchanged, CommitOptions, ImportOptions, ItemKeys, ManifestRecord, Match, Plan } from '../archive/index.ts';
-import type { GoneOptions } from '../archive/store.ts';
+import type { GoneOptions, SourceStats } from '../archive/store.ts';
 import type { FeedItem } from '../domain.ts';
 import type { Attempts, HealthState } from '../health/index.ts';
 import type { Lock } from './lock.ts';
@@ -17,8 +17,16 @@ export interface SourceArchive {
   readonly size: number;
   /** What was wrong with the manifest when it was opened (damaged lines, recovered files). */
   readonly warnings: readonly string[];
-  /** Every article's record, newest first. */
+  /** Every article's record, newest first (read from the manifest: prefer the narrower calls below when they do). */
   all(): ManifestRecord[];
+  /** Count, newest publication time and last update (from memory). */
+  stats(): SourceStats;
+  /** Articles per month (`YYYY-MM`, UTC+8), newest month first (from memory). */
+  monthCounts(): Map<string, number>;
+  /** The newest `n` records, newest first. */
+  newest(n: number): ManifestRecord[];
+  /** Every record of these months (`YYYY-MM`, UTC+8), newest first. */
+  inMonths(months: ReadonlySet<string>): ManifestRecord[];
   find(keys: ItemKeys): Match | undefined;
   /** What committing the item would do; writes nothing. */
   plan(keys: ItemKeys, item: Pick<FeedItem, 'published' | 'updated'>, now: number): Promise<Plan>;
