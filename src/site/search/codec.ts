@@ -80,26 +80,76 @@ export class Bytes {
   }
 }
 
-/** A posting being built: in list form, documents appended in increasing order. */
+/** Where postings being built keep their bytes: blocks of 32 bytes in pages of 1 MiB, dropped together
+ *  (millions of small growing buffers would fragment the heap: the builder's memory would only grow). */
+export class Slab {
+  static readonly BLOCK = 32;
+  private static readonly PAGE = 1 << 20;
+  readonly pages: Uint8Array[] = [];
+  private next = 0;
+  alloc(): number {
+    if (this.next >> 20 >= this.pages.length) this.pages.push(new Uint8Array(Slab.PAGE));
+    const at = this.next;
+    this.next += Slab.BLOCK;
+    return at;
+  }
+}
+
+/** A posting being built: in list form, documents appended in increasing order; its bytes in a slab. */
 export class PostingBuilder {
-  readonly list = new Bytes(8);
+  private readonly blocks: number[] = [];
+  private used = Slab.BLOCK;
+  len = 0;
   n = 0;
   last = -1;
+  /** While a document is being added: its occurrences in the body, and whether it is in the title. */
+  tf = 0;
+  inTitle = false;
+  constructor(private readonly slab: Slab) {}
+
+  private byte(b: number): void {
+    if (this.used === Slab.BLOCK) {
+      this.blocks.push(this.slab.alloc());
+      this.used = 0;
+    }
+    const at = this.blocks[this.blocks.length - 1]! + this.used++;
+    this.slab.pages[at >> 20]![at & 0xfffff] = b;
+    this.len++;
+  }
+
   add(id: number, weight: number): void {
-    this.list.varint((id - this.last - 1) * 4 + weight);
+    let v = (id - this.last - 1) * 4 + weight;
+    while (v >= 0x80) {
+      this.byte((v % 0x80) | 0x80);
+      v = Math.floor(v / 0x80);
+    }
+    this.byte(v);
     this.last = id;
     this.n++;
+  }
+
+  /** The list's bytes (a copy). */
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.len);
+    let k = 0;
+    for (const at of this.blocks) {
+      const take = Math.min(Slab.BLOCK, this.len - k);
+      out.set(this.slab.pages[at >> 20]!.subarray(at & 0xfffff, (at & 0xfffff) + take), k);
+      k += take;
+    }
+    return out;
   }
 }
 
 /** The encoded posting (the smaller of list and bitmap) of a segment of `docs` documents. */
 export function encodePosting(p: PostingBuilder, docs: number): Uint8Array {
+  const list = p.bytes();
   const head = new Bytes(8);
   head.varint(p.n);
   const bitmapSize = ((docs + 7) >> 3) + ((p.n + 3) >> 2);
-  if (p.list.len <= bitmapSize) {
+  if (list.length <= bitmapSize) {
     head.byte(0);
-    head.append(p.list.bytes());
+    head.append(list);
     return head.bytes();
   }
   head.byte(1);
@@ -107,7 +157,7 @@ export function encodePosting(p: PostingBuilder, docs: number): Uint8Array {
   out.set(head.bytes());
   const bitmap = head.len;
   const weights = bitmap + ((docs + 7) >> 3);
-  const { ids, w } = decodeList(p.list.bytes(), p.n);
+  const { ids, w } = decodeList(list, p.n);
   for (let i = 0; i < p.n; i++) {
     const id = ids[i]!;
     out[bitmap + (id >> 3)]! |= 1 << (id & 7);
@@ -181,37 +231,36 @@ function isCjkToken(token: string): boolean {
 }
 
 /**
- * Adds the index tokens of `text` to `counts`, from the project's tokenizer (src/index/tokens.ts
+ * Calls `visit` with each index token of `text`, from the project's tokenizer (src/index/tokens.ts
  * `indexTokens`: every word, every CJK run as its overlapping bigrams and its last character): each word;
  * each CJK character as a unigram (the first character of every bigram, and every lone last character);
  * each bigram; and each trigram (two consecutive bigrams of one run: 习近 近平 → 习近平). So a CJK term of one,
  * two or three characters is one token, found only where its characters are adjacent, and a longer one the
  * chain of its overlapping trigrams. Returns the number of tokens of the stream (the length for BM25).
  */
-export function countTokens(text: string, counts: Map<string, number>): number {
+export function countTokens(text: string, visit: (token: string) => void): number {
   if (!text) return 0;
   const stream = indexTokens(text);
   if (!stream) return 0;
-  const add = (t: string) => counts.set(t, (counts.get(t) ?? 0) + 1);
   let len = 0;
   let prevBigram = '';
   for (const t of stream.split(' ')) {
     len++;
     if (!isCjkToken(t)) {
-      add(t);
+      visit(t);
       prevBigram = '';
       continue;
     }
     const first = String.fromCodePoint(t.codePointAt(0)!);
     if (first.length === t.length) {
       // a run's last character
-      add(t);
+      visit(t);
       prevBigram = '';
       continue;
     }
-    add(t);
-    add(first);
-    if (prevBigram) add(prevBigram + t.slice(first.length));
+    visit(t);
+    visit(first);
+    if (prevBigram) visit(prevBigram + t.slice(first.length));
     prevBigram = t;
   }
   return len;

@@ -75,7 +75,7 @@ export interface Manifest {
 
 const VERSION = 1;
 /** Documents per segment while a full build streams (bounds its memory). */
-const FLUSH = 12_000;
+const FLUSH = 8_000;
 /** Log-structured merging: this many segments of one size class at the end of the list are merged into one. */
 const MERGE_FACTOR = 4;
 /** The smallest size class. */

@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { bodyWeight, countTokens, dataOf, decodePosting, encodePosting, hash, PostingBuilder, scriptOf, TITLE_WEIGHT } from './codec.ts';
+import { bodyWeight, countTokens, dataOf, decodePosting, encodePosting, hash, PostingBuilder, scriptOf, Slab, TITLE_WEIGHT } from './codec.ts';
 
 /** Documents per result-record file. */
 export const CHUNK = 8;
@@ -58,6 +58,7 @@ export class SegmentBuilder {
   readonly keys: string[] = [];
   readonly records: DocRecord[] = [];
   readonly postings = new Map<string, PostingBuilder>();
+  private readonly slab = new Slab();
   private totalLen = 0;
 
   get count(): number {
@@ -68,20 +69,31 @@ export class SegmentBuilder {
     const id = this.keys.length;
     this.keys.push(doc.key);
     this.records.push([doc.url, doc.title, doc.sourceName, doc.published, excerptOf(doc.text)]);
-    const title = new Map<string, number>();
-    countTokens(doc.title, title);
-    const body = new Map<string, number>();
-    const len = countTokens(doc.text, body);
+    // each token's posting, found once per occurrence; the document's counts kept in it until the end
+    const touched: PostingBuilder[] = [];
+    countTokens(doc.title, (t) => {
+      const p = this.posting(t);
+      if (p.tf === 0 && !p.inTitle) touched.push(p);
+      p.inTitle = true;
+    });
+    const len = countTokens(doc.text, (t) => {
+      const p = this.posting(t);
+      if (p.tf === 0 && !p.inTitle) touched.push(p);
+      p.tf++;
+    });
     this.totalLen += len;
     // the average length so far (a running estimate: weights are quantised in three steps anyway)
     const avg = Math.max(50, this.totalLen / (id + 1));
-    for (const t of title.keys()) this.posting(t).add(id, TITLE_WEIGHT);
-    for (const [t, tf] of body) if (!title.has(t)) this.posting(t).add(id, bodyWeight(tf, len, avg));
+    for (const p of touched) {
+      p.add(id, p.inTitle ? TITLE_WEIGHT : bodyWeight(p.tf, len, avg));
+      p.tf = 0;
+      p.inTitle = false;
+    }
   }
 
   private posting(t: string): PostingBuilder {
     let p = this.postings.get(t);
-    if (!p) this.postings.set(t, (p = new PostingBuilder()));
+    if (!p) this.postings.set(t, (p = new PostingBuilder(this.slab)));
     return p;
   }
 }
@@ -152,18 +164,18 @@ export function writeSegment(searchDir: string, id: string, seg: SegmentBuilder)
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const n = seg.count;
-  const encoded: { token: string; h: number; bytes: Uint8Array }[] = [];
+  // tokens in shard order; the light shards' size estimated from the list sizes (a bitmap is only smaller)
+  const order: { token: string; h: number; p: PostingBuilder }[] = [];
   let light = 0;
   for (const [token, p] of seg.postings) {
-    const bytes = encodePosting(p, n);
-    if (bytes.length <= HEAVY) light += bytes.length + token.length * 3 + 6;
-    encoded.push({ token, h: hash(token), bytes });
+    if (p.len + 4 <= HEAVY) light += p.len + 4 + token.length * 3 + 6;
+    order.push({ token, h: hash(token), p });
   }
   seg.postings.clear();
   const bits = bitsFor(light);
-  encoded.sort((a, b) => a.h - b.h || (a.token < b.token ? -1 : a.token > b.token ? 1 : 0));
+  order.sort((a, b) => a.h - b.h || (a.token < b.token ? -1 : a.token > b.token ? 1 : 0));
   const w = new ShardWriter(dir, id, bits);
-  for (const e of encoded) w.add(e.token, bits === 0 ? 0 : e.h >>> (32 - bits), e.bytes);
+  for (const e of order) w.add(e.token, bits === 0 ? 0 : e.h >>> (32 - bits), encodePosting(e.p, n));
   w.finish();
   writeDocs(dir, id, seg.keys, seg.records);
   publish(searchDir, id);
@@ -237,7 +249,10 @@ export function mergeSegments(searchDir: string, segs: readonly SegmentInfo[], i
     }
     return input.shard;
   };
+  let slab = new Slab();
   for (let o = 0; o < 2 ** bits; o++) {
+    // one slab per output shard (its postings are written before the next one is read)
+    if (slab.pages.length > 1 || o % 64 === 0) slab = new Slab();
     const tokens = new Map<string, { input: Input; value: string | number }[]>();
     for (const input of inputs) {
       const ib = input.seg.bits;
@@ -256,7 +271,7 @@ export function mergeSegments(searchDir: string, segs: readonly SegmentInfo[], i
     }
     const sorted = [...tokens.keys()].map((t) => ({ t, h: hash(t) })).sort((a, b) => a.h - b.h || (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
     for (const { t } of sorted) {
-      const p = new PostingBuilder();
+      const p = new PostingBuilder(slab);
       for (const { input, value } of tokens.get(t)!) {
         const b64 = typeof value === 'number' ? readData<string>(path.join(searchDir, input.seg.id, `h${value}.js`)) : value;
         const { ids, w: weights } = decodePosting(Buffer.from(b64, 'base64'), input.seg.n);
