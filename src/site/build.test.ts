@@ -223,3 +223,27 @@ test('build: an --out that is the archive, inside its folders, or holding it is 
   }
   assert.deepEqual(await snapshot(root), before);
 });
+
+test('newsvault build: a summary line, --json, and an --out inside the archive refused with exit code 2', async () => {
+  const { main } = await import('../cli/main.ts');
+  const root = await smallArchive();
+  const run = async (...args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['node', 'newsvault', ...args], { out: (s) => out.push(s), err: (s) => err.push(s) });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+  const first = await run('build', '--archive', root);
+  assert.equal(first.code, 0, first.err);
+  assert.match(first.out, new RegExp(`^Built ${path.join(root, 'site').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\d+ page\\(s\\) written, 0 unchanged \\(${PAGE_SIZE + 14} article\\(s\\) rendered\\) in \\d+\\.\\d s$`));
+  const second = await run('build', '--archive', root, '--json');
+  assert.equal(second.code, 0, second.err);
+  const report = JSON.parse(second.out) as { pages: { written: number; unchanged: number }; articles: { rendered: number } };
+  assert.equal(report.pages.written, 0);
+  assert.equal(report.articles.rendered, 0);
+  const refused = await run('build', '--archive', root, '--out', path.join(root, 'articles', 'site'));
+  assert.equal(refused.code, 2);
+  assert.match(refused.err, /inside the archive's articles\/ folder/);
+  const badUrl = await run('build', '--archive', root, '--base-url', 'javascript:alert(1)');
+  assert.equal(badUrl.code, 2);
+});
