@@ -212,6 +212,9 @@ export class SourceStore {
   private nextLine = 1;
   /** The entries changed since they were loaded or saved. */
   private dirty = false;
+  /** Manifest lines the saved entries do not cover (read at open, or appended since); -1: none saved that
+   *  describe the manifest (a full read, a compaction). */
+  private uncovered = -1;
   private readonly cacheFile: string | null;
   /** Deferred commits: records whose files are written and not yet flushed, and the folders to flush. */
   private pending: ManifestRecord[] = [];
@@ -270,6 +273,7 @@ export class SourceStore {
       const same = s.ino === st.ino && (s.size < st.size || (s.size === st.size && s.mtimeMs === st.mtimeMs));
       if (same && (await edgeOf(file, s.size)) === s.edge) {
         for (const e of saved.entries) this.put(e);
+        this.uncovered = 0;
         from = s.size;
         this.lines = s.lines;
         this.nextLine = s.nextLine;
@@ -287,6 +291,7 @@ export class SourceStore {
       const scanned = scanManifest(buf, from, this.manifestPath, this.nextLine);
       for (const l of scanned.lines) this.put(entryOf(l.rec, l.at, l.len));
       this.lines += scanned.count;
+      if (this.uncovered >= 0) this.uncovered += scanned.count;
       this.nextLine = scanned.nextLine;
       this.torn = scanned.torn;
       this.warnings.push(...scanned.damaged);
@@ -852,15 +857,21 @@ export class SourceStore {
     return compacted;
   }
 
-  /** Saves the entries, when they changed, for the next open (see lookup.ts). */
+  /**
+   * Saves the entries for the next open (see lookup.ts), when none saved describe the manifest, or when the
+   * lines they do not cover (appended since: the next open reads them) reach an eighth of the articles (at
+   * least 256): so a run that adds a few articles does not rewrite the whole file each time.
+   */
   private async save(): Promise<void> {
     if (!this.dirty || this.cacheFile === null || this.pending.length > 0) return;
+    if (this.uncovered >= 0 && this.uncovered < Math.max(256, this.entries.size / 8)) return;
     const file = this.abs(this.manifestPath);
     const st = await fs.stat(file).catch(() => null);
     if (!st || st.size !== this.fileSize) return;
     const state: ManifestState = { size: st.size, ino: st.ino, mtimeMs: st.mtimeMs, edge: await edgeOf(file, st.size), lines: this.lines, nextLine: this.nextLine, torn: this.torn };
     await saveEntries(this.cacheFile, this.tmpDir, state, this.entries.values());
     this.dirty = false;
+    this.uncovered = 0;
   }
 
   /** Writes a new article's file without flushing it, and keeps its record for `flush` (see `defer`). */
@@ -913,6 +924,7 @@ export class SourceStore {
     });
     this.fileSize += Buffer.byteLength(text);
     this.nextLine += batch.length;
+    if (this.uncovered >= 0) this.uncovered += batch.length;
     this.pending = [];
     this.pendingDirs = new Set();
     this.torn = false;
@@ -936,6 +948,7 @@ export class SourceStore {
     this.put(entryOf(rec, this.fileSize + (this.torn ? 1 : 0), Buffer.byteLength(serialised)));
     this.fileSize += Buffer.byteLength(line);
     this.nextLine++;
+    if (this.uncovered >= 0) this.uncovered++;
     this.torn = false;
     this.lines++;
     this.dirty = true;
@@ -981,6 +994,7 @@ export class SourceStore {
     this.lines = this.entries.size;
     this.torn = false;
     this.dirty = true;
+    this.uncovered = -1;
     return true;
   }
 }
