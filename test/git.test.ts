@@ -263,7 +263,7 @@ test('init merges its .gitignore lines into an existing file instead of overwrit
 /** The CLI's commands as main registers them (the real option definitions), without running any. */
 function program(): Command {
   const p = new Command();
-  const ctx: CommandContext = { io: capture().io, setExitCode: () => undefined };
+  const ctx: CommandContext = { io: capture().io, setExitCode: () => undefined, logging: () => Promise.reject(new Error('no command runs here')) };
   registerRun(p, ctx);
   registerWatch(p, ctx);
   registerInit(p, ctx);
