@@ -216,6 +216,9 @@ export class SourceStore {
    *  describe the manifest (a full read, a compaction). */
   private uncovered = -1;
   private readonly cacheFile: string | null;
+  /** Records read by `all()`, kept for its later calls (callers that want every record usually ask again);
+   *  an article's is dropped when it changes. Never filled by a run, which asks for no more than it shows. */
+  private memo: Map<string, ManifestRecord> | null = null;
   /** Deferred commits: records whose files are written and not yet flushed, and the folders to flush. */
   private pending: ManifestRecord[] = [];
   private pendingDirs = new Set<string>();
@@ -255,6 +258,8 @@ export class SourceStore {
     if (unclean) store.warnings.push(`${store.manifestPath}: the last run writing this source stopped before it finished; looking for article files without a record`);
     if (!exists || unclean || store.warnings.length > 0) await store.recoverUnrecorded();
     if (markedAt !== null) await store.settleCutShort(markedAt - CUT_SHORT_SLACK_MS);
+    // what recovery read is not kept: a run holds no more records than it shows
+    store.memo = null;
     return store;
   }
 
@@ -306,6 +311,7 @@ export class SourceStore {
     const current = this.entries.get(e.id);
     const entry = current ? Object.assign(current, e) : e;
     if (!e.rec) delete entry.rec;
+    this.memo?.delete(entry.id);
     this.entries.set(entry.id, entry);
     if (entry.guid) this.byGuid.set(entry.guid, entry);
     if (entry.canonical) this.byUrl.set(entry.canonical, entry);
@@ -357,9 +363,12 @@ export class SourceStore {
     return e ? this.read(e) : undefined;
   }
 
-  /** Every article's current record, in no particular order. */
+  /** Every article's current record, in no particular order (kept in `memo`). */
   private currentRecords(): ManifestRecord[] {
-    return this.readMany(this.entries.values());
+    const memo = (this.memo ??= new Map());
+    const missing = [...this.entries.values()].filter((e) => !e.rec && !memo.has(e.id));
+    this.readMany(missing).forEach((rec, i) => memo.set(missing[i]!.id, rec));
+    return [...this.entries.values()].map((e) => e.rec ?? memo.get(e.id)!);
   }
 
   /**
