@@ -10,6 +10,7 @@
  * loopback address answers only requests addressed to a loopback name (`localhost`, `127.0.0.1`, `[::1]`):
  * a web page elsewhere cannot rebind its own name to this machine and read the archive.
  */
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Hono, type Context } from 'hono';
 import { escapeUTF8 as esc } from 'entities';
@@ -50,6 +51,13 @@ export function securityHeaders(): Record<string, string> {
 }
 
 const HTML = 'text/html; charset=utf-8';
+
+/**
+ * Static files the site's build adds beside those of STATIC_DIR (src/site/build.ts, copyStatic): opencc-js's
+ * browser converter, which the 简/繁 switch loads when traditional is chosen. Its path is resolved here as the
+ * build resolves it, so that both serve the same file.
+ */
+const EXTRA_STATIC: ReadonlyMap<string, () => string> = new Map([['cn2t.js', () => createRequire(import.meta.url).resolve('opencc-js/cn2t')]]);
 
 /** A message page in the site's shell, for a page `depth` folders below the site root. */
 function messagePage(depth: number, title: string, text: string): string {
@@ -121,7 +129,9 @@ export function createApp(opts: AppOptions): Hono {
     if (segments[0] === 'static') {
       const names = segments.slice(1);
       if (!isStaticName(names)) return notFound();
-      const bytes = await readInside(site.STATIC_DIR, names);
+      const extra = names.length === 1 ? EXTRA_STATIC.get(names[0]!) : undefined;
+      const file = extra ? extra() : null;
+      const bytes = file ? await readInside(path.dirname(file), [path.basename(file)]) : await readInside(site.STATIC_DIR, names);
       if (!bytes) return notFound();
       return send(c, 200, bytes, { 'Content-Type': staticType(names[names.length - 1]!), 'Cache-Control': 'no-cache' });
     }

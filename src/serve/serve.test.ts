@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -337,6 +338,13 @@ test('static files, mirrored images and feeds, with their types', async () => {
   assert.equal(style.status, 200);
   assert.match(style.headers.get('content-type') ?? '', /^text\/css/);
   assert.equal(style.text, await fs.readFile(path.join(STATIC_DIR, css), 'utf8'));
+
+  // opencc-js's converter, which the static build adds to static/ and the 简/繁 switch loads
+  const cn2t = await fetch(new URL('static/cn2t.js', reader.url));
+  assert.equal(cn2t.status, 200);
+  assert.match(cn2t.headers.get('content-type') ?? '', /^text\/javascript/);
+  assert.deepEqual(Buffer.from(await cn2t.arrayBuffer()), await fs.readFile(createRequire(import.meta.url).resolve('opencc-js/cn2t')));
+  for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) assert.equal((await get(`/static/${name}`)).status, 404, name);
 
   const [dir] = (await fs.readdir(path.join(root, 'assets'))).filter((d) => d !== 'ab');
   const [file] = await fs.readdir(path.join(root, 'assets', dir!));
