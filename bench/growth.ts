@@ -15,9 +15,9 @@
  *   in an `exit` handler a `--import data:` module installs (as bench/startup.ts), written to fd 3;
  * - written MB: the bytes the child passed to write(2) (`wchar` of /proc/self/io, read in the same handler:
  *   article files, temporary files, manifests, pages, state — everything);
- * - files changed: files outside `.newsvault/` created, replaced or modified (size, mtime, inode) by a
- *   tree walk before and after; rewritten MB: their sizes, a file appended to in place counting only its
- *   growth.
+ * - new files, and files changed: files outside `.newsvault/` created, and those replaced, modified or
+ *   removed (size, mtime, inode), by a tree walk before and after; rewritten MB: the sizes of the changed
+ *   ones, a file appended to in place counting only its growth (the new article files are not in it).
  *
  * The baseline, measured in the same run on the same disk: the article files the first step added, written
  * to a fresh folder with one `writeFileSync` each and no fsync, by a child process timed the same way
@@ -179,15 +179,17 @@ async function tree(root: string): Promise<Tree> {
   return out;
 }
 
-function diff(before: Tree, after: Tree): { files: number; rewrittenMB: number; added: string[] } {
+/** New files; files changed (existing ones replaced or modified, or removed) and the bytes rewritten in
+ *  them (an append in place counts its growth). */
+function diff(before: Tree, after: Tree): { files: number; rewrittenMB: number; added: string[]; newMB: number } {
   let files = 0;
   let bytes = 0;
+  let newBytes = 0;
   const added: string[] = [];
   for (const [p, a] of after) {
     const b = before.get(p);
     if (!b) {
-      files++;
-      bytes += a.size;
+      newBytes += a.size;
       added.push(p);
     } else if (b.ino !== a.ino) {
       files++;
@@ -198,7 +200,7 @@ function diff(before: Tree, after: Tree): { files: number; rewrittenMB: number; 
     }
   }
   for (const p of before.keys()) if (!after.has(p)) files++;
-  return { files, rewrittenMB: bytes / 1e6, added };
+  return { files, rewrittenMB: bytes / 1e6, added, newMB: newBytes / 1e6 };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,6 +228,8 @@ interface Row extends Usage {
   label: string;
   articles: number;
   added: number;
+  newFiles: number;
+  newMB: number;
   files: number;
   rewrittenMB: number;
 }
@@ -253,7 +257,7 @@ async function runOnce(label: string, items: number[], expectNew: number): Promi
   const added = d.added.filter((p) => /^articles\/[^/]+\/\d{4}\//.test(p) && p.endsWith('.md')).length;
   if (added !== expectNew) throw new Error(`${label}: expected ${expectNew} new article files, found ${added}:\n${u.stderr}`);
   const articles = [...after.keys()].filter((p) => p.startsWith('articles/') && p.endsWith('.md')).length;
-  const row: Row = { label, articles, added, files: d.files, rewrittenMB: d.rewrittenMB, wallS: u.wallS, cpuS: u.cpuS, rssMiB: u.rssMiB, writtenMB: u.writtenMB };
+  const row: Row = { label, articles, added, newFiles: d.added.length, newMB: d.newMB, files: d.files, rewrittenMB: d.rewrittenMB, wallS: u.wallS, cpuS: u.cpuS, rssMiB: u.rssMiB, writtenMB: u.writtenMB };
   rows.push(row);
   process.stderr.write(`${label}: ${JSON.stringify(row)}\n`);
   return { row, added: d.added };
@@ -312,10 +316,10 @@ server.close();
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
 console.log(`node ${process.version}, ${process.platform}; ${FEEDS} feeds on 127.0.0.1, items of 3–6 KB; CLI ${values.cli ? values.cli : '(this checkout)'}\n`);
-console.log('| run | articles after | new | wall s | CPU s | peak RSS MiB | written MB | files changed | rewritten MB |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| run | articles after | wall s | CPU s | peak RSS MiB | written MB | new files | new MB | files changed | rewritten MB |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
-  console.log(`| ${r.label} | ${r.articles} | ${r.added} | ${f1(r.wallS)} | ${f2(r.cpuS)} | ${r.rssMiB.toFixed(0)} | ${f1(r.writtenMB)} | ${r.files} | ${f2(r.rewrittenMB)} |`);
+  console.log(`| ${r.label} | ${r.articles} | ${f1(r.wallS)} | ${f2(r.cpuS)} | ${r.rssMiB.toFixed(0)} | ${f1(r.writtenMB)} | ${r.newFiles} | ${f2(r.newMB)} | ${r.files} | ${f2(r.rewrittenMB)} |`);
 }
 console.log('\n| baseline | files | MB | wall s | CPU s | first ingest wall / baseline wall | first ingest CPU / baseline CPU |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
