@@ -309,6 +309,8 @@ test('formatText: the words of the command line; the URL added when the message 
   assert.equal(formatText({ level: 'info', msg: 'Archiving 1 source(s)' }), 'Archiving 1 source(s)');
   assert.equal(formatText({ level: 'debug', msg: 'x', source: 's', n: 1, t: 'a b' }), 'debug: s: x n=1 t="a b"');
   assert.equal(formatText({ level: 'error', msg: 'boom', code: 1 }, true), '\x1b[31mnewsvault: boom\x1b[0m');
+  // watch's lines say when
+  assert.equal(formatText({ level: 'info', time: '2026-12-04T06:00:01.234Z', msg: 'ok, 2 new', source: 'rfi' }, false, true), '[2026-12-04T06:00:01Z] rfi: ok, 2 new');
 });
 
 test('progress lines: one per task per period, from a clock; rate and ETA', () => {

@@ -27,6 +27,8 @@ export interface CommandLogOptions {
   json?: boolean | undefined;
   /** The command's -v/--verbose: debug records too. */
   verbose?: boolean | undefined;
+  /** Text lines led by their time (a long-running command). */
+  timestamps?: boolean | undefined;
 }
 
 export function cliLogging(io: Io, global: GlobalOptions, opts: CommandLogOptions = {}, env: NodeJS.ProcessEnv = process.env): CliLogging {
@@ -44,6 +46,7 @@ export function cliLogging(io: Io, global: GlobalOptions, opts: CommandLogOption
     // above the progress bars while they are drawn
     write: (line) => (shown?.write ?? io.err)(line),
     color: isTTY && settings.format === 'text' && !env.NO_COLOR,
+    timestamps: opts.timestamps ?? false,
   });
   return {
     log,

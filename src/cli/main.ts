@@ -57,7 +57,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   // the log options are checked before any command starts
   program.hook('preAction', async (_, command) => {
     const opts = command.opts<{ json?: boolean; verbose?: boolean }>();
-    await getLogging({ json: Boolean(opts.json), verbose: Boolean(opts.verbose) });
+    // watch runs for days: its text lines say when
+    await getLogging({ json: Boolean(opts.json), verbose: Boolean(opts.verbose), timestamps: command.name() === 'watch' });
   });
   /** An error that ends the command: a log record (JSON or `newsvault: message`); the plain line when the
    *  log options themselves are wrong. */

@@ -114,6 +114,8 @@ export interface CreateLoggerOptions extends LogSettings {
   write: (line: string) => void;
   /** Colours in the text format (a terminal, and NO_COLOR unset). */
   color?: boolean;
+  /** Each text line led by its time (`newsvault watch`, which runs for days). */
+  timestamps?: boolean;
 }
 
 const require = createRequire(import.meta.url);
@@ -131,7 +133,7 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
           } catch {
             return opts.write(line);
           }
-          opts.write(`${formatText(record, opts.color ?? false)}\n`);
+          opts.write(`${formatText(record, opts.color ?? false, opts.timestamps ?? false)}\n`);
         };
   return pino(
     {
@@ -176,7 +178,7 @@ function value(v: unknown): string {
  * The URL is added in brackets when the message does not name it; other fields (except the usual ones)
  * follow as key=value at debug and trace.
  */
-export function formatText(record: Record<string, unknown>, color = false): string {
+export function formatText(record: Record<string, unknown>, color = false, timestamps = false): string {
   const level = typeof record.level === 'string' ? record.level : 'info';
   const msg = typeof record.msg === 'string' ? safe(record.msg) : '';
   const source = typeof record.source === 'string' ? safe(record.source) : undefined;
@@ -196,6 +198,7 @@ export function formatText(record: Record<string, unknown>, color = false): stri
       .join('');
     line = `${level}: ${about}${msg}${url}${extra}`;
   }
+  if (timestamps && typeof record.time === 'string') line = `[${record.time.replace(/\.\d+Z$/, 'Z')}] ${line.trimStart()}`;
   const c = color ? COLORS[level] : undefined;
   return c ? `${c}${line}\x1b[0m` : line;
 }

@@ -89,7 +89,7 @@ export function registerWatch(program: Command, { setExitCode, logging }: Comman
           throw err;
         }
       }
-      const { log } = await logging({ verbose: opts.verbose });
+      const { log } = await logging({ verbose: opts.verbose, timestamps: true });
       const { rules, warnings: ruleWarnings } = await loadArchiveRules(root);
       for (const w of ruleWarnings) log.warn({}, w);
 
