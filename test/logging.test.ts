@@ -363,3 +363,34 @@ test('formatText: a hostile title or URL stays on one line and cannot drive the 
   assert.equal(line, 'newsvault: warning: rfi: 标题 第二行 \\u001b[2J\\u202egpj.exe (http://x/a\\u202e)');
   assert.doesNotMatch(line, /[\u0000-\u001f\u202e]/);
 });
+
+test('import: progress records, a refused file an error record naming its path (not on stdout), stdout the JSON report', async () => {
+  const from = await tempDir('newsvault-old-');
+  const files: Record<string, string> = {
+    'articles/bbc/1001.md': `<!--${Date.UTC(2020, 9, 10)}-->\n[标题一](https://www.bbc.com/zhongwen/simp/a-1)\n------\n\n<p>${'正文很长。'.repeat(60)}</p>\n`,
+    'articles/bbc/1002.md': `<!--${Date.UTC(2020, 9, 11)}-->\n[标题二](https://www.bbc.com/zhongwen/simp/a-2)\n------\n\n<p>${'又一篇。'.repeat(60)}</p>\n`,
+    'articles/bbc/1003.md': '<p>no header</p>\n',
+  };
+  for (const [rel, text] of Object.entries(files)) {
+    await fs.mkdir(path.dirname(path.join(from, rel)), { recursive: true });
+    await fs.writeFile(path.join(from, rel), text);
+  }
+  const root = await tempDir();
+  const c = capture();
+  assert.equal(await withEnv({ NEWSVAULT_PROGRESS_INTERVAL: '0' }, () => main(['node', 'newsvault', 'import', from, '--archive', root, '--json'], c.io)), 3);
+  const report = JSON.parse(c.out.join('')) as { imported: number; refused: { path: string }[] };
+  assert.equal(report.imported, 2);
+  assert.deepEqual(report.refused.map((r) => r.path), ['articles/bbc/1003.md']);
+  const logged = records(c.err);
+  const progress = logged.filter((r) => r.progress === true);
+  assert.deepEqual(progress.at(-1), { ...progress.at(-1), task: 'import', done: 3, total: 3 });
+  const errors = logged.filter((r) => r.level === 'error');
+  assert.deepEqual(errors.map((e) => [e.path, /^refused: articles\/bbc\/1003\.md: no header/.test(String(e.msg))]), [['articles/bbc/1003.md', true]]);
+
+  const quiet = capture();
+  const other = await tempDir();
+  assert.equal(await withEnv({ NEWSVAULT_PROGRESS_INTERVAL: '0' }, () => main(['node', 'newsvault', 'import', from, '--archive', other, '--no-progress'], quiet.io)), 3);
+  assert.equal(records(quiet.err).filter((r) => r.progress === true).length, 0, '--no-progress');
+  assert.doesNotMatch(quiet.out.join('\n'), /refused: /, 'the table and totals on stdout, not the refused files');
+  assert.match(quiet.out.join('\n'), /3 file\(s\) in [\d.]+ s: 2 added/);
+});
