@@ -135,7 +135,8 @@ export function createProgress(opts: ProgressOptions): Progress {
       stream: opts.stream ?? process.stderr,
       format: ` {task} [{bar}] {amount} {unit} | {speed}/s | ETA {eta_left}{label}`,
       barsize: 24,
-      hideCursor: true,
+      // a command stopped by a signal it does not handle (reindex) must not leave the cursor hidden
+      hideCursor: false,
       clearOnComplete: false,
       stopOnComplete: false,
       autopadding: true,
