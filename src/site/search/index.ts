@@ -13,6 +13,7 @@
  *                                               // incremental: `upsert` added or changed documents (by key),
  *                                               // `remove` keys of documents to drop; a new small segment,
  *                                               // deletions, and merges of small segments when due
+ *   isSearchIndexReady(outDir)                  // a readable index of this version is there (else: full build)
  *   await measureQuery(outDir, query)           // { files, bytes, total }: what the browser loads for a query
  *                                               // (the manifest, the shards, the first 20 results' records)
  *
@@ -190,11 +191,16 @@ export async function buildSearchIndex(outDir: string, docs: AsyncIterable<Searc
 }
 
 /** Applies added, changed and removed documents: deletions in the manifest, the upserted documents in a new
- *  segment, merges of the small segments at the end when due. Builds from nothing when there is no index. */
+ *  segment, merges of the small segments at the end when due. Builds from `upsert` alone when there is no
+ *  index at all; throws when there is one it cannot read (check `isSearchIndexReady` first). */
 export async function updateSearchIndex(outDir: string, change: { upsert: readonly SearchDoc[]; remove: readonly string[] }): Promise<SearchIndexReport> {
   const searchDir = searchDirOf(outDir);
   const old = readManifest(searchDir);
-  if (!old) return buildSearchIndex(outDir, change.upsert);
+  if (!old) {
+    if (!existsSync(manifestFile(searchDir))) return buildSearchIndex(outDir, change.upsert);
+    // an index this code cannot read (another version, a segment gone): only a full build can redo it
+    throw new Error(`the search index in ${searchDir} cannot be updated (damaged or of another version): build the site in full`);
+  }
   const m: Manifest = { ...old, segs: old.segs.map((s) => ({ ...s, del: [...s.del] })) };
   // where each key lives now
   const where = new Map<string, { seg: number; doc: number }>();
@@ -227,6 +233,11 @@ export async function updateSearchIndex(outDir: string, change: { upsert: readon
   const merges = mergeTail(searchDir, m);
   await commit(searchDir, m);
   return { docs: m.docs, added: upserts.size, deleted, segmentsWritten: written + merges.written, segments: m.segs.length, merged: merges.merged };
+}
+
+/** Whether `outDir/search/` holds an index that `updateSearchIndex` can update (else build it in full). */
+export function isSearchIndexReady(outDir: string): boolean {
+  return readManifest(searchDirOf(outDir)) !== null;
 }
 
 export interface QueryMeasure {

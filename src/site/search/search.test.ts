@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as OpenCC from 'opencc-js';
 import { parseArticle } from '../../archive/index.ts';
@@ -11,7 +11,7 @@ import { FileArchive } from '../../storage/index.ts';
 import { tempDir } from '../../testing/tree.ts';
 import { clientApi, engineOn } from './client.ts';
 import { foldMap } from './foldmap.ts';
-import { buildSearchIndex, measureQuery, updateSearchIndex, type SearchDoc } from './index.ts';
+import { buildSearchIndex, isSearchIndexReady, measureQuery, updateSearchIndex, type SearchDoc } from './index.ts';
 
 const T0 = Date.UTC(2023, 8, 14, 11, 27);
 const HOUR = 3600_000;
@@ -304,4 +304,19 @@ test('real archive files of the development corpus: every title word found, in s
     checked++;
   }
   assert.ok(checked >= 30, `${checked} titles`);
+});
+
+test('an index that cannot be read is not updated: it says so, and a full build redoes it', async () => {
+  const docs = docsOf(await archiveOf(corpus()));
+  const site = await tempDir();
+  await buildSearchIndex(site, docs.slice(0, 6));
+  assert.equal(isSearchIndexReady(site), true);
+  const manifest = readFileSync(path.join(site, 'search', 'manifest.js'), 'utf8');
+  const seg = /"id":"([^"]+)"/.exec(manifest)![1]!;
+  await rm(path.join(site, 'search', seg), { recursive: true });
+  assert.equal(isSearchIndexReady(site), false);
+  await assert.rejects(updateSearchIndex(site, { upsert: docs.slice(6), remove: [] }), /build the site in full/);
+  await buildSearchIndex(site, docs);
+  assert.equal(isSearchIndexReady(site), true);
+  assert.deepEqual(await keysOf(site, '普京'), naive(docs, '普京'));
 });
