@@ -69,6 +69,8 @@ export interface Watch {
   traps: TrapCall[];
   consoleErrors: string[];
   pageErrors: string[];
+  /** `status URL` of each response with an HTTP error, and `failed URL (reason)` of each request that got none (aborted ones included). */
+  failures: string[];
   /** `directive blockedURI (source file:line)` of each CSP violation. */
   cspViolations: string[];
   close(): Promise<void>;
@@ -110,7 +112,7 @@ export async function watchedContext(
   const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', serviceWorkers: 'block' });
   context.setDefaultTimeout(BROWSER_TIMEOUT_MS);
   context.setDefaultNavigationTimeout(BROWSER_TIMEOUT_MS);
-  const w: Omit<Watch, 'page' | 'close'> = { context, requests: [], foreign: [], remoteImages: [], traps: [], consoleErrors: [], pageErrors: [], cspViolations: [] };
+  const w: Omit<Watch, 'page' | 'close'> = { context, requests: [], foreign: [], remoteImages: [], traps: [], consoleErrors: [], pageErrors: [], failures: [], cspViolations: [] };
   const own = (url: string): boolean => {
     if (origin === 'file') return url.startsWith('file://');
     try {
@@ -147,6 +149,10 @@ export async function watchedContext(
     if (remoteImage(url, req.resourceType())) w.remoteImages.push(url);
     else w.foreign.push(`${url} (${req.resourceType()})`);
   });
+  context.on('response', (res) => {
+    if (res.status() >= 400) w.failures.push(`${res.status()} ${res.url()}`);
+  });
+  context.on('requestfailed', (req) => w.failures.push(`failed ${req.url()} (${req.failure()?.errorText ?? '?'})`));
   context.on('weberror', (e) => w.pageErrors.push(String(e.error())));
   const watchPage = (p: Page): void => {
     p.on('console', (m) => {
@@ -169,63 +175,62 @@ export function incidents(w: Watch): string[] {
 }
 
 /**
+ * Runs in the page (as source text: a function of this module would carry the helpers tsx's transpiler adds,
+ * which the page does not have). Returns a list of findings.
+ */
+const UNSAFE_SCAN = `(() => {
+  const bad = [];
+  const show = (el) => el.outerHTML.slice(0, 160);
+  // browsers drop ASCII white space and control characters inside a URL's scheme
+  const unsafeUrl = (v) => /^(javascript|vbscript|data):/.test(v.replace(/[\\u0000-\\u0020\\u007f-\\u009f]+/g, '').toLowerCase());
+  const origin = (v) => { try { return new URL(v, document.baseURI).origin; } catch (e) { return 'invalid'; } };
+  if (window.__xss !== undefined) bad.push('window.__xss is ' + String(window.__xss));
+  const URL_ATTRS = ['href', 'xlink:href', 'src', 'action', 'formaction', 'data', 'poster', 'background', 'codebase', 'cite', 'ping'];
+  const EMBEDS = ['iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'portal'];
+  for (const el of document.querySelectorAll('*')) {
+    const tag = el.tagName.toLowerCase();
+    if (tag === 'script') {
+      const src = el.getAttribute('src');
+      if (!src) { if (/alert|__xss|prompt|confirm/.test(el.textContent || '')) bad.push('inline script: ' + show(el)); }
+      else if (unsafeUrl(src) || origin(src) !== location.origin) bad.push('foreign script: ' + show(el));
+    }
+    if (EMBEDS.includes(tag)) bad.push('<' + tag + '>: ' + show(el));
+    if (tag === 'meta' && /refresh/i.test(el.getAttribute('http-equiv') || '')) bad.push('meta refresh: ' + show(el));
+    if (tag === 'form' && !(el.id === 'search-form' || el.getAttribute('role') === 'search')) bad.push('form: ' + show(el));
+    for (const attr of el.attributes) {
+      const name = attr.name.toLowerCase();
+      if (name.startsWith('on')) bad.push('event handler ' + name + ': ' + show(el));
+      else if (name === 'srcdoc') bad.push('srcdoc: ' + show(el));
+      else if (URL_ATTRS.includes(name)) {
+        const dataImage = name === 'src' && /^\\s*data:image\\/(png|jpe?g|gif|webp|avif)[;,]/i.test(attr.value);
+        if (unsafeUrl(attr.value) && !dataImage) bad.push(name + '=' + attr.value.slice(0, 60) + ': ' + show(el));
+      } else if (name === 'style' && /position\\s*:\\s*(fixed|absolute|sticky)|url\\s*\\(|expression\\s*\\(/i.test(attr.value)) bad.push('style escaping the article: ' + show(el));
+    }
+  }
+  // an image left at its original address must not tell that host which page shows it
+  for (const img of document.images) {
+    const src = img.getAttribute('src') || '';
+    let remote = false;
+    try { const u = new URL(src, document.baseURI); remote = /^https?:$/.test(u.protocol) && u.origin !== location.origin; } catch (e) { remote = false; }
+    if (remote && img.referrerPolicy !== 'no-referrer') bad.push('remote image without referrerpolicy=no-referrer: ' + show(img));
+  }
+  return bad;
+})()`;
+
+/**
  * What the page's DOM (and its frames') holds that a sanitised page must not: a script that is not a file
  * of the site, an inline event handler, a `javascript:`/`vbscript:`/`data:` URL in a link, a form target or
  * an embedding attribute (`data:image/…` images excepted), an iframe/frame/object/embed, `<base>`, a
  * `<meta http-equiv=refresh>`, a form other than the search form, an inline style that positions an element
- * outside the article or loads a URL, and a global `__xss` that is set. Empty when clean.
+ * outside the article or loads a URL, a remote image sent with a referrer, and a global `__xss` that is set.
+ * Empty when clean.
  */
 export async function unsafeMarkup(page: Page): Promise<string[]> {
   const found: string[] = [];
   for (const frame of page.frames()) {
     if (frame.isDetached()) continue;
     const url = frame.url();
-    const here = await frame
-      .evaluate(() => {
-        const bad: string[] = [];
-        const show = (el: Element): string => el.outerHTML.slice(0, 160);
-        const unsafeUrl = (v: string): boolean => {
-          // browsers drop ASCII white space and control characters inside a scheme
-          const compact = v.replace(/[\u0000-\u0020\u007f-\u009f]+/g, '').toLowerCase();
-          return /^(javascript|vbscript|data):/.test(compact);
-        };
-        const winXss = (window as unknown as { __xss?: unknown }).__xss;
-        if (winXss !== undefined) bad.push(`window.__xss is ${JSON.stringify(winXss) ?? typeof winXss}`);
-        for (const el of Array.from(document.querySelectorAll('*'))) {
-          const tag = el.tagName.toLowerCase();
-          if (tag === 'script') {
-            const src = el.getAttribute('src');
-            if (!src) {
-              if (/alert|__xss|prompt|confirm/.test(el.textContent ?? '')) bad.push(`inline script: ${show(el)}`);
-            } else if (unsafeUrl(src) || new URL(src, document.baseURI).origin !== location.origin) bad.push(`foreign script: ${show(el)}`);
-          }
-          if (['iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'portal'].includes(tag)) bad.push(`<${tag}>: ${show(el)}`);
-          if (tag === 'meta' && /refresh/i.test(el.getAttribute('http-equiv') ?? '')) bad.push(`meta refresh: ${show(el)}`);
-          if (tag === 'form' && !(el.id === 'search-form' || el.getAttribute('role') === 'search')) bad.push(`form: ${show(el)}`);
-          for (const attr of Array.from(el.attributes)) {
-            const name = attr.name.toLowerCase();
-            if (name.startsWith('on')) bad.push(`event handler ${name}: ${show(el)}`);
-            else if (['href', 'xlink:href', 'src', 'action', 'formaction', 'data', 'srcdoc', 'poster', 'background', 'codebase', 'cite', 'ping'].includes(name)) {
-              if (name === 'srcdoc') bad.push(`srcdoc: ${show(el)}`);
-              else if (unsafeUrl(attr.value) && !(name === 'src' && /^\s*data:image\/(png|jpe?g|gif|webp|avif)[;,]/i.test(attr.value))) bad.push(`${name}=${attr.value.slice(0, 60)}: ${show(el)}`);
-            } else if (name === 'style' && /position\s*:\s*(fixed|absolute|sticky)|url\s*\(|expression\s*\(/i.test(attr.value)) bad.push(`style escaping the article: ${show(el)}`);
-          }
-        }
-        // an image left at its original address must not tell that host which page shows it
-        for (const img of Array.from(document.images)) {
-          const src = img.getAttribute('src') ?? '';
-          let remote = false;
-          try {
-            const u = new URL(src, document.baseURI);
-            remote = /^https?:$/.test(u.protocol) && u.origin !== location.origin;
-          } catch {
-            remote = false;
-          }
-          if (remote && img.referrerPolicy !== 'no-referrer') bad.push(`remote image without referrerpolicy=no-referrer: ${show(img)}`);
-        }
-        return bad;
-      })
-      .catch((err: unknown) => [`could not inspect the frame: ${String(err)}`]);
+    const here = await frame.evaluate<string[]>(UNSAFE_SCAN).catch((err: unknown) => [`could not inspect the frame: ${String(err)}`]);
     found.push(...here.map((b) => `${b} (in ${url})`));
   }
   return found;
