@@ -1,8 +1,8 @@
 /**
  * The static site at scale (issue 11): a generated archive of N synthetic Chinese articles (bench/search/corpus.ts,
  * the same generator as the search benchmark: deterministic, in the archive's own format, 8 sources), then
- *   1. a full `buildSite` in a child process of its own: pages per second (wall and the process's CPU time),
- *      peak RSS, the site's size;
+ *   1. a full `buildSite` in a child process of its own, on the compiled code: pages per second (wall and the
+ *      process's CPU time), peak RSS, the site's size;
  *   2. 100 articles added through the archive's own store (as a run commits them), and a rebuild from the
  *      manifests (what `newsvault build` does after a run) and one from the run's change events: seconds, % of
  *      the full build, files written;
@@ -13,12 +13,10 @@
  *   node --import tsx bench/site.ts [--articles N] [--keep]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = fileURLToPath(import.meta.url);
+import { pathToFileURL } from 'node:url';
 const QUERIES = ['俄', '普京', '朝鲜 导弹', '習近平 拜登', '"太空计划"'];
 
 interface ChildResult {
@@ -27,18 +25,24 @@ interface ChildResult {
   maxRssMiB: number;
 }
 
-/** In the child: one build, its report, CPU time and peak RSS (of the whole process, threads included). */
-async function child(root: string, out: string, eventsFile?: string): Promise<void> {
-  const { buildSite } = await import('../src/site/index.ts');
-  const events = eventsFile ? JSON.parse(readFileSync(eventsFile, 'utf8')) : undefined;
-  const c0 = process.cpuUsage();
-  const report = await buildSite(root, { out, ...(events ? { events } : {}) });
-  const c = process.cpuUsage(c0);
-  console.log(JSON.stringify({ report, cpuMs: (c.user + c.system) / 1000, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
-}
-
-function build(root: string, out: string, eventsFile?: string): ChildResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', here, '--child', root, out, ...(eventsFile ? [eventsFile] : [])], { encoding: 'utf8', maxBuffer: 1 << 28 });
+/**
+ * One build in a child process running this checkout's compiled code (src/testing/build.ts compiles it into a
+ * folder of its own, as `npm run build` does, so neither tsx nor the shared dist/ is involved): its report,
+ * the process's CPU time and peak RSS (threads included: the search indexing runs on a second thread).
+ */
+function build(dist: string, root: string, out: string, eventsFile?: string): ChildResult {
+  const code = `
+    import { readFileSync } from 'node:fs';
+    const { buildSite } = await import(${JSON.stringify(pathToFileURL(path.join(dist, 'site', 'index.js')).href)});
+    const [root, out, eventsFile] = process.argv.slice(2);
+    const events = eventsFile ? JSON.parse(readFileSync(eventsFile, 'utf8')) : undefined;
+    const c0 = process.cpuUsage();
+    const report = await buildSite(root, { out, ...(events ? { events } : {}) });
+    const c = process.cpuUsage(c0);
+    console.log(JSON.stringify({ report, cpuMs: (c.user + c.system) / 1000, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));`;
+  const script = path.join(path.dirname(root), 'build-child.mjs');
+  writeFileSync(script, code);
+  const r = spawnSync(process.execPath, [script, root, out, ...(eventsFile ? [eventsFile] : [])], { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
 }
@@ -109,9 +113,11 @@ async function mainBench(): Promise<void> {
     const t0 = performance.now();
     const g = generateArchive(root, n);
     console.log(`generated ${g.articles} articles (${mib(g.bytes)} of article files, ${(g.bytes / g.articles / 1024).toFixed(1)} KiB each) in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${root}`);
+    const { builtCli } = await import('../src/testing/build.ts');
+    const dist = path.join(path.dirname(path.dirname(builtCli())), 'dist');
     const load = os.loadavg()[0]!;
 
-    const full = build(root, out);
+    const full = build(dist, root, out);
     const site = du(out);
     const searchSize = existsSync(path.join(out, 'search')) ? du(path.join(out, 'search')) : { files: 0, bytes: 0 };
 
@@ -121,8 +127,8 @@ async function mainBench(): Promise<void> {
     // the same site twice: one rebuilt from the manifests, one (a copy made before) from the events
     const copy = path.join(dir, 'site-events');
     spawnSync('cp', ['-a', out, copy]);
-    const scan = build(root, out);
-    const fromEvents = build(root, copy, eventsFile);
+    const scan = build(dist, root, out);
+    const fromEvents = build(dist, root, copy, eventsFile);
 
     const { measureQuery } = await import('../src/site/search/index.ts');
     const queries = [];
@@ -151,5 +157,4 @@ async function mainBench(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--child') await child(process.argv[3]!, process.argv[4]!, process.argv[5]);
-else await mainBench();
+await mainBench();
