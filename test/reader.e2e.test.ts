@@ -152,7 +152,7 @@ async function shots(walk: Walk, name: string): Promise<void> {
 
 /** A feed the page links to, as bytes: read from the disk (static) or over HTTP (serve). */
 async function feedBytes(walk: Walk, href: string): Promise<{ body: Buffer; contentType: string | null }> {
-  const url = new URL(href, walk.w.page.url());
+  const url = new URL(href, href.startsWith('feeds/') ? walk.root : walk.w.page.url());
   if (url.protocol === 'file:') return { body: await fs.readFile(fileURLToPath(url)), contentType: null };
   const res = await walk.w.page.request.get(url.href);
   assert.equal(res.status(), 200, `${url.href} is served`);
@@ -241,6 +241,13 @@ async function readerWalk(walk: Walk): Promise<void> {
     assert.ok(titles.includes(putin.title), `${href} holds the article (titles: ${titles.slice(0, 5).join(' | ')})`);
     if (href.endsWith('news.xml')) assert.ok(!titles.includes('联合国秘书长呼吁各方立即停火'), "the source's feed holds only its articles");
     if (walk.mode === 'serve') assert.match(contentType ?? '', /xml|json/, `${href} is served as a feed`);
+  }
+  // the payloads' source's feeds: well-formed whatever the items hold, every item a payload's
+  for (const ext of ['xml', 'atom', 'json']) {
+    const { body: bytes, contentType } = await feedBytes(walk, `feeds/xss.${ext}`);
+    const feed = parseFeedSync(bytes, { contentType });
+    assert.ok(feed.items.length > 0, `feeds/xss.${ext} holds the payloads' items`);
+    for (const item of feed.items) assert.match(item.title ?? '', /^样本 \d+：/, `feeds/xss.${ext}: an item of the payloads' source`);
   }
 
   // 简 → 繁: the text and <html lang> change; a reload keeps the choice; and back
