@@ -15,10 +15,11 @@ import { bodyWeight, countTokens, dataOf, decodePosting, encodePosting, hash, Po
 
 /** Documents per result-record file. */
 export const CHUNK = 8;
-/** Target size of a light shard (bytes of postings, before base64). */
-const TARGET = 1024;
+/** Target size of a light shard (bytes of postings, before base64): smaller in small segments, since a query
+ *  loads a shard of every segment (the small ones are the many), larger in big ones (fewer files). */
+const targetOf = (docs: number) => (docs < 4000 ? 768 : 2048);
 /** A posting longer than this gets a file of its own. */
-const HEAVY = 256;
+const HEAVY = 768;
 /** Characters of body text kept as a result's excerpt. */
 const EXCERPT = 72;
 
@@ -136,8 +137,8 @@ class ShardWriter {
   }
 }
 
-function bitsFor(bytes: number): number {
-  return Math.max(0, Math.ceil(Math.log2(Math.max(1, bytes / TARGET))));
+function bitsFor(bytes: number, docs: number): number {
+  return Math.max(0, Math.ceil(Math.log2(Math.max(1, bytes / targetOf(docs)))));
 }
 
 function tmpDirOf(searchDir: string, id: string): string {
@@ -172,7 +173,7 @@ export function writeSegment(searchDir: string, id: string, seg: SegmentBuilder)
     order.push({ token, h: hash(token), p });
   }
   seg.postings.clear();
-  const bits = bitsFor(light);
+  const bits = bitsFor(light, n);
   order.sort((a, b) => a.h - b.h || (a.token < b.token ? -1 : a.token > b.token ? 1 : 0));
   const w = new ShardWriter(dir, id, bits);
   for (const e of order) w.add(e.token, bits === 0 ? 0 : e.h >>> (32 - bits), encodePosting(e.p, n));
@@ -240,7 +241,7 @@ export function mergeSegments(searchDir: string, segs: readonly SegmentInfo[], i
   writeFileSync(path.join(dir, 'keys.txt'), keys.length ? `${keys.join('\n')}\n` : '');
   const n = next;
   // the light shards' bytes, roughly: the inputs' (tokens that grow heavy leave them, the per-token overhead shrinks)
-  const bits = bitsFor(estimate);
+  const bits = bitsFor(estimate, n);
   const w = new ShardWriter(dir, id, bits);
   const shardOfInput = (input: Input, j: number) => {
     if (input.loaded !== j) {
