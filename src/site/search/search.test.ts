@@ -250,6 +250,11 @@ test('hostile titles and texts are data: they come back exactly, and the index f
     assert.match(text, /^__nvSearch\("[^"]+",.*\);\n$/s);
     assert.ok(!text.includes('\u2028'));
   }
+  // words that are names of Object.prototype's properties are words like any other
+  const site2 = await tempDir();
+  await buildSearchIndex(site2, [{ key: 'x/2', url: 'a/x/2.html', title: '__proto__ constructor', source: 'x', sourceName: 'x', published: T0, text: 'hasOwnProperty toString valueOf' }]);
+  for (const q of ['__proto__', 'constructor', 'hasOwnProperty', 'tostring', 'valueOf']) assert.equal((await measureQuery(site2, q)).total, 1, q);
+  assert.equal((await measureQuery(site2, 'prototype')).total, 0);
 });
 
 test('a build interrupted before its manifest leaves the previous index answering, and the next build cleans up', async () => {

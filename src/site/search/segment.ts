@@ -102,7 +102,7 @@ export class SegmentBuilder {
 /** Writes the files of one segment's postings shard by shard; the caller gives tokens in shard order. */
 class ShardWriter {
   private current = -1;
-  private shard: Record<string, string | number> = {};
+  private shard: Record<string, string | number> = Object.create(null) as Record<string, string | number>;
   private heavy = 0;
   bytes = 0;
   light = 0;
@@ -129,7 +129,7 @@ class ShardWriter {
   private next(): void {
     if (this.current >= 0) writeFileSync(path.join(this.dir, `${this.current}.js`), scriptOf(`${this.id}/${this.current}`, this.shard));
     this.current++;
-    this.shard = {};
+    this.shard = Object.create(null) as Record<string, string | number>;
   }
 
   finish(): void {
