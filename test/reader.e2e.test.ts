@@ -36,6 +36,8 @@ const skip = browserSkipReason();
 let browser: Browser | undefined;
 let fixture: ReaderArchive;
 let serveChild: ChildProcess | undefined;
+/** `newsvault serve` over the fixture, started as soon as the archive is built (it starts while the static walk runs). */
+let serving: Promise<{ url: string; child: ChildProcess; stderr: () => string }>;
 
 /** Without a CJK font, Chromium draws Chinese as boxes: the screenshots would show none of it. */
 function cjkFontMissing(): boolean {
@@ -46,6 +48,9 @@ function cjkFontMissing(): boolean {
 before(async () => {
   if (skip) return;
   fixture = await buildReaderArchive();
+  serving = startServe(fixture.root);
+  // its failure is the serve test's, reported there
+  serving.catch(() => undefined);
   browser = await launchBrowser();
 });
 
@@ -382,7 +387,7 @@ async function startServe(root: string): Promise<{ url: string; child: ChildProc
 }
 
 test('newsvault serve: the same walk with server-side search; CSP sent as a header; no payload runs, no other host is asked', { skip, timeout: 600_000 }, async (t) => {
-  const { url, child, stderr } = await startServe(fixture.root);
+  const { url, child, stderr } = await serving;
   const w = await watchedContext(browser!, new URL(url).origin, { remoteImagesFrom: fixture.feedOrigin });
   try {
     const res = await w.page.goto(new URL('index.html', url).href, { waitUntil: 'load' });
