@@ -101,12 +101,14 @@ export async function loadEntries(file: string): Promise<{ state: ManifestState;
   const head = savedSchema.omit({ entries: true }).safeParse(rest);
   if (!head.success || !Array.isArray(raw)) return null;
   const entries: Entry[] = [];
+  const size = head.data.state.size;
   for (const e of raw as unknown[]) {
     if (!Array.isArray(e) || e.length !== 8) return null;
-    const [id, at, len, published, seen, guid, canonical, hash] = e as unknown[];
+    const id: unknown = e[0], at: unknown = e[1], len: unknown = e[2], published: unknown = e[3], seen: unknown = e[4];
+    const guid: unknown = e[5], canonical: unknown = e[6], hash: unknown = e[7];
     if (typeof id !== 'string' || typeof at !== 'number' || typeof len !== 'number' || typeof published !== 'number' || typeof seen !== 'number') return null;
     if ((guid !== null && typeof guid !== 'string') || (canonical !== null && typeof canonical !== 'string') || typeof hash !== 'string') return null;
-    if (at < 0 || len <= 0 || at + len > head.data.state.size) return null;
+    if (at < 0 || len <= 0 || at + len > size) return null;
     entries.push({ id, at, len, published, seen, guid, canonical, hash });
   }
   return { state: head.data.state, entries };

@@ -202,8 +202,9 @@ export class SourceStore {
   /** One entry per article: where its record's current line is, and its keys (see lookup.ts). */
   private entries = new Map<string, Entry>();
   private byGuid = new Map<string, Entry>();
-  private byUrl = new Map<string, Entry>();
-  private byContent = new Map<string, Entry>();
+  /** Built at their first use (a run whose items are all known by their GUIDs never needs them). */
+  private byUrlMap: Map<string, Entry> | null = null;
+  private byContentMap: Map<string, Entry> | null = null;
   private dirCounts = new Map<string, number>();
   private lines = 0;
   private torn = false;
@@ -309,13 +310,31 @@ export class SourceStore {
   /** Indexes an entry; an article's entry is updated in place, so every key it was found by finds its latest record. */
   private put(e: Entry): void {
     const current = this.entries.get(e.id);
-    const entry = current ? Object.assign(current, e) : e;
-    if (!e.rec) delete entry.rec;
-    this.memo?.delete(entry.id);
-    this.entries.set(entry.id, entry);
+    let entry = e;
+    if (current) {
+      entry = Object.assign(current, e);
+      if (!e.rec) delete entry.rec;
+      this.memo?.delete(entry.id);
+    } else this.entries.set(entry.id, entry);
     if (entry.guid) this.byGuid.set(entry.guid, entry);
-    if (entry.canonical) this.byUrl.set(entry.canonical, entry);
-    if (entry.hash) this.byContent.set(entry.hash, entry);
+    if (entry.canonical) this.byUrlMap?.set(entry.canonical, entry);
+    if (entry.hash) this.byContentMap?.set(entry.hash, entry);
+  }
+
+  private get byUrl(): Map<string, Entry> {
+    if (!this.byUrlMap) {
+      this.byUrlMap = new Map();
+      for (const e of this.entries.values()) if (e.canonical) this.byUrlMap.set(e.canonical, e);
+    }
+    return this.byUrlMap;
+  }
+
+  private get byContent(): Map<string, Entry> {
+    if (!this.byContentMap) {
+      this.byContentMap = new Map();
+      for (const e of this.entries.values()) if (e.hash) this.byContentMap.set(e.hash, e);
+    }
+    return this.byContentMap;
   }
 
   /** The record of an entry: from memory (not yet on disk), else its line of the manifest (checked). */
