@@ -139,9 +139,16 @@ async function search(walk: Walk, query: string): Promise<string[]> {
   await page.locator('#search-q').press('Enter');
   // the form submits search.html?q=…; the static page's script then fills the results from the client index
   await page.waitForURL((u) => u.searchParams.get('q') === query, { waitUntil: 'load' });
-  await page.waitForFunction(() => (document.querySelector('#search-status')?.textContent ?? '').trim() !== '' || document.querySelectorAll('#search-results li').length > 0);
-  // the status line settles once the results are in (client search loads index chunks first)
-  await page.waitForFunction(() => !/搜索中|加载|loading|正在/i.test(document.querySelector('#search-status')?.textContent ?? ''));
+  // done: results listed, or the status line says there are none or the search failed (the client script says
+  // how many it found before it has loaded and listed them, so a count alone is not done)
+  try {
+    await page.waitForFunction(() => {
+      const status = document.querySelector('#search-status')?.textContent ?? '';
+      return document.querySelectorAll('#search-results li').length > 0 || /没有找到|沒有找到|失败|失敗|error/i.test(status);
+    });
+  } catch (err) {
+    assert.fail(`searching ${query} never ended (status: ${await text(page, '#search-status')}): ${String(err)}`);
+  }
   await inspect(walk);
   assert.doesNotMatch(await text(page, '#search-status'), /失败|失敗|error/i, `searching ${query} works`);
   return resultPages(walk);
