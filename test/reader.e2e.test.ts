@@ -292,9 +292,8 @@ async function readerWalk(walk: Walk): Promise<void> {
   await xssPages(walk);
   for (const list of ['index.html', 's/xss/index.html']) {
     await open(walk, list);
-    // and the older pages of these lists (the payloads are more than a page)
+    // and the older pages of these lists, whatever the page size
     const pages = await page.locator('main a[href*="page/"]').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
-    assert.ok(pages.length > 0, `${list} links to its older pages`);
     for (const older of new Set(pages)) await open(walk, rel(walk, older));
   }
   await open(walk, 'd/2024-05-10.html');
