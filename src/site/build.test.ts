@@ -247,3 +247,18 @@ test('newsvault build: a summary line, --json, and an --out inside the archive r
   const badUrl = await run('build', '--archive', root, '--base-url', 'javascript:alert(1)');
   assert.equal(badUrl.code, 2);
 });
+
+test('build: a mirrored image that is a symbolic link (a hostile archive) is not copied into the site', async () => {
+  const root = await tempDir('newsvault-site-');
+  const secret = path.join(await tempDir('newsvault-secret-'), 'secret.png');
+  writeFileSync(secret, 'not for the site');
+  const linked = `assets/cd/${'cd'.repeat(32)}.png`;
+  mkdirSync(path.join(root, 'assets', 'cd'), { recursive: true });
+  await fs.symlink(secret, path.join(root, linked));
+  await commit(root, [['rfi', item('rfi', 1, { content: `<p>图</p><img src="../../../../${linked}" data-original-src="https://img.example/b.png" alt="图">` })]], T0 + 10 * HOUR);
+  const out = path.join(root, 'site');
+  await buildSite(root, { out });
+  const files = await listFiles(out);
+  assert.ok(files.some((f) => f.startsWith('a/rfi/')));
+  assert.equal(await fs.lstat(path.join(out, linked)).then(() => true, () => false), false, 'neither the link nor its target is in the site');
+});

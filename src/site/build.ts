@@ -16,7 +16,7 @@
  *   build state names are ever removed from it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, realpathSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -362,6 +362,25 @@ function copyStatic(writer: SiteWriter): void {
   writer.write('static/cn2t.js', readFileSync(cn2t));
 }
 
+/** Whether `file`, its folders' links resolved, is still inside the archive's assets/. */
+function realInside(root: string, file: string): boolean {
+  try {
+    const base = realpathSync(path.join(root, 'assets'));
+    const rel = path.relative(base, realpathSync(file));
+    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  } catch {
+    return false;
+  }
+}
+
+function lstatSafe(file: string): Stats | null {
+  try {
+    return lstatSync(file);
+  } catch {
+    return null;
+  }
+}
+
 /** Mirrored images the written pages show, hard-linked (else copied) from the archive when missing. */
 function copyAssets(root: string, out: string, assets: Set<string>): number {
   let copied = 0;
@@ -369,7 +388,9 @@ function copyAssets(root: string, out: string, assets: Set<string>): number {
     const dest = inside(out, rel);
     if (existsSync(dest)) continue;
     const src = inside(root, rel);
-    if (!existsSync(src)) continue;
+    // a regular file only: a symbolic link in a (cloned, untrusted) archive could point anywhere on the machine
+    const st = lstatSafe(src);
+    if (!st?.isFile() || !realInside(root, src)) continue;
     mkdirSync(path.dirname(dest), { recursive: true });
     try {
       linkSync(src, dest);
