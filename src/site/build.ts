@@ -188,19 +188,22 @@ export async function buildSite(root: string, opts: BuildOptions): Promise<Build
   const base = normaliseBaseUrl(opts.baseUrl);
   if (opts.baseUrl && !base) warnings.push(`--base-url ${opts.baseUrl} is no http(s) URL; feeds link to the original articles`);
   const generator = generatorHash(base);
-  const old = readState(out);
-  const prev = opts.full ? null : old;
+  let old = readState(out);
+  let prev = opts.full ? null : old;
   const sameCode = prev?.generator === generator;
   // the pages an earlier build wrote (with --full too: those no longer produced are removed)
   const pages = new Map(Object.entries(old?.pages ?? {}));
-  const inputs = new Map(sameCode ? Object.entries(prev.inputs) : []);
-  const feeds = new Map(sameCode ? Object.entries(prev.feeds) : []);
+  const inputs = new Map(sameCode ? Object.entries(prev!.inputs) : []);
+  const feeds = new Map(sameCode ? Object.entries(prev!.feeds) : []);
   const writer = new SiteWriter(out, pages, opts.full ?? false);
   mkdirSync(out, { recursive: true });
 
-  const searchFull = !prev || !existsSync(path.join(out, 'search', 'manifest.js'));
+  const hadState = prev !== null;
+  // the parsed state is in the maps now: let it go (at 100,000 articles it is tens of MB)
+  old = prev = null;
+  const searchFull = !hadState || !existsSync(path.join(out, 'search', 'manifest.js'));
   // events only narrow the work when everything before them was built by this code
-  const events = opts.events && prev && sameCode && !searchFull ? opts.events : null;
+  const events = opts.events && hadState && sameCode && !searchFull ? opts.events : null;
   const complete = events === null;
 
   copyStatic(writer);
