@@ -48,6 +48,7 @@ export class SiteModel {
   private stamps = new Map<string, Stamp>();
   private names = new Map<string, string>();
   private enabled = new Map<string, boolean>();
+  private configStamp: string | null = null;
   private allCache: SiteArticle[] | null = null;
   private daysCache: Map<string, SiteArticle[]> | null = null;
   private byKey = new Map<string, SiteArticle>();
@@ -194,6 +195,11 @@ export class SiteModel {
 
   /** Source names from newsvault.yaml (and the catalog); a configuration that cannot be read leaves slugs. */
   private async loadNames(): Promise<void> {
+    // read again only when newsvault.yaml changed (refresh() is called per request by `newsvault serve`)
+    const st = await fs.stat(path.join(this.root, 'newsvault.yaml')).catch(() => null);
+    const stamp = st ? `${st.size}:${st.mtimeMs}` : 'none';
+    if (stamp === this.configStamp) return;
+    this.configStamp = stamp;
     try {
       const { loadConfig, resolveSources } = await import('../sources/index.ts');
       for (const s of resolveSources(await loadConfig(this.root))) {
