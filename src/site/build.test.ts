@@ -218,7 +218,17 @@ test('build: a rebuild rewrites only the pages that changed, from the run events
 test('build: an --out that is the archive, inside its folders, or holding it is refused before anything is written', async () => {
   const root = await smallArchive();
   const before = await snapshot(root);
-  for (const out of [root, path.join(root, 'articles'), path.join(root, 'articles', 'site'), path.join(root, 'assets', 'x'), path.join(root, '.newsvault', 'site'), path.dirname(root)]) {
+  const elsewhere = await tempDir('newsvault-link-');
+  await fs.symlink(path.join(root, 'articles'), path.join(elsewhere, 'articles-link'));
+  for (const out of [
+    root,
+    path.join(root, 'articles'),
+    path.join(root, 'articles', 'site'),
+    path.join(root, 'assets', 'x'),
+    path.join(root, '.newsvault', 'site'),
+    path.dirname(root),
+    path.join(elsewhere, 'articles-link', 'site'),
+  ]) {
     await assert.rejects(buildSite(root, { out }), BuildRefusal, out);
   }
   assert.deepEqual(await snapshot(root), before);

@@ -97,8 +97,23 @@ function hash(s: string | Uint8Array): string {
 
 /** Refuses an output folder that is the archive or inside its own folders (see the header). */
 export function checkOut(root: string, out: string): void {
-  const archive = path.resolve(root);
-  const target = path.resolve(out);
+  checkPaths(path.resolve(root), path.resolve(out));
+  // and with symbolic links resolved (a link to the archive's articles/ is its articles/)
+  checkPaths(realPath(root), realPath(out));
+}
+
+/** The real path of `p`: its nearest existing ancestor's, links resolved, with the rest appended. */
+function realPath(p: string): string {
+  const abs = path.resolve(p);
+  try {
+    return realpathSync(abs);
+  } catch {
+    const parent = path.dirname(abs);
+    return parent === abs ? abs : path.join(realPath(parent), path.basename(abs));
+  }
+}
+
+function checkPaths(archive: string, target: string): void {
   const rel = path.relative(archive, target);
   if (rel === '') throw new BuildRefusal(`the output folder ${target} is the archive itself: choose another (e.g. --out ${path.join(archive, 'site')})`);
   const top = rel.split(path.sep)[0]!;
