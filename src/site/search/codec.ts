@@ -87,6 +87,11 @@ export class Slab {
   private static readonly PAGE = 1 << 20;
   readonly pages: Uint8Array[] = [];
   private next = 0;
+  /** Forgets every block (the pages are kept, to be reused: allocating and freeing them would leave the
+   *  process's memory fragmented). */
+  reset(): void {
+    this.next = 0;
+  }
   alloc(): number {
     if (this.next >> 20 >= this.pages.length) this.pages.push(new Uint8Array(Slab.PAGE));
     const at = this.next;

@@ -29,9 +29,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeAtomic } from '../../util/fs.ts';
 import { engineOn, type ClientHit } from './client.ts';
-import { dataOf, scriptOf } from './codec.ts';
+import { dataOf, scriptOf, Slab } from './codec.ts';
 import { writeFoldMap } from './foldmap.ts';
-import { CHUNK, mergeSegments, readKeys, removeStale, SegmentBuilder, segmentExists, writeSegment, type SegmentInfo } from './segment.ts';
+import { CHUNK, mergeSegments, readKeys, removeStale, SegmentBuilder, segmentExists, writeSegment, type DocLengths, type SegmentInfo } from './segment.ts';
 
 export interface SearchDoc {
   /** `<slug>/<id>`: what identifies the article across builds. */
@@ -72,6 +72,8 @@ export interface Manifest {
   fold: string;
   foldBlocks: number[];
   segs: SegmentInfo[];
+  /** Documents indexed and their tokens (for the average length), over the index's history. */
+  lengths: DocLengths;
 }
 
 const VERSION = 1;
@@ -154,18 +156,24 @@ async function commit(searchDir: string, m: Manifest): Promise<void> {
 
 /** Builds the index from nothing: documents streamed in, a segment written every FLUSH documents, and the
  *  segments merged into one at the end. */
-export async function buildSearchIndex(outDir: string, docs: AsyncIterable<SearchDoc> | Iterable<SearchDoc>): Promise<SearchIndexReport> {
+export async function buildSearchIndex(
+  outDir: string,
+  docs: AsyncIterable<SearchDoc> | Iterable<SearchDoc>,
+  opts: { /** Documents per segment while streaming (default 8,000). */ segmentDocs?: number } = {},
+): Promise<SearchIndexReport> {
+  const flushAt = opts.segmentDocs ?? FLUSH;
   const searchDir = searchDirOf(outDir);
   const old = readManifest(searchDir);
-  const m: Manifest = { v: VERSION, gen: (old?.gen ?? 0) + 1, docs: 0, chunk: CHUNK, fold: '', foldBlocks: [], segs: [] };
+  const m: Manifest = { v: VERSION, gen: (old?.gen ?? 0) + 1, docs: 0, chunk: CHUNK, fold: '', foldBlocks: [], segs: [], lengths: { docs: 0, tokens: 0 } };
   const where = new Map<string, { seg: number; doc: number }>();
   const dups: { seg: number; doc: number }[] = [];
-  let builder = new SegmentBuilder();
+  const slab = new Slab();
+  let builder = new SegmentBuilder(slab, m.lengths);
   let added = 0;
   const flush = () => {
     if (!builder.count) return;
     m.segs.push(writeSegment(searchDir, segmentName(m.gen++), builder));
-    builder = new SegmentBuilder();
+    builder = new SegmentBuilder(slab, m.lengths);
   };
   for await (const doc of docs) {
     const at = { seg: m.segs.length, doc: builder.count };
@@ -174,7 +182,7 @@ export async function buildSearchIndex(outDir: string, docs: AsyncIterable<Searc
     where.set(doc.key, at);
     builder.add(doc);
     added++;
-    if (builder.count >= FLUSH) flush();
+    if (builder.count >= flushAt) flush();
   }
   flush();
   for (const d of dups) m.segs[d.seg]!.del.push(d.doc);
@@ -201,7 +209,7 @@ export async function updateSearchIndex(outDir: string, change: { upsert: readon
     // an index this code cannot read (another version, a segment gone): only a full build can redo it
     throw new Error(`the search index in ${searchDir} cannot be updated (damaged or of another version): build the site in full`);
   }
-  const m: Manifest = { ...old, segs: old.segs.map((s) => ({ ...s, del: [...s.del] })) };
+  const m: Manifest = { ...old, segs: old.segs.map((s) => ({ ...s, del: [...s.del] })), lengths: { ...(old.lengths ?? { docs: 0, tokens: 0 }) } };
   // where each key lives now
   const where = new Map<string, { seg: number; doc: number }>();
   m.segs.forEach((s, i) => {
@@ -225,7 +233,7 @@ export async function updateSearchIndex(outDir: string, change: { upsert: readon
   m.segs = m.segs.filter((s) => live(s) > 0);
   let written = 0;
   if (upserts.size) {
-    const builder = new SegmentBuilder();
+    const builder = new SegmentBuilder(undefined, m.lengths);
     for (const d of upserts.values()) builder.add(d);
     m.segs.push(writeSegment(searchDir, segmentName(m.gen++), builder));
     written++;

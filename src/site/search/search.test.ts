@@ -217,6 +217,25 @@ test('an incremental update adds, replaces and removes documents, and answers as
   }
 });
 
+test('a full build streamed in several segments and merged answers as one built at once', async () => {
+  const docs = docsOf(await archiveOf(corpus()));
+  const many: SearchDoc[] = [];
+  for (let r = 0; r < 5; r++) for (const d of docs) many.push({ ...d, key: `${d.key}-${r}`, url: d.url.replace('.html', `-${r}.html`), title: r ? `${d.title} ${r}` : d.title });
+  const once = await tempDir();
+  const streamed = await tempDir();
+  await buildSearchIndex(once, many);
+  const report = await buildSearchIndex(streamed, many, { segmentDocs: 7 });
+  assert.ok(report.segmentsWritten > 5 && report.segments === 1, JSON.stringify(report));
+  for (const q of QUERIES) {
+    assert.deepEqual(await keysOf(streamed, q), await keysOf(once, q), q);
+    assert.deepEqual(await keysOf(streamed, q), naive(many, q), q);
+  }
+  // the same ranking
+  const a = await measureQuery(once, '普京 俄罗斯');
+  const b = await measureQuery(streamed, '普京 俄罗斯');
+  assert.deepEqual(b.hits.map((h) => [h.url, h.score]), a.hits.map((h) => [h.url, h.score]));
+});
+
 test('a segment mostly deleted is rewritten without its deleted documents', async () => {
   const docs: SearchDoc[] = Array.from({ length: 90 }, (_, i) => ({
     key: `g/${i}`,

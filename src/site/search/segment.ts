@@ -39,6 +39,11 @@ export interface SegmentInfo {
   del: number[];
 }
 
+export interface DocLengths {
+  docs: number;
+  tokens: number;
+}
+
 export interface IndexDoc {
   key: string;
   url: string;
@@ -59,8 +64,17 @@ export class SegmentBuilder {
   readonly keys: string[] = [];
   readonly records: DocRecord[] = [];
   readonly postings = new Map<string, PostingBuilder>();
-  private readonly slab = new Slab();
-  private totalLen = 0;
+  /**
+   * `slab`: reused from a previous builder when given (after `writeSegment`, that builder is done with it).
+   * `lengths`: the documents and tokens indexed so far, shared by the segments of one build and kept in the
+   * manifest, for BM25's average length (a running figure: the weights are quantised in three steps).
+   */
+  constructor(
+    private readonly slab = new Slab(),
+    readonly lengths: DocLengths = { docs: 0, tokens: 0 },
+  ) {
+    slab.reset();
+  }
 
   get count(): number {
     return this.keys.length;
@@ -82,9 +96,9 @@ export class SegmentBuilder {
       if (p.tf === 0 && !p.inTitle) touched.push(p);
       p.tf++;
     });
-    this.totalLen += len;
-    // the average length so far (a running estimate: weights are quantised in three steps anyway)
-    const avg = Math.max(50, this.totalLen / (id + 1));
+    this.lengths.docs++;
+    this.lengths.tokens += len;
+    const avg = Math.max(50, this.lengths.tokens / this.lengths.docs);
     for (const p of touched) {
       p.add(id, p.inTitle ? TITLE_WEIGHT : bodyWeight(p.tf, len, avg));
       p.tf = 0;
@@ -250,10 +264,10 @@ export function mergeSegments(searchDir: string, segs: readonly SegmentInfo[], i
     }
     return input.shard;
   };
-  let slab = new Slab();
+  const slab = new Slab();
   for (let o = 0; o < 2 ** bits; o++) {
-    // one slab per output shard (its postings are written before the next one is read)
-    if (slab.pages.length > 1 || o % 64 === 0) slab = new Slab();
+    // one slab, emptied for each output shard (its postings are written before the next one is read)
+    slab.reset();
     const tokens = new Map<string, { input: Input; value: string | number }[]>();
     for (const input of inputs) {
       const ib = input.seg.bits;
