@@ -1,4 +1,5 @@
 /** `newsvault watch`: poll each source on its own interval until stopped (SIGINT/SIGTERM), archiving as `run` does. */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { archiveOption, resolveArchive } from '../archive.ts';
 import { EXIT, UsageError } from '../context.ts';
@@ -12,6 +13,8 @@ interface WatchCliOptions {
   assets?: boolean;
   commit?: boolean;
   push?: boolean;
+  site?: string;
+  baseUrl?: string;
   verbose?: boolean;
 }
 
@@ -35,6 +38,8 @@ export function registerWatch(program: Command, { setExitCode, logging }: Comman
     .option('--assets', 'keep copies of article images in assets/ (config: run.assets)')
     .option('--commit', 'commit what each cycle changed to the archive\'s git repository (config: git.commit)')
     .option('--push', 'also push each commit, rebasing onto the remote when it moved on; never forced (config: git.push)')
+    .option('--site <dir>', 'keep the static reader site in <dir> (newsvault build) up to date after each cycle')
+    .option('--base-url <url>', "the site's public address, for its feeds (with --site)")
     .option('-v, --verbose', 'debug records too (--log-level debug)')
     .addHelpText(
       'after',
@@ -43,6 +48,7 @@ export function registerWatch(program: Command, { setExitCode, logging }: Comman
           'newsvault watch                        # every enabled source, each on its own interval',
           'newsvault watch --commit --push        # and commit and push what each cycle archived',
           'newsvault watch --only rfi bbc',
+          'newsvault watch --site site            # and update the static site (newsvault build) after each cycle',
         ],
         archive: true,
         fetches: true,
@@ -88,6 +94,20 @@ export function registerWatch(program: Command, { setExitCode, logging }: Comman
           if (err instanceof GitError) throw new UsageError(err.message);
           throw err;
         }
+      }
+      let site: { out: string; baseUrl?: string } | undefined;
+      if (opts.baseUrl && !opts.site) throw new UsageError('--base-url goes with --site');
+      if (opts.site) {
+        const { checkOut, BuildRefusal } = await import('../../site/index.ts');
+        const out = path.resolve(opts.site);
+        try {
+          checkOut(root, out);
+        } catch (err) {
+          if (err instanceof BuildRefusal) throw new UsageError(err.message);
+          throw err;
+        }
+        if (opts.baseUrl && !/^https?:\/\//i.test(opts.baseUrl)) throw new UsageError(`--base-url ${opts.baseUrl} is no http(s) address`);
+        site = { out, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) };
       }
       const { log } = await logging({ verbose: opts.verbose, timestamps: true });
       const { rules, warnings: ruleWarnings } = await loadArchiveRules(root);
@@ -135,6 +155,7 @@ export function registerWatch(program: Command, { setExitCode, logging }: Comman
             log,
           },
           git: { commit, push: push ? pushTo : false },
+          ...(site ? { site } : {}),
           signal: controller.signal,
           onStart: (next) => {
             for (const n of next) {
@@ -166,6 +187,8 @@ export function registerWatch(program: Command, { setExitCode, logging }: Comman
               );
             }
             if (c.index?.warning) log.warn({}, c.index.warning);
+            if (c.site?.warning) log.warn({ site: site?.out }, c.site.warning);
+            else if (c.site?.written) log.info({ site: site?.out, pages: c.site.written }, `site: ${c.site.written} page(s) written`);
             if (c.commit?.committed) log.info({ commit: c.commit.sha }, `committed ${c.commit.sha?.slice(0, 10)}: ${c.commit.subject}`);
             if (c.push?.pushed && !c.push.upToDate) {
               log.info({ remote: c.push.remote, branch: c.push.branch }, `pushed to ${c.push.remote}/${c.push.branch}${c.push.rebased ? ' (rebased onto the remote first)' : ''}`);
