@@ -215,6 +215,21 @@ test('build: a rebuild rewrites only the pages that changed, from the run events
   }
 });
 
+test('build: a site whose search index was damaged (a segment folder gone) gets its index built again whole, not updated', async () => {
+  const root = await smallArchive();
+  const out = path.join(root, 'site');
+  const first = await buildSite(root, { out });
+  assert.ok(first.search && first.search.added > 0);
+  const segments = (await fs.readdir(path.join(out, 'search'), { withFileTypes: true })).filter((d) => d.isDirectory());
+  assert.ok(segments.length > 0);
+  for (const d of segments) await fs.rm(path.join(out, 'search', d.name), { recursive: true });
+  const events = await commit(root, [['dw', item('dw', 301)]], T0 + 401 * HOUR);
+  const report = await buildSite(root, { out, events });
+  // every article indexed again, the new one with them
+  assert.equal(report.search?.added, first.search.added + 1);
+  assert.ok((await fs.readdir(path.join(out, 'search'), { withFileTypes: true })).some((d) => d.isDirectory()));
+});
+
 test('build: an --out that is the archive, inside its folders, or holding it is refused before anything is written', async () => {
   const root = await smallArchive();
   const before = await snapshot(root);

@@ -28,7 +28,7 @@ import { STATIC_DIR } from './layout.ts';
 import { openSiteModel, type SiteArticle, type SiteModel } from './model.ts';
 import { PAGE_SIZE, pageCount, renderArticle, renderDay, renderDays, renderDiff, renderHistory, renderHome, renderSearch, renderSource, renderSources, titleOf } from './pages.ts';
 import { feedPath, pathOf, type FeedFormat } from './routes.ts';
-import { updateSearchIndex, type SearchDoc, type SearchIndexReport } from './search/index.ts';
+import { isSearchIndexReady, updateSearchIndex, type SearchDoc, type SearchIndexReport } from './search/index.ts';
 import { startSearchIndexer, type HtmlDoc } from './search-worker.ts';
 
 export const STATE_FILE = '.newsvault-site.json';
@@ -216,7 +216,7 @@ export async function buildSite(root: string, opts: BuildOptions): Promise<Build
   const hadState = prev !== null;
   // the parsed state is in the maps now: let it go (at 100,000 articles it is tens of MB)
   old = prev = null;
-  const searchFull = !hadState || !existsSync(path.join(out, 'search', 'manifest.js'));
+  const searchFull = !hadState || !isSearchIndexReady(out);
   // events only narrow the work when everything before them was built by this code
   const events = opts.events && hadState && sameCode && !searchFull ? opts.events : null;
   const complete = events === null;
