@@ -560,9 +560,11 @@ async function problems(root: string, required: Map<string, Map<string, Version[
     const list = (await read(`lists/${slug}.md`))?.toString('utf8');
     if (records.size > 0 && list === undefined) out.push(`lists/${slug}.md is missing`);
     else if (list !== undefined && records.size <= 300) {
+      // its links, decoded: the file each names, with the title shown
+      const links = new Map<string, string>();
+      for (const m of list.matchAll(/\[([^\]]*)\]\((\/[^)\s]+)\)/g)) links.set(decodeURIComponent(m[2]!).slice(1), m[1]!);
       for (const rec of records.values()) {
-        const line = `[${rec.title}](/${rec.path.split('/').map(encodeURIComponent).join('/')})`;
-        if (!list.includes(line)) out.push(`lists/${slug}.md: no line ${line}`);
+        if (links.get(rec.path) !== rec.title) out.push(`lists/${slug}.md: no line [${rec.title}](${rec.path})`);
       }
     }
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { ChangeEvent, ManifestRecord } from '../archive/index.ts';
 import type { Source } from '../domain.ts';
 import { FileArchive } from '../storage/index.ts';
-import { LIST_PAGE_SIZE, listLine, listTitle, publishSourceLists, renderList, renderReadme, renderSourceLists, writeSourceLists } from './index.ts';
+import { LIST_PAGE_SIZE, listLine, listTitle, publishSourceLists, renderList, renderReadme, renderSourceLists, repoLink, writeSourceLists } from './index.ts';
 import { tempDir } from '../testing/tree.ts';
 
 const source: Source = { slug: 'rfi', name: '法广 RFI', feeds: [], enabled: true };
@@ -27,7 +27,7 @@ test('an article removed at its source keeps its line, marked with the day it wa
   const gone = { ...rec(2, Date.UTC(2023, 8, 14, 1, 0, 0), '被删的文章'), gone: { at: Date.UTC(2024, 4, 1, 17, 0, 0), reason: 'HTTP 404', status: 404 } };
   assert.equal(
     listLine(gone),
-    '9-14 [被删的文章](/articles/rfi/2023/09-14/1927_%E8%A2%AB%E5%88%A0%E7%9A%84%E6%96%87%E7%AB%A0_id2.md) 🗑 removed at source, noticed 2024-05-02',
+    '9-14 [被删的文章](/articles/rfi/2023/09-14/1927_被删的文章_id2.md) 🗑 removed at source, noticed 2024-05-02',
   );
   assert.match(renderSourceLists(source, [gone]).get('lists/rfi.md')!, /🗑 removed at source, noticed 2024-05-02\n$/);
 });
@@ -43,7 +43,7 @@ test('a list line: M-D in UTC+8, title, root link with encoded segments', () => 
   // 2023-09-14T17:45:02Z = 9-15 01:45 in UTC+8
   assert.equal(
     listLine(rec(1, Date.UTC(2023, 8, 14, 17, 45, 2), '普京 金正恩')),
-    '9-15 [普京 金正恩](/articles/rfi/2023/09-14/1927_%E6%99%AE%E4%BA%AC%20%E9%87%91%E6%AD%A3%E6%81%A9_id1.md)',
+    '9-15 [普京 金正恩](/articles/rfi/2023/09-14/1927_普京%20金正恩_id1.md)',
   );
 });
 
@@ -58,6 +58,15 @@ test('list format: name, rule, blank line, lines separated by blank lines, newes
   assert.match(lines[5]!, /\[标题2\]/);
 });
 
+test('list links: Chinese kept as it is (as the original lists did: a third of the bytes), everything a Markdown link destination or a URL could misread encoded', () => {
+  assert.equal(repoLink('articles/rfi/2024/01-02/0800_普京，访问：朝鲜_abcdefghij.md'), '/articles/rfi/2024/01-02/0800_普京，访问：朝鲜_abcdefghij.md');
+  const hostile = repoLink('articles/rfi/2024/01-02/0800_a(b c)d)%<x>\u3000\u202e\ud800!*\'_abcdefghij.md');
+  assert.equal(hostile, '/articles/rfi/2024/01-02/0800_a%28b%20c%29d%29%25%3Cx%3E%E3%80%80%E2%80%AE%EF%BF%BD%21%2A%27_abcdefghij.md');
+  // one CommonMark destination: no space, parenthesis, angle bracket, or control left raw; decodes back to the name
+  assert.doesNotMatch(hostile, /[\s()<>\x00-\x1f]/);
+  assert.equal(decodeURIComponent(hostile), '/articles/rfi/2024/01-02/0800_a(b c)d)%<x>\u3000\u202e\ufffd!*\'_abcdefghij.md');
+});
+
 test('long lists are paged by month and every article stays reachable', () => {
   const day = 86400e3;
   const records = Array.from({ length: 700 }, (_, i) => rec(i, Date.UTC(2023, 0, 1) + i * day * 0.5));
@@ -66,7 +75,7 @@ test('long lists are paged by month and every article stays reachable', () => {
   assert.equal(main.split('\n').filter((l) => /^\d+-\d+ \[/.test(l)).length, LIST_PAGE_SIZE);
   const monthPages = [...pages.keys()].filter((k) => k.startsWith('lists/rfi/'));
   assert.ok(monthPages.length >= 11);
-  for (const k of monthPages) assert.ok(main.includes(encodeURIComponent(k.split('/')[2]!)), `${k} linked from the main page`);
+  for (const k of monthPages) assert.ok(main.includes(`(/${k})`), `${k} linked from the main page`);
   const reachable = new Set<string>();
   for (const [k, text] of pages) if (k !== 'lists/rfi.md') for (const m of text.matchAll(/\]\((\/articles\/[^)]+)\)/g)) reachable.add(m[1]!);
   assert.equal(reachable.size, 700);
@@ -94,9 +103,9 @@ test('a source page opens each year with a ### YYYY heading (M-D alone is ambigu
   const main = renderSourceLists(source, records).get('lists/rfi.md')!;
   assert.equal(
     main,
-    '法广 RFI\n------\n\n### 2024\n\n1-2 [标题1](/articles/rfi/2023/09-14/1927_%E6%A0%87%E9%A2%981_id1.md)\n\n' +
-      '### 2023\n\n12-31 [标题2](/articles/rfi/2023/09-14/1927_%E6%A0%87%E9%A2%982_id2.md)\n\n' +
-      '6-1 [标题3](/articles/rfi/2023/09-14/1927_%E6%A0%87%E9%A2%983_id3.md)\n',
+    '法广 RFI\n------\n\n### 2024\n\n1-2 [标题1](/articles/rfi/2023/09-14/1927_标题1_id1.md)\n\n' +
+      '### 2023\n\n12-31 [标题2](/articles/rfi/2023/09-14/1927_标题2_id2.md)\n\n' +
+      '6-1 [标题3](/articles/rfi/2023/09-14/1927_标题3_id3.md)\n',
   );
   // the year is UTC+8's: 2023-12-31 16:00 UTC is already 2024
   assert.match(renderSourceLists(source, [rec(4, Date.UTC(2023, 11, 31, 16))]).get('lists/rfi.md')!, /### 2024\n\n1-1 \[/);

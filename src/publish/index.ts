@@ -33,9 +33,22 @@ export function listTitle(title: string): string {
   return t.replace(/[\\`*_[\]<>|]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : `\\${c}`));
 }
 
-/** A repository-root link to a file, each segment percent-encoded (GitHub resolves `/…` to the repo root). */
+/** Characters a link keeps as they are: ASCII letters, digits and `-._~`, and non-ASCII characters that are
+ *  not spaces, controls or format characters (Chinese stays Chinese, a third of the bytes of its escape). */
+const LINK_RAW = /^(?:[A-Za-z0-9\-._~]|[^\x00-\x7f\p{Z}\p{C}])$/u;
+
+/** A repository-root link to a file (GitHub resolves `/…` to the repo root). ASCII other than letters, digits and
+ *  `-._~` (parentheses, `<`, `>`, `%`, spaces …) and non-ASCII spaces, controls and format characters are
+ *  percent-encoded, so the destination is one CommonMark token; other characters are kept, as the original
+ *  archive's lists did (GitHub percent-encodes them in the rendered href). */
 export function repoLink(relPath: string): string {
-  return '/' + relPath.split('/').map(encodeURIComponent).join('/');
+  const escape = (c: string) => {
+    if (c.length === 1 && c >= '\ud800' && c <= '\udfff') return '%EF%BF%BD'; // a lone surrogate: U+FFFD
+    // encodeURIComponent leaves ( ) ! * ' as they are; a link destination must not
+    return c.charCodeAt(0) < 0x80 ? `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}` : encodeURIComponent(c);
+  };
+  const seg = (s: string) => [...s].map((c) => (LINK_RAW.test(c) ? c : escape(c))).join('');
+  return '/' + relPath.split('/').map(seg).join('/');
 }
 
 /** What a list line says after the link of an article `newsvault recheck` found removed at its source. */
