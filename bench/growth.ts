@@ -32,6 +32,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { builtCli } from '../src/testing/build.ts';
 import { tempDir } from '../src/testing/tree.ts';
+import { seededRandom } from '../src/watch/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -52,16 +53,6 @@ const SMALL = 100;
 // ---------------------------------------------------------------------------------------------
 // Items: deterministic, Chinese, 3–6 KB bodies
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ZH = [
   '联合国安理会周四就地区局势举行紧急会议，多国代表呼吁各方保持克制。',
@@ -81,7 +72,7 @@ const T0 = Date.UTC(2024, 0, 1);
 const published = (n: number) => T0 + n * 5 * 60_000;
 
 function itemXml(n: number): string {
-  const r = prng(n + 1);
+  const r = seededRandom(n + 1);
   const paragraphs: string[] = [];
   // 3–6 KB of UTF-8 (a CJK character is 3 bytes)
   const target = 3000 + Math.floor(r() * 3000);
