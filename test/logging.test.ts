@@ -257,6 +257,13 @@ test('progress: records per source when stderr is not a terminal; none with --qu
   assert.ok(indexed.length > 0, 'reindex progress');
   assert.deepEqual(indexed.at(-1), { ...indexed.at(-1), task: 'reindex', done: 3, label: 'good' });
   assert.match(String(indexed.at(-1)!.msg), /^3 articles, [\d.,]+\/s · good$/);
+  // build: the articles considered, of how many
+  const b = capture();
+  assert.equal(await withEnv({ NEWSVAULT_PROGRESS_INTERVAL: '0' }, () => main(['node', 'newsvault', 'build', '--archive', root, '--json'], b.io)), 0, b.err.join(''));
+  const built = records(b.err).filter((x) => x.progress === true);
+  assert.ok(built.length > 0, 'build progress');
+  assert.deepEqual(built.at(-1), { ...built.at(-1), task: 'build', done: 3, total: 3 });
+  assert.match(String(built.at(-1)!.msg), /^3\/3 articles \(100%\)/);
   for (const args of [['--quiet'], ['--log-level', 'warn']]) {
     const q = capture();
     await withEnv({ NEWSVAULT_PROGRESS_INTERVAL: '0' }, () => main(['node', 'newsvault', ...args, 'run', '--archive', root, '--force'], q.io));

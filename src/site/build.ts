@@ -43,6 +43,8 @@ export interface BuildOptions {
   events?: readonly ChangeEvent[];
   /** Ignore the build state: render and compare every page. */
   full?: boolean;
+  /** Told as articles are considered (every 50 and at the end): how many of how many. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface BuildReport {
@@ -273,9 +275,11 @@ export async function buildSite(root: string, opts: BuildOptions): Promise<Build
     // every article: pages compared by their bytes, the search index streamed from the same reads
     const indexer = startSearchIndexer(out);
     try {
+      let done = 0;
       for (const a of all) {
         const doc = renderOne(a);
         if (doc) await indexer.push(doc);
+        if (++done % 50 === 0 || done === all.length) opts.onProgress?.(done, all.length);
       }
     } catch (err) {
       await indexer.abort();
@@ -284,12 +288,14 @@ export async function buildSite(root: string, opts: BuildOptions): Promise<Build
     search = await indexer.finish();
   } else {
     const candidates = events ? all.filter((a) => touched.has(`${a.source}/${a.record.id}`) || !inputs.has(pathOf({ kind: 'article', slug: a.source, id: a.record.id }))) : all;
+    let done = 0;
     for (const a of candidates) {
       const doc = renderOne(a);
       if (doc) {
         const { html, ...rest } = doc;
         upserts.push({ ...rest, text: htmlToText(html) });
       }
+      if (++done % 50 === 0 || done === candidates.length) opts.onProgress?.(done, candidates.length);
     }
     search = null;
   }

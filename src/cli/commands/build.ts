@@ -34,10 +34,18 @@ export function registerBuild(program: Command, { io, logging }: CommandContext)
       if (opts.baseUrl !== undefined && !/^https?:\/\/[^/]/i.test(opts.baseUrl)) throw new UsageError(`--base-url must be an http(s) URL, not ${JSON.stringify(opts.baseUrl)}`);
       const out = opts.out ? path.resolve(opts.out) : path.join(root, 'site');
       const { buildSite, BuildRefusal } = await import('../../site/index.ts');
-      const { log } = await logging({ json: opts.json });
-      const report = await buildSite(root, { out, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}), ...(opts.full ? { full: true } : {}) }).catch((err: unknown) => {
-        throw err instanceof BuildRefusal ? new UsageError(err.message) : err;
-      });
+      const { log, progress: progressOf } = await logging({ json: opts.json });
+      const progress = progressOf('articles', { taskField: 'task' });
+      const report = await buildSite(root, {
+        out,
+        ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
+        ...(opts.full ? { full: true } : {}),
+        onProgress: (done, total) => progress.update('build', done, total),
+      })
+        .catch((err: unknown) => {
+          throw err instanceof BuildRefusal ? new UsageError(err.message) : err;
+        })
+        .finally(() => progress.stop());
       for (const w of report.warnings) log.warn({}, w);
       if (opts.json) {
         io.out(JSON.stringify({ archive: root, ...report }, null, 2));
