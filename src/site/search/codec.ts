@@ -225,6 +225,14 @@ const CJK_RE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=B
 /** 1: the UTF-16 unit starts a CJK token; 2: it does not; 0: not known yet. */
 const cjkStart = new Uint8Array(0x10000);
 
+/** Whether the token `s[start, end)` starts with a CJK character (`isCjkToken` without making the string). */
+export function isCjkAt(s: string, start: number, end: number): boolean {
+  const c = s.charCodeAt(start);
+  const k = cjkStart[c]!;
+  if (k !== 0 && (c < 0xd800 || c > 0xdbff)) return k === 1;
+  return isCjkToken(s.slice(start, end));
+}
+
 function isCjkToken(token: string): boolean {
   const c = token.charCodeAt(0);
   let k = cjkStart[c]!;

@@ -11,7 +11,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { bodyWeight, countTokens, dataOf, decodePosting, encodePosting, hash, PostingBuilder, scriptOf, Slab, TITLE_WEIGHT } from './codec.ts';
+import { indexTokens } from '../../index/index.ts';
+import { bodyWeight, dataOf, decodePosting, encodePosting, hash, isCjkAt, PostingBuilder, scriptOf, Slab, TITLE_WEIGHT } from './codec.ts';
 
 /** Documents per result-record file. */
 export const CHUNK = 8;
@@ -85,25 +86,123 @@ export class SegmentBuilder {
     this.keys.push(doc.key);
     this.records.push([doc.url, doc.title, doc.sourceName, doc.published, excerptOf(doc.text)]);
     // each token's posting, found once per occurrence; the document's counts kept in it until the end
-    const touched: PostingBuilder[] = [];
-    countTokens(doc.title, (t) => {
-      const p = this.posting(t);
-      if (p.tf === 0 && !p.inTitle) touched.push(p);
-      p.inTitle = true;
-    });
-    const len = countTokens(doc.text, (t) => {
-      const p = this.posting(t);
-      if (p.tf === 0 && !p.inTitle) touched.push(p);
-      p.tf++;
-    });
+    const touched = this.touched;
+    this.tokens(doc.title, true);
+    const len = this.tokens(doc.text, false);
     this.lengths.docs++;
     this.lengths.tokens += len;
     const avg = Math.max(50, this.lengths.tokens / this.lengths.docs);
-    for (const p of touched) {
+    for (let i = 0; i < touched.length; i++) {
+      const p = touched[i]!;
       p.add(id, p.inTitle ? TITLE_WEIGHT : bodyWeight(p.tf, len, avg));
       p.tf = 0;
       p.inTitle = false;
     }
+    touched.length = 0;
+  }
+
+  /** The postings of CJK tokens of one to three UTF-16 units none a surrogate, by `cjkKey` (no string made per
+   *  occurrence); every other token's in `postings`. */
+  private readonly cjk = new Map<number, PostingBuilder>();
+  private readonly touched: PostingBuilder[] = [];
+
+  /** Every token of the builder, its posting. */
+  *entries(): IterableIterator<[string, PostingBuilder]> {
+    yield* this.postings;
+    for (const [k, p] of this.cjk) yield [cjkToken(k), p];
+  }
+
+  get tokenCount(): number {
+    return this.postings.size + this.cjk.size;
+  }
+
+  clear(): void {
+    this.postings.clear();
+    this.cjk.clear();
+  }
+
+  private hit(p: PostingBuilder, title: boolean): void {
+    if (p.tf === 0 && !p.inTitle) this.touched.push(p);
+    if (title) p.inTitle = true;
+    else p.tf++;
+  }
+
+  private hitKey(key: number, title: boolean): void {
+    let p = this.cjk.get(key);
+    if (!p) this.cjk.set(key, (p = new PostingBuilder(this.slab)));
+    this.hit(p, title);
+  }
+
+  /** A token made as a string (one with a surrogate, or a word): by its key when it has one. */
+  private hitString(t: string, title: boolean): void {
+    if (t.length <= 3 && isCjkUnit(t, 0, t.length)) {
+      let plain = true;
+      for (let i = 0; i < t.length; i++) if (isSurrogate(t.charCodeAt(i))) plain = false;
+      if (plain) {
+        const a = t.charCodeAt(0);
+        this.hitKey(t.length === 1 ? cjkKey1(a) : t.length === 2 ? cjkKey2(a, t.charCodeAt(1)) : cjkKey3(a, t.charCodeAt(1), t.charCodeAt(2)), title);
+        return;
+      }
+    }
+    this.hit(this.posting(t), title);
+  }
+
+  /**
+   * The tokens of `text`, as codec.ts `countTokens` gives them (same tokens, same order), read from the
+   * tokenizer's stream by UTF-16 unit: a CJK token of units none a surrogate is looked up by a number, not a
+   * string. Returns the number of tokens of the stream.
+   */
+  private tokens(text: string, title: boolean): number {
+    if (!text) return 0;
+    const s = indexTokens(text);
+    if (!s) return 0;
+    const n = s.length;
+    let len = 0;
+    // the previous bigram of the run (start, end; -1 none) and, when it has no surrogate, its two units
+    let ps = -1;
+    let pe = -1;
+    let pa = -1;
+    let pb = -1;
+    let start = 0;
+    while (start < n) {
+      let end = s.indexOf(' ', start);
+      if (end < 0) end = n;
+      len++;
+      const c = s.charCodeAt(start);
+      if (!isCjkUnit(s, start, end)) {
+        this.hitString(s.slice(start, end), title);
+        ps = -1;
+      } else {
+        const fl = c >= 0xd800 && c <= 0xdbff && start + 1 < end && isLow(s.charCodeAt(start + 1)) ? 2 : 1;
+        const size = end - start;
+        if (fl === size) {
+          // a run's last character
+          if (size === 1) this.hitKey(cjkKey1(c), title);
+          else this.hitString(s.slice(start, end), title);
+          ps = -1;
+        } else {
+          const b = size === 2 ? s.charCodeAt(start + 1) : -1;
+          const plain = size === 2 && !isSurrogate(c) && !isSurrogate(b);
+          if (plain) {
+            this.hitKey(cjkKey2(c, b), title);
+            this.hitKey(cjkKey1(c), title);
+          } else {
+            this.hitString(s.slice(start, end), title);
+            this.hitString(s.slice(start, start + fl), title);
+          }
+          if (ps >= 0) {
+            if (plain && pa >= 0) this.hitKey(cjkKey3(pa, pb, b), title);
+            else this.hitString(s.slice(ps, pe) + s.slice(start + fl, end), title);
+          }
+          ps = start;
+          pe = end;
+          pa = plain ? c : -1;
+          pb = plain ? b : -1;
+        }
+      }
+      start = end + 1;
+    }
+    return len;
   }
 
   private posting(t: string): PostingBuilder {
@@ -111,6 +210,31 @@ export class SegmentBuilder {
     if (!p) this.postings.set(t, (p = new PostingBuilder(this.slab)));
     return p;
   }
+}
+
+const isSurrogate = (u: number) => u >= 0xd800 && u <= 0xdfff;
+const isLow = (u: number) => u >= 0xdc00 && u <= 0xdfff;
+const P16 = 2 ** 16;
+const P48 = 2 ** 48;
+const cjkKey1 = (a: number) => P48 + a;
+const cjkKey2 = (a: number, b: number) => 2 * P48 + a * P16 + b;
+const cjkKey3 = (a: number, b: number, c: number) => 3 * P48 + (a * P16 + b) * P16 + c;
+
+/** The token of a `cjkKey`. */
+function cjkToken(key: number): string {
+  const size = Math.floor(key / P48);
+  let v = key - size * P48;
+  const units: number[] = [];
+  for (let i = 0; i < size; i++) {
+    units.unshift(v % P16);
+    v = Math.floor(v / P16);
+  }
+  return String.fromCharCode(...units);
+}
+
+/** Whether the token `s[start, end)` is a CJK one (codec.ts `isCjkToken`). */
+function isCjkUnit(s: string, start: number, end: number): boolean {
+  return isCjkAt(s, start, end);
 }
 
 /** Writes the files of one segment's postings shard by shard; the caller gives tokens in shard order. */
@@ -182,11 +306,11 @@ export function writeSegment(searchDir: string, id: string, seg: SegmentBuilder)
   // tokens in shard order; the light shards' size estimated from the list sizes (a bitmap is only smaller)
   const order: { token: string; h: number; p: PostingBuilder }[] = [];
   let light = 0;
-  for (const [token, p] of seg.postings) {
+  for (const [token, p] of seg.entries()) {
     if (p.len + 4 <= HEAVY) light += p.len + 4 + token.length * 3 + 6;
     order.push({ token, h: hash(token), p });
   }
-  seg.postings.clear();
+  seg.clear();
   const bits = bitsFor(light, n);
   order.sort((a, b) => a.h - b.h || (a.token < b.token ? -1 : a.token > b.token ? 1 : 0));
   const w = new ShardWriter(dir, id, bits);
