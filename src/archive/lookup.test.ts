@@ -6,6 +6,7 @@ import type { FeedItem, Source } from '../domain.ts';
 import { renderSourceLists, renderSourceListsFrom } from '../publish/index.ts';
 import { FileArchive, MANIFESTS_DIR } from '../storage/index.ts';
 import { tempDir } from '../testing/tree.ts';
+import { loadEntries, saveEntries, type Entry } from './lookup.ts';
 import { itemKeys } from './store.ts';
 
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5);
@@ -75,6 +76,26 @@ test('saved entries that do not describe the manifest are not trusted: a rewritt
   assert.equal(again.size, 10);
   assert.equal(again.find(itemKeys(item(13)))?.record.guid, 'guid-13');
   assert.deepEqual(again.warnings, []);
+});
+
+test('saved entries come back as saved (a canonical URL equal to the GUID, another, none); an older format is not read', async () => {
+  const root = await tempDir();
+  const file = path.join(root, 'cache/news.json');
+  await fs.mkdir(path.join(root, 'tmp'));
+  const state = { size: 1000, ino: 7, mtimeMs: 1.5, edge: 'e', lines: 3, nextLine: 4, torn: false };
+  const entries: Entry[] = [
+    { id: 'a', at: 0, len: 10, published: T0, seen: T0, guid: 'https://news.example/a/1', canonical: 'https://news.example/a/1', hash: 'h1' },
+    { id: 'b', at: 10, len: 20, published: T0 + 1, seen: T0 + 2, guid: 'guid-2', canonical: 'https://news.example/a/2', hash: 'h2' },
+    { id: 'c', at: 30, len: 30, published: T0 + 3, seen: T0 + 3, guid: null, canonical: null, hash: 'h3' },
+  ];
+  await saveEntries(file, path.join(root, 'tmp'), state, entries);
+  assert.deepEqual(await loadEntries(file), { state, entries });
+  // an entry past the manifest's size: the file is not trusted
+  await saveEntries(file, path.join(root, 'tmp'), { ...state, size: 50 }, entries);
+  assert.equal(await loadEntries(file), null);
+  // the format of version 1 (one array per entry)
+  await fs.writeFile(file, JSON.stringify({ version: 1, state, entries: entries.map((e) => [e.id, e.at, e.len, e.published, e.seen, e.guid, e.canonical, e.hash]) }));
+  assert.equal(await loadEntries(file), null);
 });
 
 test('list pages from a store (records read as needed) are the same bytes as from all its records', async () => {

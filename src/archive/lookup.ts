@@ -48,22 +48,24 @@ export interface ManifestState {
   torn: boolean;
 }
 
-const VERSION = 1;
+/**
+ * Version 2 keeps one JSON array per field (a column) rather than one array per entry: parsing flat arrays
+ * makes no small array per entry, and a canonical URL equal to the GUID (the usual case) is saved as 0
+ * rather than a second copy of the string. Version 1 files are not read (the manifest rebuilds them).
+ */
+const VERSION = 2;
 
-const savedSchema = z.object({
-  version: z.literal(VERSION),
-  state: z.object({
-    size: z.number(),
-    ino: z.number(),
-    mtimeMs: z.number(),
-    edge: z.string(),
-    lines: z.number(),
-    nextLine: z.number(),
-    torn: z.boolean(),
-  }),
-  // id, at, len, published, seen, guid, canonical, hash
-  entries: z.array(z.tuple([z.string(), z.number(), z.number(), z.number(), z.number(), z.string().nullable(), z.string().nullable(), z.string()])),
+const stateSchema = z.object({
+  size: z.number(),
+  ino: z.number(),
+  mtimeMs: z.number(),
+  edge: z.string(),
+  lines: z.number(),
+  nextLine: z.number(),
+  torn: z.boolean(),
 });
+
+const COLUMNS = ['id', 'at', 'len', 'published', 'seen', 'guid', 'canonical', 'hash'] as const;
 
 export const EDGE_BYTES = 256;
 
@@ -94,30 +96,44 @@ export async function loadEntries(file: string): Promise<{ state: ManifestState;
   } catch {
     return null;
   }
-  // the envelope is checked; each entry's shape is checked as it is used (a tuple check of 100,000 entries
+  // the envelope is checked; each entry's fields are checked in the loop (a schema check of 100,000 entries
   // would cost what this file saves)
   if (!data || typeof data !== 'object' || (data as { version?: unknown }).version !== VERSION) return null;
-  const { entries: raw, ...rest } = data as { entries?: unknown };
-  const head = savedSchema.omit({ entries: true }).safeParse(rest);
-  if (!head.success || !Array.isArray(raw)) return null;
-  const entries: Entry[] = [];
-  const size = head.data.state.size;
-  for (const e of raw as unknown[]) {
-    if (!Array.isArray(e) || e.length !== 8) return null;
-    const id: unknown = e[0], at: unknown = e[1], len: unknown = e[2], published: unknown = e[3], seen: unknown = e[4];
-    const guid: unknown = e[5], canonical: unknown = e[6], hash: unknown = e[7];
+  const d = data as Record<string, unknown>;
+  const head = stateSchema.safeParse(d.state);
+  if (!head.success) return null;
+  const cols: unknown[][] = [];
+  for (const name of COLUMNS) {
+    const col = d[name];
+    if (!Array.isArray(col)) return null;
+    cols.push(col);
+  }
+  const n = cols[0]!.length;
+  if (cols.some((c) => c.length !== n)) return null;
+  const [ids, ats, lens, pubs, seens, guids, canons, hashes] = cols as [unknown[], unknown[], unknown[], unknown[], unknown[], unknown[], unknown[], unknown[]];
+  const entries: Entry[] = new Array(n);
+  const size = head.data.size;
+  for (let i = 0; i < n; i++) {
+    const id = ids[i], at = ats[i], len = lens[i], published = pubs[i], seen = seens[i], guid = guids[i], hash = hashes[i];
+    let canonical = canons[i];
+    if (canonical === 0) canonical = guid;
     if (typeof id !== 'string' || typeof at !== 'number' || typeof len !== 'number' || typeof published !== 'number' || typeof seen !== 'number') return null;
     if ((guid !== null && typeof guid !== 'string') || (canonical !== null && typeof canonical !== 'string') || typeof hash !== 'string') return null;
     if (at < 0 || len <= 0 || at + len > size) return null;
-    entries.push({ id, at, len, published, seen, guid, canonical, hash });
+    entries[i] = { id, at, len, published, seen, guid, canonical, hash };
   }
-  return { state: head.data.state, entries };
+  return { state: head.data, entries };
 }
 
 /** Saves the entries (whole, through a rename; not flushed: it is a cache). Failures are ignored. */
 export async function saveEntries(file: string, tmpDir: string, state: ManifestState, entries: Iterable<Entry>): Promise<void> {
-  const rows = [...entries].map((e) => JSON.stringify([e.id, e.at, e.len, e.published, e.seen, e.guid, e.canonical, e.hash]));
-  const text = `{"version":${VERSION},"state":${JSON.stringify(state)},"entries":[\n${rows.join(',\n')}\n]}\n`;
+  const list = [...entries];
+  const column = (f: (e: Entry) => unknown) => JSON.stringify(list.map(f));
+  const text =
+    `{"version":${VERSION},"state":${JSON.stringify(state)},\n` +
+    `"id":${column((e) => e.id)},\n"at":${column((e) => e.at)},\n"len":${column((e) => e.len)},\n` +
+    `"published":${column((e) => e.published)},\n"seen":${column((e) => e.seen)},\n"guid":${column((e) => e.guid)},\n` +
+    `"canonical":${column((e) => (e.canonical !== null && e.canonical === e.guid ? 0 : e.canonical))},\n"hash":${column((e) => e.hash)}}\n`;
   try {
     await fs.mkdir(path.dirname(file), { recursive: true });
     writeUnsynced(file, text, tmpDir, new Set());
