@@ -129,14 +129,15 @@ test('a run over every fault: bounded time, one-line reasons, others archived, n
         res.writeHead(200, { 'Content-Type': 'application/rss+xml', 'Content-Encoding': 'gzip' });
         res.end(bomb);
       },
-      expect: { status: 'failed', reason: /decompressed response larger than 1 MiB$/ },
+      // on a busy machine the first attempt can end on a watchdog (retried) before the cap ends the second
+      expect: { status: 'failed', reason: /decompressed response larger than 1 MiB( \(after \d attempts\))?$/ },
     },
     'far-over-cap': {
       fault: (_req, res) => {
         res.writeHead(200, { 'Content-Type': 'application/rss+xml' });
         endless(Buffer.alloc(64 * 1024, 0x20), res).pipe(res);
       },
-      expect: { status: 'failed', reason: /response larger than 1 MiB$/ },
+      expect: { status: 'failed', reason: /response larger than 1 MiB( \(after \d attempts\))?$/ },
     },
     'no-content-type': {
       fault: (_req, res) => {
