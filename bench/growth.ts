@@ -32,7 +32,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { builtCli } from '../src/testing/build.ts';
 import { tempDir } from '../src/testing/tree.ts';
-import { seededRandom } from '../src/watch/index.ts';
+import { seededRandom } from '../src/watch/schedule.ts';
 
 const { values } = parseArgs({
   options: {

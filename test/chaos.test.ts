@@ -34,6 +34,7 @@ import { performance } from 'node:perf_hooks';
 import { builtCli } from '../src/testing/build.ts';
 import { REPO_ROOT } from '../src/testing/repo.ts';
 import { tempDir } from '../src/testing/tree.ts';
+import { seededRandom } from '../src/watch/schedule.ts';
 
 /** A whole number from the environment, or the fallback. */
 function fromEnv(name: string, fallback: () => number): number {
@@ -51,17 +52,6 @@ const HANG_MS = 180_000;
 // ---------------------------------------------------------------------------------------------
 // The feeds: a seeded model of items and their versions
 
-/** mulberry32: small, fast, and the same sequence on every machine for a seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Version {
   title: string;
@@ -127,7 +117,7 @@ class Feeds {
   readonly feeds: FeedModel[];
 
   constructor(seed: number) {
-    this.rand = prng(seed);
+    this.rand = seededRandom(seed);
     this.feeds = SOURCES.flatMap((s) => s.feeds.map((name, i): FeedModel => ({ name, source: s.slug, element: i % 2 ? 'content:encoded' : 'description', items: [], next: 0 })));
   }
 
@@ -577,7 +567,7 @@ test(`chaos: ${ROUNDS} rounds of changing feeds, a run SIGKILLed at a random mom
   t.diagnostic(`seed ${SEED} (replay: NEWSVAULT_CHAOS_SEED=${SEED}), ${ROUNDS} rounds`);
   const bin = builtCli();
   const feeds = new Feeds(SEED);
-  const kills = prng(SEED ^ 0x5eed);
+  const kills = seededRandom(SEED ^ 0x5eed);
   const server = new FeedServer();
   await server.start();
   const root = path.join(await tempDir('newsvault-chaos-'), 'archive');

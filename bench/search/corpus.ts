@@ -11,6 +11,7 @@ import path from 'node:path';
 import * as OpenCC from 'opencc-js';
 import { articleFileName, articleId, canonicalUrl, contentHash, dayDir, renderArticle, serialiseRecord, type ManifestRecord } from '../../src/archive/index.ts';
 import { bodyHash } from '../../src/archive/identity.ts';
+import { seededRandom as prng } from '../../src/watch/schedule.ts';
 
 export const SOURCES = ['rfi', 'bbc', 'voa', 'nytimes', 'dw', 'rfa', 'ftchinese', 'cdt'];
 
@@ -24,17 +25,8 @@ const LATIN = ['G20', 'iPhone', 'NATO', 'AI', 'COVID-19', 'TikTok', 'WTO', 'Huaw
 const GENERAL = '政府 官员 国家 经济 发展 问题 地区 安全 国际 关系 社会 人民 企业 市场 政策 专家 媒体 记者 民众 部门 军队 警方 法律 改革 合作 危机 局势 形势 影响 风险 挑战 压力 计划 报告 数据 价格 增长 下降 声明 会议 代表 领导人 外长 总统 总理 议员 学者 组织 机构 银行 公司 工厂 学校 医院 城市 农村 边境 首都 港口 机场 铁路 公路 互联网 平台 用户 消费者 工人 学生 家庭 儿童 老人 妇女 选民 示威者 反对派 执政党 当局 大使馆 外交部 国防部 委员会'.split(' ');
 const TITLE_LATIN = ['G20', 'iPhone', 'TikTok', 'NATO', 'AI'];
 
-/** mulberry32: a small, fast, seeded PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a small, fast, seeded PRNG (the watch schedule's jitter uses the same). */
+export { prng };
 
 /** A word of `list`, the first ones far more often (Zipf-like). */
 function pick(rand: () => number, list: readonly string[]): string {

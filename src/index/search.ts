@@ -2,6 +2,7 @@
  * Searching the index: FTS5's BM25 over the token columns (the title weighs three times the body),
  * newer first among equal scores (rowid order: see build.ts).
  */
+import type { ArticleRow } from './build.ts';
 import { SLOTS, type Db } from './db.ts';
 import { parseQuery, type ParsedQuery } from './query.ts';
 import { makeSnippet, type Snippet } from './snippet.ts';
@@ -19,18 +20,8 @@ export interface SearchOptions {
   snippetWidth?: number;
 }
 
-export interface SearchHit {
-  source: string;
-  id: string;
-  path: string;
-  title: string;
-  link: string;
-  published: number;
-  firstSeen: number;
-  textSource: 'feed' | 'page';
-  revisions: number;
-  /** When the article was noticed removed at its source, or null. */
-  gone: number | null;
+/** An article found: its index row (without the text's hash) with its score and snippet. */
+export interface SearchHit extends Omit<ArticleRow, 'goneReason' | 'hash' | 'text'> {
   /** BM25 as FTS5 gives it: lower is better. */
   score: number;
   snippet: Snippet;
