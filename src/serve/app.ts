@@ -10,7 +10,6 @@
  * loopback address answers only requests addressed to a loopback name (`localhost`, `127.0.0.1`, `[::1]`):
  * a web page elsewhere cannot rebind its own name to this machine and read the archive.
  */
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Hono, type Context } from 'hono';
 import { escapeUTF8 as esc } from 'entities';
@@ -57,7 +56,7 @@ const HTML = 'text/html; charset=utf-8';
  * browser converter, which the 简/繁 switch loads when traditional is chosen. Its path is resolved here as the
  * build resolves it, so that both serve the same file.
  */
-const EXTRA_STATIC: ReadonlyMap<string, () => string> = new Map([['cn2t.js', () => createRequire(import.meta.url).resolve('opencc-js/cn2t')]]);
+const EXTRA_STATIC = site.packageStatic();
 
 /** A message page in the site's shell, for a page `depth` folders below the site root. */
 function messagePage(depth: number, title: string, text: string): string {
@@ -130,7 +129,7 @@ export function createApp(opts: AppOptions): Hono {
       const names = segments.slice(1);
       if (!isStaticName(names)) return notFound();
       const extra = names.length === 1 ? EXTRA_STATIC.get(names[0]!) : undefined;
-      const file = extra ? extra() : null;
+      const file = extra ?? null;
       const bytes = file ? await readInside(path.dirname(file), [path.basename(file)]) : await readInside(site.STATIC_DIR, names);
       if (!bytes) return notFound();
       return send(c, 200, bytes, { 'Content-Type': staticType(names[names.length - 1]!), 'Cache-Control': 'no-cache' });

@@ -17,14 +17,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, realpathSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChangeEvent } from '../archive/index.ts';
 import { htmlToText } from '../index/text.ts';
 import { inside } from '../util/index.ts';
 import { feedArticles, feedText, normaliseBaseUrl } from './feeds.ts';
-import { STATIC_DIR } from './layout.ts';
+import { STATIC_DIR, packageStatic } from './layout.ts';
 import { openSiteModel, type SiteArticle, type SiteModel } from './model.ts';
 import { PAGE_SIZE, pageCount, renderArticle, renderDay, renderDays, renderDiff, renderHistory, renderHome, renderSearch, renderSource, renderSources, titleOf } from './pages.ts';
 import { feedPath, pathOf, type FeedFormat } from './routes.ts';
@@ -382,8 +381,7 @@ function copyStatic(writer: SiteWriter): void {
     const file = path.join(STATIC_DIR, name);
     if (statSync(file).isFile() && !name.startsWith('.')) writer.write(`static/${name}`, readFileSync(file));
   }
-  const cn2t = createRequire(import.meta.url).resolve('opencc-js/cn2t');
-  writer.write('static/cn2t.js', readFileSync(cn2t));
+  for (const [name, file] of packageStatic()) writer.write(`static/${name}`, readFileSync(file));
 }
 
 /** Whether `file`, its folders' links resolved, is still inside the archive's assets/. */

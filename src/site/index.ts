@@ -5,7 +5,7 @@
  */
 export { SiteModel, openSiteModel, dayOf, type SiteArticle, type SiteSource } from './model.ts';
 export { feedOf, feedPath, pathOf, rootOf, routeOf, type FeedFormat, type FeedRoute, type Route } from './routes.ts';
-export { CSP, CSP_HEADER, SITE_NAME, STATIC_DIR, layout, type LayoutOptions, type Section } from './layout.ts';
+export { CSP, CSP_HEADER, SITE_NAME, STATIC_DIR, layout, packageStatic, type LayoutOptions, type Section } from './layout.ts';
 export { PAGE_SIZE, listItem, renderRoute, timeHtml, titleOf, type RenderOptions } from './pages.ts';
 export { FEED_ITEMS, renderFeed, type FeedOptions } from './feeds.ts';
 export { escapeAttr, escapeHtml, plainText, sanitizeArticle, type SanitizeOptions } from './sanitize.ts';

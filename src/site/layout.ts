@@ -3,11 +3,18 @@
  * Content-Security-Policy, the language, the stylesheet and the one script (the 简/繁 switch), landmarks
  * (header, nav, main, footer) and a skip link.
  */
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { escapeAttr, escapeHtml } from './sanitize.ts';
 
 /** The site's static files (CSS, scripts), copied to `<site>/static/`. */
 export const STATIC_DIR: string = fileURLToPath(new URL('./static/', import.meta.url));
+
+/** Static files taken from packages, by their name under `<site>/static/`: opencc-js's browser converter
+ *  (loaded only when traditional is chosen). The build copies them; serve serves them from the package. */
+export function packageStatic(): ReadonlyMap<string, string> {
+  return new Map([['cn2t.js', createRequire(import.meta.url).resolve('opencc-js/cn2t')]]);
+}
 
 /**
  * The policy of every page: nothing from any other host but the images of articles that were not mirrored
