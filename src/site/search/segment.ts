@@ -103,7 +103,7 @@ export class SegmentBuilder {
 
   /** The postings of CJK tokens of one to three UTF-16 units none a surrogate, by `cjkKey` (no string made per
    *  occurrence); every other token's in `postings`. */
-  private readonly cjk = new Map<number, PostingBuilder>();
+  private readonly cjk = new KeyTable<PostingBuilder>();
   private readonly touched: PostingBuilder[] = [];
 
   /** Every token of the builder, its posting. */
@@ -128,8 +128,10 @@ export class SegmentBuilder {
   }
 
   private hitKey(key: number, title: boolean): void {
-    let p = this.cjk.get(key);
-    if (!p) this.cjk.set(key, (p = new PostingBuilder(this.slab)));
+    const cjk = this.cjk;
+    const slot = cjk.slot(key);
+    let p = cjk.at(slot);
+    if (!p) cjk.set(slot, key, (p = new PostingBuilder(this.slab)));
     this.hit(p, title);
   }
 
@@ -219,6 +221,74 @@ const P48 = 2 ** 48;
 const cjkKey1 = (a: number) => P48 + a;
 const cjkKey2 = (a: number, b: number) => 2 * P48 + a * P16 + b;
 const cjkKey3 = (a: number, b: number, c: number) => 3 * P48 + (a * P16 + b) * P16 + c;
+
+/**
+ * A hash table from whole-number keys below 2^53 (the `cjkKey`s) to values: open addressing with linear probing
+ * over a Float64Array of keys, so that a lookup neither boxes its key nor hashes a heap number (a Map keyed by
+ * numbers past 2^31 does both: it was a third of the indexing thread's time).
+ */
+export class KeyTable<V> {
+  private keys = new Float64Array(1024).fill(-1);
+  private values: (V | undefined)[] = new Array<V | undefined>(1024);
+  private mask = 1023;
+  size = 0;
+
+  /** The slot of `key`: where it is, or the empty slot where it would go. */
+  slot(key: number): number {
+    const lo = key >>> 0;
+    const hi = (key / 4294967296) | 0;
+    let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
+    h ^= h >>> 15;
+    const keys = this.keys;
+    const mask = this.mask;
+    let i = h & mask;
+    for (;;) {
+      const k = keys[i]!;
+      if (k === key || k === -1) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  at(slot: number): V | undefined {
+    return this.values[slot];
+  }
+
+  set(slot: number, key: number, value: V): void {
+    this.keys[slot] = key;
+    this.values[slot] = value;
+    if (++this.size * 2 > this.mask) this.grow();
+  }
+
+  get(key: number): V | undefined {
+    return this.values[this.slot(key)];
+  }
+
+  *[Symbol.iterator](): IterableIterator<[number, V]> {
+    const keys = this.keys;
+    for (let i = 0; i <= this.mask; i++) if (keys[i] !== -1) yield [keys[i]!, this.values[i]!];
+  }
+
+  clear(): void {
+    this.keys = new Float64Array(1024).fill(-1);
+    this.values = new Array<V | undefined>(1024);
+    this.mask = 1023;
+    this.size = 0;
+  }
+
+  private grow(): void {
+    const keys = this.keys;
+    const values = this.values;
+    this.keys = new Float64Array(keys.length * 2).fill(-1);
+    this.values = new Array<V | undefined>(keys.length * 2);
+    this.mask = keys.length * 2 - 1;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] === -1) continue;
+      const s = this.slot(keys[i]!);
+      this.keys[s] = keys[i]!;
+      this.values[s] = values[i];
+    }
+  }
+}
 
 /** The token of a `cjkKey`. */
 function cjkToken(key: number): string {
