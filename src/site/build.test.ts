@@ -287,3 +287,24 @@ test('build: a mirrored image that is a symbolic link (a hostile archive) is not
   assert.ok(files.some((f) => f.startsWith('a/rfi/')));
   assert.equal(await fs.lstat(path.join(out, linked)).then(() => true, () => false), false, 'neither the link nor its target is in the site');
 });
+
+test('build: a first build writes pages in place but never through a symbolic link already in the output folder, and a stale state file goes first', async () => {
+  const root = await smallArchive();
+  const outside = path.join(await tempDir('newsvault-outside-'), 'victim.html');
+  writeFileSync(outside, 'not the site’s');
+  const out = await tempDir('newsvault-out-');
+  await fs.symlink(outside, path.join(out, 'index.html'));
+  // a state file that no build of this site wrote (damaged: not JSON): the build is a first one
+  writeFileSync(path.join(out, STATE_FILE), '{"v":1,"pages":');
+  const report = await buildSite(root, { out });
+  assert.equal(readFileSync(outside, 'utf8'), 'not the site’s', 'the link’s target is untouched');
+  const st = await fs.lstat(path.join(out, 'index.html'));
+  assert.ok(st.isFile() && !st.isSymbolicLink(), 'the link was replaced by the page');
+  assert.match(readFileSync(path.join(out, 'index.html'), 'utf8'), /^<!DOCTYPE html>/i);
+  assert.ok(report.pages.written > 10);
+  // and no temporary file is left beside the pages
+  assert.deepEqual((await listFiles(out)).filter((f) => f.endsWith('.tmp')), []);
+  // the state was written at the end; a second build rewrites nothing
+  const again = await buildSite(root, { out });
+  assert.equal(again.pages.written, 0);
+});

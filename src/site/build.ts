@@ -15,8 +15,8 @@
  *   revisions/, assets/, lists/ or .newsvault/ folders; nothing is written outside it, and only files this
  *   build state names are ever removed from it.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, realpathSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { createHash, hash as digest, randomBytes } from 'node:crypto';
+import { closeSync, constants, copyFileSync, openSync, existsSync, linkSync, lstatSync, mkdirSync, realpathSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChangeEvent } from '../archive/index.ts';
@@ -28,7 +28,7 @@ import { openSiteModel, type SiteArticle, type SiteModel } from './model.ts';
 import { PAGE_SIZE, pageCount, renderArticle, renderDay, renderDays, renderDiff, renderHistory, renderHome, renderSearch, renderSource, renderSources, titleOf } from './pages.ts';
 import { feedPath, pathOf, type FeedFormat } from './routes.ts';
 import { isSearchIndexReady, updateSearchIndex, type SearchDoc, type SearchIndexReport } from './search/index.ts';
-import { startSearchIndexer, type HtmlDoc } from './search-worker.ts';
+import { startSearchIndexer, type HtmlDoc, type SearchIndexer } from './search-worker.ts';
 
 export const STATE_FILE = '.newsvault-site.json';
 const STATE_VERSION = 1;
@@ -93,7 +93,7 @@ function generatorHash(baseUrl: string | null): string {
 }
 
 function hash(s: string | Uint8Array): string {
-  return createHash('sha256').update(s).digest('base64url').slice(0, 22);
+  return digest('sha256', s, 'base64url').slice(0, 22);
 }
 
 /** Refuses an output folder that is the archive or inside its own folders (see the header). */
@@ -135,7 +135,13 @@ function readState(out: string): State | null {
   }
 }
 
-/** Writes pages into the output folder: atomically, only when their bytes differ from what the state records. */
+/**
+ * Writes pages into the output folder, only when their bytes differ from what the state records: atomically
+ * (a temporary file, then rename) when the folder holds an earlier build (a reader or a server may be looking
+ * at it), straight into the file when it holds none (`direct`: a first or damaged build, the state file
+ * removed first, so that a build stopped midway leaves no state and the next one rewrites every page).
+ * A direct write never follows a symbolic link: a page path that is one is replaced by rename.
+ */
 class SiteWriter {
   written = 0;
   unchanged = 0;
@@ -149,6 +155,7 @@ class SiteWriter {
     readonly out: string,
     readonly pages: Map<string, string>,
     readonly force: boolean,
+    readonly direct = false,
   ) {}
 
   write(rel: string, content: string | Uint8Array): boolean {
@@ -165,13 +172,15 @@ class SiteWriter {
       mkdirSync(dir, { recursive: true });
       this.dirs.add(dir);
     }
-    const tmp = path.join(dir, `.${path.basename(file).slice(0, 40)}.${this.tag}.${this.n++}.tmp`);
-    try {
-      writeFileSync(tmp, content);
-      renameSync(tmp, file);
-    } catch (err) {
-      rmSync(tmp, { force: true });
-      throw err;
+    if (!this.direct || !writeDirect(file, content)) {
+      const tmp = path.join(dir, `.${path.basename(file).slice(0, 40)}.${this.tag}.${this.n++}.tmp`);
+      try {
+        writeFileSync(tmp, content);
+        renameSync(tmp, file);
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        throw err;
+      }
     }
     this.pages.set(rel, h);
     this.written++;
@@ -183,6 +192,25 @@ class SiteWriter {
     this.pages.delete(rel);
     this.removed++;
   }
+}
+
+const DIRECT = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+
+/** Writes `file` in place, unless it is a symbolic link (then false: the caller replaces it by rename). */
+function writeDirect(file: string, content: string | Uint8Array): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, DIRECT, 0o666);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') return false;
+    throw err;
+  }
+  try {
+    writeFileSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
 }
 
 const ASSET = /src="(?:\.\.\/)*(assets\/[0-9a-f]{2}\/[0-9a-f]{64}\.[a-z]{3,4})"/g;
@@ -211,8 +239,12 @@ export async function buildSite(root: string, opts: BuildOptions): Promise<Build
   const pages = new Map(Object.entries(old?.pages ?? {}));
   const inputs = new Map(sameCode ? Object.entries(prev!.inputs) : []);
   const feeds = new Map(sameCode ? Object.entries(prev!.feeds) : []);
-  const writer = new SiteWriter(out, pages, opts.full ?? false);
   mkdirSync(out, { recursive: true });
+  // no earlier build here (or its state is damaged): pages are written in place, and the state file, if any,
+  // goes first (see SiteWriter)
+  const direct = pages.size === 0;
+  if (direct) rmSync(path.join(out, STATE_FILE), { force: true });
+  const writer = new SiteWriter(out, pages, opts.full ?? false, direct);
 
   const hadState = prev !== null;
   // the parsed state is in the maps now: let it go (at 100,000 articles it is tens of MB)
@@ -238,6 +270,7 @@ export async function buildSite(root: string, opts: BuildOptions): Promise<Build
   let skipped = 0;
   const upserts: SearchDoc[] = [];
   const history: SiteArticle[] = [];
+  let assetsCopied = 0;
   const renderOne = (a: SiteArticle): HtmlDoc | null => {
     const rel = pathOf({ kind: 'article', slug: a.source, id: a.record.id });
     const name = model.nameOf(a.source);
@@ -269,22 +302,26 @@ export async function buildSite(root: string, opts: BuildOptions): Promise<Build
       html: fields?.contentHtml ?? '',
     };
   };
-  let search: SearchIndexReport | null;
+  let search: SearchIndexReport | null = null;
+  // a full build's indexing thread ends (its last segment, the final merge) while this one writes the rest
+  let indexer: SearchIndexer | null = null;
+  let indexed: Promise<SearchIndexReport> | null = null;
   if (searchFull) {
     // every article: pages compared by their bytes, the search index streamed from the same reads
-    const indexer = startSearchIndexer(out);
+    const thread = (indexer = startSearchIndexer(out));
     try {
       let done = 0;
       for (const a of all) {
         const doc = renderOne(a);
-        if (doc) await indexer.push(doc);
+        if (doc) await thread.push(doc);
         if (++done % 50 === 0 || done === all.length) opts.onProgress?.(done, all.length);
       }
     } catch (err) {
-      await indexer.abort();
+      await thread.abort();
       throw err;
     }
-    search = await indexer.finish();
+    indexed = thread.finish();
+    indexed.catch(() => {});
   } else {
     const candidates = events ? all.filter((a) => touched.has(`${a.source}/${a.record.id}`) || !inputs.has(pathOf({ kind: 'article', slug: a.source, id: a.record.id }))) : all;
     let done = 0;
@@ -296,48 +333,14 @@ export async function buildSite(root: string, opts: BuildOptions): Promise<Build
       }
       if (++done % 50 === 0 || done === candidates.length) opts.onProgress?.(done, candidates.length);
     }
-    search = null;
   }
-  for (const a of history) await writeHistory(model, writer, a);
-
-  // pages no longer produced (a complete build knows every page): removed, with their search documents
-  const removedKeys: string[] = [];
-  if (complete) {
-    for (const rel of [...inputs.keys()]) {
-      if (writer.produced.has(rel)) continue;
-      inputs.delete(rel);
-      const m = /^a\/([^/]+)\/([^/.]+)\.html$/.exec(rel);
-      if (m) removedKeys.push(`${m[1]}/${m[2]}`);
-    }
+  try {
+    search = (await writeRest()) ?? search;
+  } catch (err) {
+    await indexer?.abort();
+    throw err;
   }
-  if (!searchFull && (upserts.length || removedKeys.length)) search = await updateSearchIndex(out, { upsert: upserts, remove: removedKeys });
-
-  const assetsCopied = copyAssets(root, out, assets);
-
-  // lists
-  writeLists(model, writer, events ? touched : null);
-  writer.write(pathOf({ kind: 'sources' }), renderSources(model, await model.health()));
-  writer.write(pathOf({ kind: 'search' }), renderSearch('static'));
-
-  // feeds
-  for (const source of [undefined, ...model.sources().map((s) => s.slug)]) {
-    const items = feedArticles(model, source) ?? [];
-    const name = source ?? '';
-    const key = hash(`${generator}\0${source === undefined ? '' : model.nameOf(source)}\0${items.map((a) => `${a.source}/${JSON.stringify(a.record)}`).join('\n')}`);
-    const paths = FORMATS.map((format) => feedPath(source === undefined ? { format } : { source, format }));
-    if (!writer.force && feeds.get(name) === key && paths.every((p) => pages.has(p))) {
-      for (const p of paths) writer.produced.add(p);
-      continue;
-    }
-    const withBodies = items.map((article) => ({ article, fields: model.bodySync(article) }));
-    FORMATS.forEach((format, i) => writer.write(paths[i]!, feedText(model, { ...(source === undefined ? {} : { source }), format, ...(base ? { baseUrl: base } : {}) }, withBodies)));
-    feeds.set(name, key);
-  }
-
-  if (complete) {
-    for (const rel of [...pages.keys()]) if (!writer.produced.has(rel) && !isStaticPath(rel)) writer.remove(rel);
-    for (const name of [...feeds.keys()]) if (name !== '' && !model.source(name)) feeds.delete(name);
-  }
+  if (indexed) search = await indexed;
 
   const state: State = { v: STATE_VERSION, generator, pages: Object.fromEntries(pages), inputs: Object.fromEntries(inputs), feeds: Object.fromEntries(feeds) };
   const stateFile = path.join(out, STATE_FILE);
@@ -356,6 +359,52 @@ export async function buildSite(root: string, opts: BuildOptions): Promise<Build
     ms: performance.now() - t0,
     warnings,
   };
+
+  /** History and diff pages, removals, assets, lists and feeds; the search index's update when not a full build. */
+  async function writeRest(): Promise<SearchIndexReport | null> {
+    let updated: SearchIndexReport | null = null;
+    for (const a of history) await writeHistory(model, writer, a);
+
+    // pages no longer produced (a complete build knows every page): removed, with their search documents
+    const removedKeys: string[] = [];
+    if (complete) {
+      for (const rel of [...inputs.keys()]) {
+        if (writer.produced.has(rel)) continue;
+        inputs.delete(rel);
+        const m = /^a\/([^/]+)\/([^/.]+)\.html$/.exec(rel);
+        if (m) removedKeys.push(`${m[1]}/${m[2]}`);
+      }
+    }
+    if (!searchFull && (upserts.length || removedKeys.length)) updated = await updateSearchIndex(out, { upsert: upserts, remove: removedKeys });
+
+    assetsCopied = copyAssets(root, out, assets);
+
+    // lists
+    writeLists(model, writer, events ? touched : null);
+    writer.write(pathOf({ kind: 'sources' }), renderSources(model, await model.health()));
+    writer.write(pathOf({ kind: 'search' }), renderSearch('static'));
+
+    // feeds
+    for (const source of [undefined, ...model.sources().map((s) => s.slug)]) {
+      const items = feedArticles(model, source) ?? [];
+      const name = source ?? '';
+      const key = hash(`${generator}\0${source === undefined ? '' : model.nameOf(source)}\0${items.map((a) => `${a.source}/${JSON.stringify(a.record)}`).join('\n')}`);
+      const paths = FORMATS.map((format) => feedPath(source === undefined ? { format } : { source, format }));
+      if (!writer.force && feeds.get(name) === key && paths.every((p) => pages.has(p))) {
+        for (const p of paths) writer.produced.add(p);
+        continue;
+      }
+      const withBodies = items.map((article) => ({ article, fields: model.bodySync(article) }));
+      FORMATS.forEach((format, i) => writer.write(paths[i]!, feedText(model, { ...(source === undefined ? {} : { source }), format, ...(base ? { baseUrl: base } : {}) }, withBodies)));
+      feeds.set(name, key);
+    }
+
+    if (complete) {
+      for (const rel of [...pages.keys()]) if (!writer.produced.has(rel) && !isStaticPath(rel)) writer.remove(rel);
+      for (const name of [...feeds.keys()]) if (name !== '' && !model.source(name)) feeds.delete(name);
+    }
+    return updated;
+  }
 }
 
 function isStaticPath(rel: string): boolean {
