@@ -6,7 +6,9 @@
  * A loopback server serves nine feeds (one per source) of generated Chinese items with 3–6 KB bodies. The
  * archive grows to `--articles` in runs of `--step` new items (spread over the nine feeds); after the first
  * step and after the last, a run with 100 new items (each feed holding them beside its ~11 newest earlier
- * ones) and a run with nothing new (the same feeds again, served in full: no 304) are measured too.
+ * ones) and two runs with nothing new, served in full (no 304): the same feeds again, byte for byte (a run
+ * skips a feed whose bytes it processed in full last time, see src/run), then the same items in feeds whose
+ * bytes differ (a new `lastBuildDate`, as many feeds have on every request: every item is looked at).
  *
  * Every run is `node bin/newsvault.js run` in a child process (this checkout compiled as `npm run build`
  * does, into a folder of its own, see src/testing/build.ts; or `--cli` for another build, e.g. an older
@@ -21,7 +23,11 @@
  *
  * The baseline, measured in the same run on the same disk: the article files the first step added, written
  * to a fresh folder with one `writeFileSync` each and no fsync, by a child process timed the same way
- * (`--fsync-baseline`: once more with an fsync per file).
+ * (`--fsync-baseline`: once more with an fsync per file). It is run `--baseline-runs` times (default 5) and
+ * its median taken: alone, it swung 0.5–3.9 s of CPU from one benchmark to the next, with what the page
+ * cache still had to write back and with the load. So that each measured process starts from the same page
+ * cache state, every measured run (the CLI's and the baseline's) starts after `sync` (no dirty pages left by
+ * the one before), and the baseline's output folder is removed (and synced away) before the next.
  */
 import { spawn } from 'node:child_process';
 import { promises as fs, writeFileSync } from 'node:fs';
@@ -40,6 +46,7 @@ const { values } = parseArgs({
     step: { type: 'string', default: '10000' },
     cli: { type: 'string' },
     'fsync-baseline': { type: 'boolean', default: false },
+    'baseline-runs': { type: 'string', default: '5' },
     /** Write a CPU profile of every CLI run into this folder (node --cpu-prof). */
     profile: { type: 'string' },
   },
@@ -47,6 +54,8 @@ const { values } = parseArgs({
 const TOTAL = Number(values.articles);
 const STEP = Number(values.step);
 if (!Number.isInteger(TOTAL) || !Number.isInteger(STEP) || STEP < 1 || TOTAL < STEP) throw new Error('--articles and --step: whole numbers, articles ≥ step ≥ 1');
+const BASELINE_RUNS = Number(values['baseline-runs']);
+if (!Number.isInteger(BASELINE_RUNS) || BASELINE_RUNS < 1) throw new Error('--baseline-runs: a whole number ≥ 1');
 const FEEDS = 9;
 const SMALL = 100;
 
@@ -85,8 +94,10 @@ function itemXml(n: number): string {
   return `<item><title>${title}</title><link>https://news${n % FEEDS}.example/zh/${n}.html</link><guid isPermaLink="false">item-${n}</guid><pubDate>${new Date(published(n)).toUTCString()}</pubDate><content:encoded><![CDATA[${paragraphs.join('\n')}]]></content:encoded></item>`;
 }
 
-function feedXml(f: number, items: number[]): string {
-  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>源 ${f}</title><link>https://news${f}.example/</link>\n${items
+/** `built`: a lastBuildDate (the same items in other bytes). */
+function feedXml(f: number, items: number[], built?: number): string {
+  const date = built === undefined ? '' : `<lastBuildDate>${new Date(built).toUTCString()}</lastBuildDate>`;
+  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>源 ${f}</title><link>https://news${f}.example/</link>${date}\n${items
     .filter((n) => n % FEEDS === f)
     .sort((a, b) => b - a)
     .map(itemXml)
@@ -97,8 +108,8 @@ function feedXml(f: number, items: number[]): string {
 // The server: /feed-<f>.xml serves feed f's share of the current items; no validators (no 304)
 
 let served: string[] = Array.from({ length: FEEDS }, (_, f) => feedXml(f, []));
-function serve(items: number[]): void {
-  served = Array.from({ length: FEEDS }, (_, f) => feedXml(f, items));
+function serve(items: number[], built?: number): void {
+  served = Array.from({ length: FEEDS }, (_, f) => feedXml(f, items, built));
 }
 const server = http.createServer((req, res) => {
   const m = /^\/feed-(\d+)\.xml$/.exec(req.url ?? '');
@@ -129,7 +140,13 @@ interface Usage {
   writtenMB: number;
 }
 
-function measure(args: string[], opts: { cwd?: string } = {}): Promise<Usage & { stderr: string }> {
+/** Writes back every dirty page (sync(1)), so that a measured process does not pay for the one before. */
+function syncDisks(): Promise<void> {
+  return new Promise((resolve) => spawn('sync', { stdio: 'ignore' }).once('close', () => resolve()).once('error', () => resolve()));
+}
+
+async function measure(args: string[], opts: { cwd?: string } = {}): Promise<Usage & { stderr: string }> {
+  await syncDisks();
   const env = { ...process.env };
   delete env.NEWSVAULT_ARCHIVE;
   delete env.NODE_OPTIONS;
@@ -236,8 +253,8 @@ serve([]);
 const ONLY = ['--only', ...Array.from({ length: FEEDS }, (_, f) => `src${f}`)];
 const startup = await measure([cli, 'run', '--archive', emptyRoot, ...ONLY]);
 
-async function runOnce(label: string, items: number[], expectNew: number): Promise<{ row: Row; added: string[] }> {
-  serve(items);
+async function runOnce(label: string, items: number[], expectNew: number, built?: number): Promise<{ row: Row; added: string[] }> {
+  serve(items, built);
   const prof = values.profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values.profile), '--cpu-prof-name', `${rows.length + 1}-${label.replace(/\W+/g, '-')}.cpuprofile`] : [];
   const u = await measure([...prof, cli, 'run', '--archive', root, ...ONLY]);
   const after = await tree(root);
@@ -260,10 +277,15 @@ async function small(at: string): Promise<void> {
   const items = [...range(next - SMALL, SMALL), ...range(next, SMALL)];
   next += SMALL;
   await runOnce(`add ${SMALL} at ${at}`, items, SMALL);
-  await runOnce(`no-op at ${at}`, items, 0);
+  await runOnce(`no-op at ${at}, same bytes`, items, 0);
+  await runOnce(`no-op at ${at}, new lastBuildDate`, items, 0, published(next));
 }
 
-const baselines: { label: string; u: Usage; files: number; MB: number }[] = [];
+const baselines: { label: string; u: Usage; runs: Usage[]; files: number; MB: number }[] = [];
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 const steps = Math.floor(TOTAL / STEP);
 for (let s = 0; s < steps; s++) {
   const items = range(next, STEP);
@@ -293,9 +315,13 @@ for (const [p, n] of index) { const f = path.join(${JSON.stringify(out)}, p); co
   ${sync ? 'const fd = fs.openSync(f, "w"); fs.writeSync(fd, pack, at, n); fs.fsyncSync(fd); fs.closeSync(fd);' : 'fs.writeFileSync(f, pack.subarray(at, at + n));'} at += n; }`;
       const file = path.join(work, `baseline-${sync ? 'fsync' : 'plain'}.mjs`);
       await fs.writeFile(file, script);
-      const u = await measure([file]);
-      baselines.push({ label: sync ? 'the same article bytes, an fsync per file' : 'the same article bytes, no fsync', u, files: articles.length, MB });
-      await fs.rm(out, { recursive: true, force: true });
+      const runs: Usage[] = [];
+      for (let k = 0; k < BASELINE_RUNS; k++) {
+        runs.push(await measure([file]));
+        await fs.rm(out, { recursive: true, force: true });
+      }
+      const u: Usage = { wallS: median(runs.map((r) => r.wallS)), cpuS: median(runs.map((r) => r.cpuS)), rssMiB: median(runs.map((r) => r.rssMiB)), writtenMB: median(runs.map((r) => r.writtenMB)) };
+      baselines.push({ label: sync ? 'the same article bytes, an fsync per file' : 'the same article bytes, no fsync', u, runs, files: articles.length, MB });
     }
     await small(String(STEP));
   }
@@ -311,11 +337,14 @@ console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---
 for (const r of rows) {
   console.log(`| ${r.label} | ${r.articles} | ${f1(r.wallS)} | ${f2(r.cpuS)} | ${r.rssMiB.toFixed(0)} | ${f1(r.writtenMB)} | ${r.newFiles} | ${f2(r.newMB)} | ${r.files} | ${f2(r.rewrittenMB)} |`);
 }
-console.log('\n| baseline | files | MB | wall s | CPU s | first ingest wall / baseline wall | first ingest CPU / baseline CPU |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('\n| baseline | files | MB | wall s | CPU s | wall s, each run | CPU s, each run | first ingest wall / baseline wall | first ingest CPU / baseline CPU |');
+console.log('| --- | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: |');
 const first = rows[0]!;
-console.log(`| start-up: \`run\`, nine empty feeds, empty archive | 0 | 0 | ${f2(startup.wallS)} | ${f2(startup.cpuS)} | | |`);
+console.log(`| start-up: \`run\`, nine empty feeds, empty archive | 0 | 0 | ${f2(startup.wallS)} | ${f2(startup.cpuS)} | | | | |`);
 for (const b of baselines) {
-  console.log(`| ${b.label} | ${b.files} | ${f1(b.MB)} | ${f2(b.u.wallS)} | ${f2(b.u.cpuS)} | ${f1(first.wallS / b.u.wallS)} | ${f1(first.cpuS / b.u.cpuS)} |`);
+  const each = (f: (u: Usage) => number) => b.runs.map((r) => f2(f(r))).join(' ');
+  console.log(
+    `| ${b.label} (median of ${b.runs.length}) | ${b.files} | ${f1(b.MB)} | ${f2(b.u.wallS)} | ${f2(b.u.cpuS)} | ${each((r) => r.wallS)} | ${each((r) => r.cpuS)} | ${f1(first.wallS / b.u.wallS)} | ${f1(first.cpuS / b.u.cpuS)} |`,
+  );
 }
 await fs.rm(work, { recursive: true, force: true });

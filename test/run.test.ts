@@ -107,9 +107,19 @@ test('running twice over the same feed adds and rewrites nothing', async () => {
   const again = capture();
   assert.equal(await main(['node', 'newsvault', 'run', '--archive', root, '--feed', `${base}/rss`, '--json'], again.io), 0);
   const second = JSON.parse(again.out.join(''));
+  // the same bytes as the run before processed in full: skipped as a 304 is
   assert.equal(second.sources[0].new, 0);
-  assert.equal(second.sources[0].unchanged, 2);
+  assert.equal(second.sources[0].sameBody, 1);
   assert.deepEqual(second.written, []);
+  assert.deepEqual(await snapshot(root), before);
+  // without that record, the items are looked at again: nothing new
+  await fs.rm(path.join(root, '.newsvault', 'feeds.json'));
+  const third = capture();
+  assert.equal(await main(['node', 'newsvault', 'run', '--archive', root, '--feed', `${base}/rss`, '--json'], third.io), 0);
+  const thirdReport = JSON.parse(third.out.join(''));
+  assert.equal(thirdReport.sources[0].new, 0);
+  assert.equal(thirdReport.sources[0].unchanged, 2);
+  assert.deepEqual(thirdReport.written, []);
   assert.deepEqual(await snapshot(root), before);
 });
 

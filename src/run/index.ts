@@ -20,7 +20,7 @@ import type { ChangeEvent, ManifestRecord, Plan } from '../archive/index.ts';
 import { ImageCache, mirrorImages } from '../assets/index.ts';
 import { fetchAndExtract, needsFullText } from '../extract/index.ts';
 import type { ExtractedArticle, SiteRule } from '../extract/index.ts';
-import { FetchError, describeError, fetchResource } from '../fetch/index.ts';
+import { FetchError, describeError, fetchResource, newsvaultVersion } from '../fetch/index.ts';
 import type { FetchOptions } from '../fetch/index.ts';
 import { isDue, recordAttempt, recordFailure, rememberValidators, retryDue, validatorsFor } from '../health/index.ts';
 import type { Attempts, HealthState } from '../health/index.ts';
@@ -29,7 +29,9 @@ import { parseFeed } from '../parse/index.ts';
 import { publishReadme, publishSourceLists } from '../publish/index.ts';
 import type { SourceSummary } from '../publish/index.ts';
 import { openStorage, storageFailure } from '../storage/index.ts';
-import type { Archive, SourceArchive, StorageError } from '../storage/index.ts';
+import type { Archive, Processed as ProcessedFeeds, ProcessedFeed, ProcessedSource, SourceArchive, StorageError } from '../storage/index.ts';
+import { sha256 } from '../util/index.ts';
+import { FeedBudget } from './budget.ts';
 
 export interface SourceReport {
   slug: string;
@@ -45,6 +47,9 @@ export interface SourceReport {
   failed: number;
   /** Feeds answered 304 Not Modified (nothing parsed or written). */
   notModified: number;
+  /** Feeds served the same bytes as the last time they were processed in full, with nothing left to retry
+   *  and the source's manifest as that run left it: skipped as a 304 is (nothing parsed or written). */
+  sameBody: number;
   /** Articles whose text was extracted from their web page. */
   fullText: number;
   errors: string[];
@@ -125,6 +130,7 @@ function emptyReport(source: Source): SourceReport {
     unchanged: 0,
     failed: 0,
     notModified: 0,
+    sameBody: 0,
     fullText: 0,
     errors: [],
     warnings: [],
@@ -171,6 +177,9 @@ interface SourceContext {
   now: number;
   /** Failed extractions, shared by the run (see health/retries.ts). */
   attempts: Attempts;
+  /** Cleared when an item's text could still change on a later run over the same feed bytes (its page is
+   *  wanted and the archive holds the feed's text: an extraction may be retried). */
+  settled: boolean;
 }
 
 /** An item ready to commit. */
@@ -225,6 +234,7 @@ async function processItem(ctx: SourceContext, item: FeedItem, prefetched?: Prom
     const { known, attemptKey } = wanted;
     if (known && !wanted.fetch) {
       // archived before (from its page, or extraction kept failing): the feed's summary must not replace it
+      if (known.textSource !== 'page') ctx.settled = false;
       return { plan: { kind: 'unchanged', keys, record: known }, textSource, extractionFailed };
     }
     const got = await (prefetched ?? fetchPage(ctx, item));
@@ -236,6 +246,7 @@ async function processItem(ctx: SourceContext, item: FeedItem, prefetched?: Prom
       report.fullText++;
       for (const w of page.warnings) warn(ctx, item.link, `${item.link}: ${w}`);
     } else {
+      ctx.settled = false;
       warn(ctx, item.link, `full text of "${item.title.slice(0, 40)}" not extracted, the feed's text is kept: ${describeError(got.error)}`);
       if (known) {
         recordFailure(ctx.attempts, attemptKey!, ctx.now);
@@ -297,6 +308,27 @@ interface SourceRun {
   written: string[];
   store?: SourceArchive;
   state?: HealthState;
+  /** What to remember of the feeds processed in full (see `Shared.processed`); null: nothing (forget the source's). */
+  processed?: ProcessedSource | null;
+}
+
+/** What a run's sources share. */
+interface Shared {
+  /** The first storage failure (disk full, read-only…) stops them all. */
+  halt: Halt;
+  /** How many parsed feeds are held at once (see budget.ts). */
+  budget?: FeedBudget;
+  /** What the last run processed in full of this source's feeds (see storage/processed.ts). */
+  processed?: ProcessedSource;
+}
+
+/** Bytes of feed bodies a run holds parsed at once (one feed always: see budget.ts). */
+export const FEED_BUDGET_BYTES = 8 * 1024 * 1024;
+
+/** What a feed's processing depended on beyond its bytes: a feed recorded under other settings (or by another
+ *  version of Newsvault) is processed again. */
+function processingKey(source: Source, opts: RunOptions): string {
+  return `newsvault ${newsvaultVersion()}; fullText ${source.fullText ?? 'auto'}; assets ${opts.assets ? 'yes' : 'no'}`;
 }
 
 export async function archiveSource(
@@ -305,8 +337,9 @@ export async function archiveSource(
   opts: RunOptions,
   state?: HealthState,
   attempts: Attempts = {},
-  halt: Halt = {},
+  shared: Shared = { halt: {} },
 ): Promise<SourceRun> {
+  const { halt, budget, processed: before } = shared;
   const started = Date.now();
   const now = opts.now ?? Date.now;
   const report = emptyReport(source);
@@ -321,12 +354,27 @@ export async function archiveSource(
   const slug = source.slug;
   const pageConcurrency = opts.pageConcurrency ?? DEFAULT_PAGE_CONCURRENCY;
   let total = 0;
-  try {
+  /** The store is opened when a feed is to be archived, or when the source must be looked at anyway (a
+   *  session left it unfinished, its list page is missing): a run whose feeds are all unchanged opens none. */
+  const open = async (): Promise<SourceArchive> => {
+    if (store) return store;
     store = await archive.source(slug);
     for (const w of store.warnings) {
       report.warnings.push(w);
       log?.warn({ source: slug }, w);
     }
+    return store;
+  };
+  const key = processingKey(source, opts);
+  /** Feeds processed in full this time (their bodies) or to forget (null). */
+  const done = new Map<string, ProcessedFeed | null>();
+  let reusable = false;
+  let processedAfter: ProcessedSource | null = null;
+  try {
+    const marked = await archive.marked(slug);
+    // the feeds recorded as processed in full still hold only if nothing else wrote the manifest since
+    reusable = before !== undefined && !marked && before.manifest === (await archive.manifestState(slug));
+    if (marked) await open();
     if (source.feeds.length === 0) {
       report.errors.push('no feed configured');
       log?.error({ source: slug }, 'no feed configured');
@@ -334,26 +382,10 @@ export async function archiveSource(
     let stopped = false;
     for (const location of source.feeds) {
       if (halt.error || opts.signal?.aborted) break;
-      let items: FeedItem[];
-      let validators: Validators | undefined;
-      let feedAddress: string | undefined;
+      let items: (FeedItem | undefined)[];
+      let resource: Awaited<ReturnType<typeof fetchResource>> | undefined;
       try {
-        const resource = await fetchResource(location, { ...fetchOptions, validators: state ? validatorsFor(state, location) : undefined });
-        httpStatus = resource.status;
-        feedsRead++;
-        validators = { notModified: resource.notModified, etag: resource.etag, lastModified: resource.lastModified };
-        feedAddress = resource.privateAddress;
-        if (resource.notModified) {
-          report.notModified++;
-          if (state) state = rememberValidators(state, location, validators);
-          continue;
-        }
-        const feed = await parseFeed(resource.body, { url: resource.url, contentType: resource.contentType });
-        items = feed.items;
-        for (const w of feed.warnings) {
-          report.warnings.push(w);
-          log?.warn({ source: slug, url: location }, w);
-        }
+        resource = await fetchResource(location, { ...fetchOptions, validators: state ? validatorsFor(state, location) : undefined });
       } catch (err) {
         if (err instanceof FetchError) {
           httpStatus = err.status ?? httpStatus;
@@ -361,66 +393,127 @@ export async function archiveSource(
         } else {
           feedsRead = Math.max(0, feedsRead - 1);
         }
-        // fetch errors name their URL already; parse errors do not
+        // fetch errors name their URL already; others do not
         const message = err instanceof FetchError ? describeError(err) : `${location}: ${describeError(err)}`;
         report.errors.push(message);
         log?.error({ source: slug, url: location, ...(err instanceof FetchError && err.status ? { status: err.status } : {}) }, message);
         continue;
       }
-      const ctx: SourceContext = { archive, source, store, fetch: itemFetchOptions(fetchOptions, feedAddress), opts, report, now: now(), attempts };
-      total += items.length;
-      opts.onProgress?.({ source: slug, done: report.seen, total });
-      // the pages of the next items are fetched (at most pageConcurrency at once, under the per-host politeness)
-      // while this one is committed: commits stay one at a time, in the feed's order
-      const limit = pLimit(pageConcurrency);
-      const lookahead = pageConcurrency * 2;
-      const pages = new Map<number, Promise<Page>>();
-      const prefetch = (i: number) => {
-        const item = items[i];
-        if (!item || pages.has(i) || !pageWanted(ctx, item)?.fetch) return;
-        pages.set(
-          i,
-          limit(() => (halt.error || opts.signal?.aborted ? Promise.resolve<Page>({ error: new Error('the run was stopped') }) : fetchPage(ctx, item))),
-        );
-      };
-      for (let i = 0; i < Math.min(lookahead, items.length); i++) prefetch(i);
-      let itemFailures = 0;
-      for (const [i, item] of items.entries()) {
-        if (halt.error) break;
-        if (opts.signal?.aborted) {
-          stopped = true;
-          break;
-        }
-        prefetch(i + lookahead);
-        report.seen++;
-        const event = await archiveItem(ctx, item, pages.get(i));
-        pages.delete(i);
-        events.push(event);
-        written.push(...writtenBy(event));
-        opts.onEvent?.(event);
-        opts.onProgress?.({ source: slug, done: report.seen, total });
-        if (event.type === 'failed') {
-          itemFailures++;
-          report.errors.push(`item "${item.title.slice(0, 40)}": ${event.error}`);
-          log?.error({ source: slug, ...(item.link ? { url: item.link } : {}), title: item.title.slice(0, 80) }, `item "${item.title.slice(0, 40)}": ${event.error}`);
-        }
+      httpStatus = resource.status;
+      feedsRead++;
+      const validators: Validators = { notModified: resource.notModified, etag: resource.etag, lastModified: resource.lastModified };
+      const feedAddress = resource.privateAddress;
+      if (resource.notModified) {
+        report.notModified++;
+        if (state) state = rememberValidators(state, location, validators);
+        continue;
       }
-      // stopped early: the pages not yet started are not fetched
-      limit.clearQueue();
-      // every record is on disk once committed: the feed's validators may be kept, unless an item failed
-      // (then a later 304 would hide it)
-      if (state && validators && itemFailures === 0 && !stopped) state = rememberValidators(state, location, validators);
+      const bodySha = sha256(resource.body);
+      const last = reusable ? before?.feeds[location] : undefined;
+      if (last && last.body === bodySha && last.config === key) {
+        // the same bytes as the last time, processed in full then, into the manifest as it is: as a 304
+        report.sameBody++;
+        if (state) state = rememberValidators(state, location, validators);
+        continue;
+      }
+      await open();
+      const release = await budget?.acquire(resource.body.length);
+      try {
+        const feed = await parseFeed(resource.body, { url: resource.url, contentType: resource.contentType });
+        // parsed: the body is not held while the items are archived
+        resource = undefined;
+        items = feed.items;
+        for (const w of feed.warnings) {
+          report.warnings.push(w);
+          log?.warn({ source: slug, url: location }, w);
+        }
+      } catch (err) {
+        release?.();
+        feedsRead = Math.max(0, feedsRead - 1);
+        // parse errors do not name their URL
+        const message = `${location}: ${describeError(err)}`;
+        report.errors.push(message);
+        log?.error({ source: slug, url: location }, message);
+        // a body that could not be parsed is not the one recorded (if it were, it would have been skipped)
+        done.set(location, null);
+        continue;
+      }
+      try {
+        const ctx: SourceContext = { archive, source, store: store!, fetch: itemFetchOptions(fetchOptions, feedAddress), opts, report, now: now(), attempts, settled: true };
+        total += items.length;
+        opts.onProgress?.({ source: slug, done: report.seen, total });
+        // the pages of the next items are fetched (at most pageConcurrency at once, under the per-host politeness)
+        // while this one is committed: commits stay one at a time, in the feed's order
+        const limit = pLimit(pageConcurrency);
+        const lookahead = pageConcurrency * 2;
+        const pages = new Map<number, Promise<Page>>();
+        const prefetch = (i: number) => {
+          const item = items[i];
+          if (!item || pages.has(i) || !pageWanted(ctx, item)?.fetch) return;
+          pages.set(
+            i,
+            limit(() => (halt.error || opts.signal?.aborted ? Promise.resolve<Page>({ error: new Error('the run was stopped') }) : fetchPage(ctx, item))),
+          );
+        };
+        for (let i = 0; i < Math.min(lookahead, items.length); i++) prefetch(i);
+        let itemFailures = 0;
+        for (let i = 0; i < items.length; i++) {
+          const item = items[i]!;
+          if (halt.error) break;
+          if (opts.signal?.aborted) {
+            stopped = true;
+            break;
+          }
+          prefetch(i + lookahead);
+          report.seen++;
+          const event = await archiveItem(ctx, item, pages.get(i));
+          pages.delete(i);
+          // committed: the item (its text) is not held any longer than that
+          items[i] = undefined;
+          events.push(event);
+          written.push(...writtenBy(event));
+          opts.onEvent?.(event);
+          opts.onProgress?.({ source: slug, done: report.seen, total });
+          if (event.type === 'failed') {
+            itemFailures++;
+            report.errors.push(`item "${item.title.slice(0, 40)}": ${event.error}`);
+            log?.error({ source: slug, ...(item.link ? { url: item.link } : {}), title: item.title.slice(0, 80) }, `item "${item.title.slice(0, 40)}": ${event.error}`);
+          }
+        }
+        // stopped early: the pages not yet started are not fetched
+        limit.clearQueue();
+        // every record is on disk once committed: the feed's validators may be kept, unless an item failed
+        // (then a later 304 would hide it)
+        const complete = itemFailures === 0 && !stopped && !halt.error;
+        if (state && validators && complete) state = rememberValidators(state, location, validators);
+        // the same bytes may be skipped next time only when nothing of them could come out otherwise
+        done.set(location, complete && ctx.settled ? { body: bodySha, config: key } : null);
+      } finally {
+        items = [];
+        release?.();
+      }
     }
     if (halt.error) {
       // another source hit a storage failure: what this one committed is recorded first, if it can be
-      await store.flush().catch(() => {});
+      await store?.flush().catch(() => {});
       throw halt.error;
     }
-    if (await store.close()) written.push(`articles/${source.slug}/index.jsonl`);
-    const opened = store;
-    // an earlier run that stopped between its commits and its pages left them stale: rebuilt
-    written.push(...(await publishSourceLists(archive, source, events, opened, { force: opened.unclean })));
+    if (store && (await store.close())) written.push(`articles/${source.slug}/index.jsonl`);
+    // an earlier run that stopped between its commits and its pages left them stale: rebuilt; a missing
+    // main page is written again (publishSourceLists looks, when the store is open)
+    if (!store && (await archive.readPage(`lists/${slug}.md`)) === null && (await archive.manifestState(slug)) !== null) await open();
+    if (store) written.push(...(await publishSourceLists(archive, source, events, store, { force: store.unclean })));
+    // what was processed in full: the feeds recorded before that still hold (the manifest changed only
+    // by this run's own commits), and those processed in full this time
+    const feeds: Record<string, ProcessedFeed> = {};
+    if (reusable && before) for (const [loc, f] of Object.entries(before.feeds)) if (source.feeds.includes(loc)) feeds[loc] = f;
+    for (const [loc, f] of done) {
+      if (f) feeds[loc] = f;
+      else delete feeds[loc];
+    }
+    processedAfter = { manifest: await archive.manifestState(slug), feeds };
   } catch (err) {
+    processedAfter = null;
     const stored = storageFailure(err, archive.root);
     if (stored) {
       halt.error ??= stored;
@@ -444,7 +537,7 @@ export async function archiveSource(
       now(),
     );
   }
-  return { report, events, written, ...(store ? { store } : {}), ...(state ? { state } : {}) };
+  return { report, events, written, processed: processedAfter, ...(store ? { store } : {}), ...(state ? { state } : {}) };
 }
 
 export async function runArchive(opts: RunOptions): Promise<RunReport> {
@@ -462,6 +555,8 @@ export async function runArchive(opts: RunOptions): Promise<RunReport> {
     let state = health.value;
     const loadedAttempts = await local.loadAttempts();
     const attempts = loadedAttempts.value;
+    const processed: ProcessedFeeds = await local.loadProcessed();
+    const budget = new FeedBudget(FEED_BUDGET_BYTES);
     const sources = opts.sources.filter((s) => s.enabled);
     const stores = new Map<string, SourceArchive>();
     const halt: Halt = {};
@@ -481,8 +576,11 @@ export async function runArchive(opts: RunOptions): Promise<RunReport> {
           return report;
         }
         // each source works on the state it started with and merges its own entries back
-        const result = await archiveSource(archive, source, opts, state, attempts, halt);
+        const before = processed[source.slug];
+        const result = await archiveSource(archive, source, opts, state, attempts, { halt, budget, ...(before ? { processed: before } : {}) });
         if (result.state) state = mergeState(state, result.state, source);
+        if (result.processed) processed[source.slug] = result.processed;
+        else delete processed[source.slug];
         if (result.store) stores.set(source.slug, result.store);
         events.push(...result.events);
         written.push(...result.written);
@@ -496,6 +594,7 @@ export async function runArchive(opts: RunOptions): Promise<RunReport> {
     for (const w of [health.warning, loadedAttempts.warning]) if (w) reports[0]?.warnings.push(w);
     await local.saveHealth(state);
     await local.saveAttempts(attempts, now());
+    await local.saveProcessed(processed);
     const unclean = [...stores.values()].some((s) => s.unclean);
     if (await publishReadme(archive, events, () => summaries(archive, opts, stores), { force: unclean })) written.push('README.md');
     // every page derived from this run's events is written: the sources are left in order

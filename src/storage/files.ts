@@ -6,7 +6,8 @@ import { emptyState, parseAttempts, parseState, serializeAttempts, serializeStat
 import type { Attempts, HealthState } from '../health/index.ts';
 import { inside, listDir, readText, writeAtomic, writeIfChanged } from '../util/index.ts';
 import { acquireLock, type Lock } from './lock.ts';
-import { ATTEMPTS_FILE, HEALTH_FILE, LOCK_FILE, MANIFESTS_DIR, OPEN_DIR, STATE_DIR, TMP_DIR } from './paths.ts';
+import { ATTEMPTS_FILE, HEALTH_FILE, LOCK_FILE, MANIFESTS_DIR, OPEN_DIR, PROCESSED_FILE, STATE_DIR, TMP_DIR } from './paths.ts';
+import { parseProcessed, serializeProcessed, type Processed } from './processed.ts';
 import type { Archive, Loaded, LocalState } from './types.ts';
 
 const SLUG = /^[a-z0-9][a-z0-9-]*$/;
@@ -31,6 +32,20 @@ export class FileArchive implements Archive {
 
   source(slug: string): Promise<SourceStore> {
     return SourceStore.open({ root: this.root, tmpDir: this.tmpDir, openDir: path.join(this.root, OPEN_DIR), cacheDir: path.join(this.root, MANIFESTS_DIR) }, slug);
+  }
+
+  async marked(slug: string): Promise<boolean> {
+    if (!SLUG.test(slug)) return false;
+    return fs.stat(path.join(this.root, OPEN_DIR, slug)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async manifestState(slug: string): Promise<string | null> {
+    if (!SLUG.test(slug)) return null;
+    const st = await fs.stat(inside(this.root, `articles/${slug}/index.jsonl`)).catch(() => null);
+    return st ? `${st.size}:${st.ino}:${st.mtimeMs}` : null;
   }
 
   async slugs(): Promise<string[]> {
@@ -127,6 +142,15 @@ export class FileState implements LocalState {
 
   saveAttempts(attempts: Attempts, now: number): Promise<void> {
     return this.write(ATTEMPTS_FILE, serializeAttempts(attempts, now));
+  }
+
+  async loadProcessed(): Promise<Processed> {
+    const { text } = await this.read(PROCESSED_FILE);
+    return text === null ? {} : parseProcessed(text);
+  }
+
+  saveProcessed(processed: Processed): Promise<void> {
+    return this.write(PROCESSED_FILE, serializeProcessed(processed));
   }
 }
 

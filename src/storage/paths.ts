@@ -20,6 +20,9 @@ export const HEALTH_FILE = `${STATE_DIR}/state.json`;
  *  is), saved so that the next open need not read the whole manifest; a cache, rebuilt when stale. */
 export const MANIFESTS_DIR = `${STATE_DIR}/manifests`;
 export const ATTEMPTS_FILE = `${STATE_DIR}/fulltext.json`;
+/** Per source, the feed bodies the last run processed in full and the manifest's state after it (processed.ts):
+ *  the same bytes again are skipped as a 304 is. */
+export const PROCESSED_FILE = `${STATE_DIR}/feeds.json`;
 /** The search index (SQLite), derived from the archive's files alone: deleting it loses nothing (`newsvault reindex`). */
 export const INDEX_FILE = `${STATE_DIR}/index.sqlite`;
 /** The archive's settings file at its root. */

@@ -10,6 +10,7 @@ import type { GoneOptions, SourceStats } from '../archive/store.ts';
 import type { FeedItem } from '../domain.ts';
 import type { Attempts, HealthState } from '../health/index.ts';
 import type { Lock } from './lock.ts';
+import type { Processed } from './processed.ts';
 
 /** One source's articles and manifest. */
 export interface SourceArchive {
@@ -56,6 +57,11 @@ export interface Archive {
   /** Absolute path of the archive folder. */
   readonly root: string;
   source(slug: string): Promise<SourceArchive>;
+  /** Whether a session writing this source stopped before it finished (its next open recovers; see `unclean`). */
+  marked(slug: string): Promise<boolean>;
+  /** The state of a source's manifest (size, inode, modification time), or null when it has none: it changes
+   *  with every write to the manifest. */
+  manifestState(slug: string): Promise<string | null>;
   /** The slugs that have an articles/ folder. */
   slugs(): Promise<string[]>;
   /** A derived page's text (a list, the README), or null when it does not exist. */
@@ -81,4 +87,7 @@ export interface LocalState {
   saveHealth(state: HealthState): Promise<void>;
   loadAttempts(): Promise<Loaded<Attempts>>;
   saveAttempts(attempts: Attempts, now: number): Promise<void>;
+  /** The feed bodies processed in full (a cache: missing or damaged, nothing). */
+  loadProcessed(): Promise<Processed>;
+  saveProcessed(processed: Processed): Promise<void>;
 }
