@@ -308,3 +308,19 @@ test('build: a first build writes pages in place but never through a symbolic li
   const again = await buildSite(root, { out });
   assert.equal(again.pages.written, 0);
 });
+
+test('build: a thread that reaches its heap cap ends the attempt, and the site is built again without caps, the report saying so', async () => {
+  const root = await smallArchive();
+  const capped = await tempDir('newsvault-out-');
+  // 2 MiB of heap: the indexing thread cannot even load its code
+  const report = await buildSite(root, { out: capped, heapCaps: { search: 2 } });
+  assert.ok(report.warnings.some((w) => /memory cap .*2 MiB for search.* made again without one/.test(w)), report.warnings.join('\n'));
+  assert.ok(report.search && report.search.docs > 0);
+  const plain = await tempDir('newsvault-out-');
+  await buildSite(root, { out: plain });
+  // the snapshot's values are 'hash mtime': the bytes are compared
+  const strip = (files: Map<string, string>) => new Map([...files].filter(([f]) => !f.startsWith('search/') && f !== STATE_FILE).map(([f, v]) => [f, v.split(' ')[0]]));
+  const pages = strip(await snapshot(capped));
+  assert.ok(pages.size > 10);
+  assert.deepEqual(pages, strip(await snapshot(plain)), 'the same pages as a build without caps');
+});

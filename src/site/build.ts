@@ -28,7 +28,8 @@ import { openSiteModel, type SiteArticle, type SiteModel } from './model.ts';
 import { PAGE_SIZE, pageCount, renderArticle, renderDay, renderDays, renderDiff, renderHistory, renderHome, renderSearch, renderSource, renderSources, titleOf } from './pages.ts';
 import { feedPath, pathOf, type FeedFormat } from './routes.ts';
 import { isSearchIndexReady, updateSearchIndex, type SearchDoc, type SearchIndexReport } from './search/index.ts';
-import { startSearchIndexer, type HtmlDoc, type SearchIndexer } from './search-worker.ts';
+import { SEARCH_HEAP_MB, startSearchIndexer, type HtmlDoc, type SearchIndexer } from './search-worker.ts';
+import { isOutOfMemory } from './thread.ts';
 
 export const STATE_FILE = '.newsvault-site.json';
 const STATE_VERSION = 1;
@@ -42,6 +43,8 @@ export interface BuildOptions {
   events?: readonly ChangeEvent[];
   /** Ignore the build state: render and compare every page. */
   full?: boolean;
+  /** The threads' heap caps in MiB, instead of those the archive's size gives (pageHeapMb, SEARCH_HEAP_MB). */
+  heapCaps?: Partial<HeapCaps>;
   /** Told as articles are considered (every 50 and at the end): how many of how many. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -222,8 +225,63 @@ function articleKey(a: SiteArticle, name: string): string {
 
 const FORMATS: FeedFormat[] = ['rss', 'atom', 'json'];
 
-/** Builds (or updates) the static site of the archive at `root` in `opts.out`. */
+/** The heap caps of a build's threads (MiB; null: V8's default). */
+export interface HeapCaps {
+  pages: number | null;
+  search: number | null;
+}
+
+/**
+ * The page thread's heap cap for the archive at `root`: what it holds grows with the archive (every manifest
+ * record, parsed, and the build state's maps), so the cap is a base plus a multiple of the manifests' and the
+ * state's bytes on disk. Without a cap V8 lets a heap grow to several times what it holds before collecting.
+ */
+export function pageHeapMb(root: string, out: string): number {
+  let bytes = 0;
+  const size = (file: string) => {
+    try {
+      return statSync(file).size;
+    } catch {
+      return 0;
+    }
+  };
+  const articles = path.join(root, 'articles');
+  let slugs: string[] = [];
+  try {
+    slugs = readdirSync(articles);
+  } catch {
+    slugs = [];
+  }
+  for (const slug of slugs) bytes += size(path.join(articles, slug, 'index.jsonl'));
+  bytes += size(path.join(out, STATE_FILE));
+  return Math.ceil(PAGE_HEAP_BASE_MB + (PAGE_HEAP_FACTOR * bytes) / 2 ** 20);
+}
+const PAGE_HEAP_BASE_MB = 128;
+const PAGE_HEAP_FACTOR = 4;
+
+/**
+ * Builds (or updates) the static site of the archive at `root` in `opts.out`: on a thread of its own, its heap
+ * capped by the archive's size (pageHeapMb), the search indexing on a third (SEARCH_HEAP_MB). A thread that
+ * reaches its cap ends the attempt; the build is then made again without caps (a page is only rewritten when
+ * its bytes differ, so the second attempt redoes no harm), and the report says so.
+ */
 export async function buildSite(root: string, opts: BuildOptions): Promise<BuildReport> {
+  const out = path.resolve(opts.out);
+  checkOut(root, out);
+  const { buildOnThread } = await import('./build-thread.ts');
+  const caps: HeapCaps = { pages: opts.heapCaps?.pages ?? pageHeapMb(root, out), search: opts.heapCaps?.search ?? SEARCH_HEAP_MB };
+  try {
+    return await buildOnThread(root, opts, caps);
+  } catch (err) {
+    if (!isOutOfMemory(err)) throw err;
+    const report = await buildOnThread(root, opts, { pages: null, search: null });
+    report.warnings.push(`the build reached its memory cap (${caps.pages} MiB for pages, ${caps.search} MiB for search) and was made again without one`);
+    return report;
+  }
+}
+
+/** buildSite on the calling thread, the search indexing's heap capped at `searchHeapMb`. */
+export async function buildSiteHere(root: string, opts: BuildOptions, searchHeapMb: number | null = SEARCH_HEAP_MB): Promise<BuildReport> {
   const t0 = performance.now();
   const out = path.resolve(opts.out);
   checkOut(root, out);
@@ -308,7 +366,7 @@ export async function buildSite(root: string, opts: BuildOptions): Promise<Build
   let indexed: Promise<SearchIndexReport> | null = null;
   if (searchFull) {
     // every article: pages compared by their bytes, the search index streamed from the same reads
-    const thread = (indexer = startSearchIndexer(out));
+    const thread = (indexer = startSearchIndexer(out, searchHeapMb));
     try {
       let done = 0;
       for (const a of all) {

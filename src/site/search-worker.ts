@@ -4,11 +4,11 @@
  * text is taken here), at most MAX_IN_FLIGHT batches ahead (so memory stays bounded whatever the archive's
  * size); this thread streams them into the search builder (src/site/search) and posts its report.
  */
-import { parentPort, Worker, workerData } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
 import path from 'node:path';
 import { htmlToText } from '../index/text.ts';
 import type { SearchDoc, SearchIndexReport } from './search/index.ts';
+import { startThread } from './thread.ts';
 
 /** A search document with the article's HTML in place of its text. */
 export type HtmlDoc = Omit<SearchDoc, 'text'> & { html: string };
@@ -25,13 +25,15 @@ export interface SearchIndexer {
   abort(): Promise<void>;
 }
 
-/** Starts indexing into `<out>/search/` (a full build of the index) on a worker thread. */
-export function startSearchIndexer(out: string): SearchIndexer {
-  const self = import.meta.url;
-  // from the TypeScript sources (tests, benchmarks: tsx), the thread registers tsx before loading this module
-  const worker = self.endsWith('.ts')
-    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(self)}); });`, { eval: true, workerData: { out } })
-    : new Worker(fileURLToPath(self), { workerData: { out } });
+/**
+ * The indexing thread's heap cap (MiB). What it holds is bounded whatever the archive's size: the segment being
+ * built (at most 400,000 distinct tokens, src/site/search/index.ts), then one shard of each segment merged.
+ */
+export const SEARCH_HEAP_MB = 224;
+
+/** Starts indexing into `<out>/search/` (a full build of the index) on a worker thread, its heap capped at `heapMb`. */
+export function startSearchIndexer(out: string, heapMb: number | null = SEARCH_HEAP_MB): SearchIndexer {
+  const worker = startThread(import.meta.url, { out }, heapMb);
   let batch: HtmlDoc[] = [];
   let inFlight = 0;
   let waiting: (() => void) | null = null;

@@ -77,8 +77,15 @@ export interface Manifest {
 }
 
 const VERSION = 1;
-/** Documents per segment while a full build streams (bounds its memory). */
+/** Documents per segment while a full build streams. */
 const FLUSH = 8_000;
+/**
+ * Distinct tokens a segment being built may hold before it is written (whatever its documents): what bounds the
+ * building thread's memory (about 150 bytes a token). Real news text has far more distinct tokens than the
+ * generated benchmark's (about one new CJK token per character of text over the first dozens of articles),
+ * so a cap on documents alone would not bound it.
+ */
+const MAX_TOKENS = 400_000;
 /** Log-structured merging: this many segments of one size class at the end of the list are merged into one. */
 const MERGE_FACTOR = 4;
 /** The smallest size class. */
@@ -159,9 +166,13 @@ async function commit(searchDir: string, m: Manifest): Promise<void> {
 export async function buildSearchIndex(
   outDir: string,
   docs: AsyncIterable<SearchDoc> | Iterable<SearchDoc>,
-  opts: { /** Documents per segment while streaming (default 8,000). */ segmentDocs?: number } = {},
+  opts: {
+    /** Documents per segment while streaming (default 8,000). */ segmentDocs?: number;
+    /** Distinct tokens per segment while streaming (default 400,000). */ segmentTokens?: number;
+  } = {},
 ): Promise<SearchIndexReport> {
   const flushAt = opts.segmentDocs ?? FLUSH;
+  const tokensAt = opts.segmentTokens ?? MAX_TOKENS;
   const searchDir = searchDirOf(outDir);
   const old = readManifest(searchDir);
   const m: Manifest = { v: VERSION, gen: (old?.gen ?? 0) + 1, docs: 0, chunk: CHUNK, fold: '', foldBlocks: [], segs: [], lengths: { docs: 0, tokens: 0 } };
@@ -182,7 +193,7 @@ export async function buildSearchIndex(
     where.set(doc.key, at);
     builder.add(doc);
     added++;
-    if (builder.count >= flushAt) flush();
+    if (builder.count >= flushAt || builder.tokenCount >= tokensAt) flush();
   }
   flush();
   for (const d of dups) m.segs[d.seg]!.del.push(d.doc);

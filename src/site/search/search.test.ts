@@ -226,9 +226,14 @@ test('a full build streamed in several segments and merged answers as one built 
   await buildSearchIndex(once, many);
   const report = await buildSearchIndex(streamed, many, { segmentDocs: 7 });
   assert.ok(report.segmentsWritten > 5 && report.segments === 1, JSON.stringify(report));
+  // segments cut by their distinct tokens (what bounds the building thread's memory on real text), not documents
+  const byTokens = await tempDir();
+  const cut = await buildSearchIndex(byTokens, many, { segmentTokens: 300 });
+  assert.ok(cut.segmentsWritten > 5 && cut.segments === 1, JSON.stringify(cut));
   for (const q of QUERIES) {
     assert.deepEqual(await keysOf(streamed, q), await keysOf(once, q), q);
     assert.deepEqual(await keysOf(streamed, q), naive(many, q), q);
+    assert.deepEqual(await keysOf(byTokens, q), await keysOf(once, q), q);
   }
   // the same ranking
   const a = await measureQuery(once, '普京 俄罗斯');
