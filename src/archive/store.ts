@@ -27,9 +27,10 @@ import { appendDurable, inside, listDir, readText, sha256, writeAtomic, writeOnc
 import type { ArticleAdded, ArticleGone, ArticleRevised, ArticleUnchanged, ChangeEvent } from './events.ts';
 import { isArchivableTime, joinLines, linkRefusal, normaliseLink, parseArticle, renderArticle, type ArticleFields } from './format.ts';
 import { articleId, bodyHash, canonicalUrl, contentHash, identityKey } from './identity.ts';
-import { MAX_DIR_ENTRIES, articleFileName, dayDir, idFromFileName, utc8Parts } from './layout.ts';
+import { MAX_DIR_ENTRIES, articleFileName, dayDir, idFromFileName } from './layout.ts';
 import { syncAll, writeUnsynced } from './durable.ts';
-import { edgeOf, entryOf, loadEntries, saveEntries, type Entry, type ManifestState } from './lookup.ts';
+import { Entries, lookupDb, monthOf, type LookupDb } from './entries.ts';
+import { edgeOf, entryOf, type Entry, type ManifestState } from './lookup.ts';
 import { manifestRecordSchema, scanManifest, serialiseRecord, type ManifestRecord, type RevisionEntry } from './manifest.ts';
 
 export class ArchiveError extends Error {
@@ -42,8 +43,8 @@ export interface ArchiveFiles {
   tmpDir: string;
   /** Where a store marks its source while it has written and not been closed (see `close`). */
   openDir?: string;
-  /** Where a store saves what it keeps in memory of its manifest (see lookup.ts); none: nothing saved. */
-  cacheDir?: string;
+  /** The lookup database (see entries.ts); none: a store keeps its entries in memory, read from the manifest. */
+  lookupFile?: string;
 }
 
 /** A source's size for the front page. */
@@ -162,11 +163,7 @@ const COMPACT_SLACK = 64;
 /** Deferred commits (new articles) made durable and recorded together. */
 export const BATCH_SIZE = 256;
 
-/** The month (`YYYY-MM`, UTC+8) a publication time belongs to, as the list pages group them. */
-export function monthOf(ms: number): string {
-  const p = utc8Parts(ms);
-  return `${p.year}-${p.month}`;
-}
+export { monthOf };
 
 /** Newest first, then by id: the same order on every machine. */
 export function compareRecords(a: ManifestRecord, b: ManifestRecord): number {
@@ -199,24 +196,19 @@ export class SourceStore {
   private marked = false;
   /** The last session writing this source stopped before it finished (see `finish`). */
   unclean = false;
-  /** One entry per article: where its record's current line is, and its keys (see lookup.ts). */
-  private entries = new Map<string, Entry>();
-  private byGuid = new Map<string, Entry>();
-  /** Built at their first use (a run whose items are all known by their GUIDs never needs them). */
-  private byUrlMap: Map<string, Entry> | null = null;
-  private byContentMap: Map<string, Entry> | null = null;
+  /** One entry per article: where its record's current line is, and its keys (see lookup.ts): rows of the
+   *  lookup database, and in memory what is newer (see entries.ts). */
+  private entries: Entries;
   private dirCounts = new Map<string, number>();
   private lines = 0;
   private torn = false;
   /** The manifest's size in bytes as this store wrote or read it, and the number of its next line. */
   private fileSize = 0;
   private nextLine = 1;
-  /** The entries changed since they were loaded or saved. */
-  private dirty = false;
-  /** Manifest lines the saved entries do not cover (read at open, or appended since); -1: none saved that
-   *  describe the manifest (a full read, a compaction). */
-  private uncovered = -1;
-  private readonly cacheFile: string | null;
+  /** The lookup database, when there is one; `whole`: its rows of this source do not describe the manifest
+   *  (the entries are all in memory) and are rewritten whole at the next write. */
+  private readonly db: LookupDb | null;
+  private whole = true;
   /** Records read by `all()`, kept for its later calls (callers that want every record usually ask again);
    *  an article's is dropped when it changes. Never filled by a run, which asks for no more than it shows. */
   private memo: Map<string, ManifestRecord> | null = null;
@@ -231,7 +223,8 @@ export class SourceStore {
     this.tmpDir = files.tmpDir;
     this.slug = slug;
     this.marker = files.openDir ? path.join(files.openDir, slug) : null;
-    this.cacheFile = files.cacheDir ? path.join(files.cacheDir, `${slug}.json`) : null;
+    this.db = files.lookupFile ? lookupDb(files.lookupFile) : null;
+    this.entries = new Entries(slug, null);
   }
 
   get manifestPath(): string {
@@ -265,21 +258,20 @@ export class SourceStore {
   }
 
   /**
-   * Reads the manifest into entries: from the saved entries when they describe it (then only the lines
-   * appended since are read), else every line. Returns whether the manifest exists.
+   * Reads the manifest into entries: from the lookup database's rows when they describe it (then only the
+   * lines appended since are read, and held in memory), else every line. Returns whether the manifest exists.
    */
   private async load(): Promise<boolean> {
     const file = this.abs(this.manifestPath);
     const st = await fs.stat(file).catch(() => null);
     if (!st) return false;
     let from = 0;
-    const saved = this.cacheFile ? await loadEntries(this.cacheFile) : null;
-    if (saved) {
-      const s = saved.state;
+    const s = this.db?.state(this.slug) ?? null;
+    if (s && this.db) {
       const same = s.ino === st.ino && (s.size < st.size || (s.size === st.size && s.mtimeMs === st.mtimeMs));
       if (same && (await edgeOf(file, s.size)) === s.edge) {
-        for (const e of saved.entries) this.put(e);
-        this.uncovered = 0;
+        this.entries = new Entries(this.slug, this.db);
+        this.whole = false;
         from = s.size;
         this.lines = s.lines;
         this.nextLine = s.nextLine;
@@ -297,44 +289,37 @@ export class SourceStore {
       const scanned = scanManifest(buf, from, this.manifestPath, this.nextLine);
       for (const l of scanned.lines) this.put(entryOf(l.rec, l.at, l.len));
       this.lines += scanned.count;
-      if (this.uncovered >= 0) this.uncovered += scanned.count;
       this.nextLine = scanned.nextLine;
       this.torn = scanned.torn;
       this.warnings.push(...scanned.damaged);
-      this.dirty = true;
     }
     this.fileSize = st.size;
     return true;
   }
 
-  /** Indexes an entry; an article's entry is updated in place, so every key it was found by finds its latest record. */
+  /** Indexes an entry: it supersedes the article's earlier one (every key that found that one finds this). */
   private put(e: Entry): void {
-    const current = this.entries.get(e.id);
-    let entry = e;
-    if (current) {
-      entry = Object.assign(current, e);
-      if (!e.rec) delete entry.rec;
-      this.memo?.delete(entry.id);
-    } else this.entries.set(entry.id, entry);
-    if (entry.guid) this.byGuid.set(entry.guid, entry);
-    if (entry.canonical) this.byUrlMap?.set(entry.canonical, entry);
-    if (entry.hash) this.byContentMap?.set(entry.hash, entry);
+    this.entries.put(e);
+    this.memo?.delete(e.id);
   }
 
-  private get byUrl(): Map<string, Entry> {
-    if (!this.byUrlMap) {
-      this.byUrlMap = new Map();
-      for (const e of this.entries.values()) if (e.canonical) this.byUrlMap.set(e.canonical, e);
+  /**
+   * Writes the entries in memory that are on disk to the lookup database, with the manifest's state (right
+   * after the manifest is written: rows never run ahead of it). Without a database, they stay in memory.
+   */
+  private async sync(): Promise<void> {
+    if (!this.db || this.pending.length > 0) return;
+    if (!this.whole && this.entries.inMemory === 0) return;
+    const file = this.abs(this.manifestPath);
+    const st = await fs.stat(file).catch(() => null);
+    if (!st || st.size !== this.fileSize) {
+      // written by someone else meanwhile: the rows are not brought to a state this store did not see
+      this.db.forget(this.slug);
+      return;
     }
-    return this.byUrlMap;
-  }
-
-  private get byContent(): Map<string, Entry> {
-    if (!this.byContentMap) {
-      this.byContentMap = new Map();
-      for (const e of this.entries.values()) if (e.hash) this.byContentMap.set(e.hash, e);
-    }
-    return this.byContentMap;
+    const state: ManifestState = { size: st.size, ino: st.ino, mtimeMs: st.mtimeMs, edge: await edgeOf(file, st.size), lines: this.lines, nextLine: this.nextLine, torn: this.torn };
+    this.entries.writeTo(this.db, state, this.whole);
+    this.whole = false;
   }
 
   /** The record of an entry: from memory (not yet on disk), else its line of the manifest (checked). */
@@ -385,9 +370,10 @@ export class SourceStore {
   /** Every article's current record, in no particular order (kept in `memo`). */
   private currentRecords(): ManifestRecord[] {
     const memo = (this.memo ??= new Map());
-    const missing = [...this.entries.values()].filter((e) => !e.rec && !memo.has(e.id));
+    const all = [...this.entries.values()];
+    const missing = all.filter((e) => !e.rec && !memo.has(e.id));
     this.readMany(missing).forEach((rec, i) => memo.set(missing[i]!.id, rec));
-    return [...this.entries.values()].map((e) => e.rec ?? memo.get(e.id)!);
+    return all.map((e) => e.rec ?? memo.get(e.id)!);
   }
 
   /**
@@ -513,36 +499,29 @@ export class SourceStore {
     return this.entries.size;
   }
 
-  /** Count, newest publication time and last update, from memory. */
+  /** Entries held in memory rather than answered by the lookup database (lines appended since its rows, commits not yet in it). */
+  get entriesInMemory(): number {
+    return this.entries.inMemory;
+  }
+
+  /** Count, newest publication time and last update (from the lookup database and memory). */
   stats(): SourceStats {
-    let newest = 0;
-    let lastUpdate = 0;
-    for (const e of this.entries.values()) {
-      if (e.published > newest) newest = e.published;
-      if (e.seen > lastUpdate) lastUpdate = e.seen;
-    }
-    return { count: this.entries.size, newest, lastUpdate };
+    return this.entries.stats();
   }
 
   /** How many articles each month (`YYYY-MM` in UTC+8) holds, newest month first. */
   monthCounts(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const e of this.entries.values()) {
-      const k = monthOf(e.published);
-      counts.set(k, (counts.get(k) ?? 0) + 1);
-    }
-    return new Map([...counts].sort((a, b) => (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0)));
+    return new Map([...this.entries.monthCounts()].sort((a, b) => (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0)));
   }
 
   /** The newest `n` records, newest first. */
   newest(n: number): ManifestRecord[] {
-    const order = (a: Entry, b: Entry) => b.published - a.published || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-    return this.readMany([...this.entries.values()].sort(order).slice(0, n)).sort(compareRecords);
+    return this.readMany(this.entries.newest(n)).sort(compareRecords);
   }
 
   /** Every record of these months (`YYYY-MM` in UTC+8), newest first. */
   inMonths(months: ReadonlySet<string>): ManifestRecord[] {
-    return this.readMany([...this.entries.values()].filter((e) => months.has(monthOf(e.published)))).sort(compareRecords);
+    return this.readMany(this.entries.inMonths(months)).sort(compareRecords);
   }
 
   /** Finds the article an item is: by GUID, else canonical URL, else (for a real body) the hash of its
@@ -550,18 +529,18 @@ export class SourceStore {
    *  The title is part of the content hash so that items sharing a boilerplate body (a show's blurb,
    *  a disclaimer) under different titles are never taken for copies of each other. */
   find(keys: ItemKeys): Match | undefined {
-    const byGuid = keys.guid ? this.byGuid.get(keys.guid) : undefined;
+    const byGuid = keys.guid ? this.entries.byGuid(keys.guid) : undefined;
     if (byGuid) return { record: this.read(byGuid), by: 'guid' };
     // the article file named after this GUID, whose record was recovered from the file (a run killed
     // between the file and its record): the same article, whatever its link is now
     const named = keys.guid ? this.get(articleId(this.slug, identityKey(keys))) : undefined;
     if (named && this.takesGuid(named, keys)) return { record: named, by: 'guid' };
-    const byUrl = keys.canonical ? this.byUrl.get(keys.canonical) : undefined;
+    const byUrl = keys.canonical ? this.entries.byUrl(keys.canonical) : undefined;
     // an article that has a different GUID is another article, even at the same URL
     if (byUrl && !(keys.guid && byUrl.guid && byUrl.guid !== keys.guid)) return { record: this.read(byUrl), by: 'url' };
     // short bodies are too common to merge articles by, unless the item has nothing else to be known by
     const contentIsIdentity = !keys.guid && !keys.canonical;
-    const byContent = keys.body.length >= MIN_BODY_FOR_HASH_DEDUPE || contentIsIdentity ? this.byContent.get(keys.hash) : undefined;
+    const byContent = keys.body.length >= MIN_BODY_FOR_HASH_DEDUPE || contentIsIdentity ? this.entries.byHash(keys.hash) : undefined;
     if (byContent) return { record: this.read(byContent), by: 'content' };
     return undefined;
   }
@@ -569,7 +548,7 @@ export class SourceStore {
   /** Whether `rec`, a record without a GUID (recovered from its file, or imported), is the article of `keys`'
    *  item, which has one: its file is named after that GUID, or it has the item's URL. */
   private takesGuid(rec: ManifestRecord, keys: ItemKeys): boolean {
-    if (rec.guid || !keys.guid || this.byGuid.has(keys.guid)) return false;
+    if (rec.guid || !keys.guid || this.entries.byGuid(keys.guid)) return false;
     return rec.id === articleId(this.slug, identityKey(keys)) || (rec.canonical !== null && rec.canonical === keys.canonical);
   }
 
@@ -877,29 +856,12 @@ export class SourceStore {
   }
 
   /** Ends a session of commits: makes the deferred ones durable and records them (`flush`), then compacts
-   *  the manifest if worth it. The source stays marked until `finish`. */
+   *  the manifest if worth it, and brings the lookup database up to it. The source stays marked until `finish`. */
   async close(): Promise<boolean> {
     await this.flush();
     const compacted = await this.compact();
-    await this.save();
+    await this.sync();
     return compacted;
-  }
-
-  /**
-   * Saves the entries for the next open (see lookup.ts), when none saved describe the manifest, or when the
-   * lines they do not cover (appended since: the next open reads them) reach an eighth of the articles (at
-   * least 256): so a run that adds a few articles does not rewrite the whole file each time.
-   */
-  private async save(): Promise<void> {
-    if (!this.dirty || this.cacheFile === null || this.pending.length > 0) return;
-    if (this.uncovered >= 0 && this.uncovered < Math.max(256, this.entries.size / 8)) return;
-    const file = this.abs(this.manifestPath);
-    const st = await fs.stat(file).catch(() => null);
-    if (!st || st.size !== this.fileSize) return;
-    const state: ManifestState = { size: st.size, ino: st.ino, mtimeMs: st.mtimeMs, edge: await edgeOf(file, st.size), lines: this.lines, nextLine: this.nextLine, torn: this.torn };
-    await saveEntries(this.cacheFile, this.tmpDir, state, this.entries.values());
-    this.dirty = false;
-    this.uncovered = 0;
   }
 
   /** Writes a new article's file without flushing it, and keeps its record for `flush` (see `defer`). */
@@ -917,7 +879,6 @@ export class SourceStore {
     for (const dir of created) this.pendingDirs.add(path.dirname(dir));
     this.pending.push(rec);
     this.put({ ...entryOf(rec, -1, 0), rec });
-    this.dirty = true;
     if (this.pending.length >= BATCH_SIZE) await this.flush();
   }
 
@@ -952,11 +913,11 @@ export class SourceStore {
     });
     this.fileSize += Buffer.byteLength(text);
     this.nextLine += batch.length;
-    if (this.uncovered >= 0) this.uncovered += batch.length;
     this.pending = [];
     this.pendingDirs = new Set();
     this.torn = false;
     this.lines += batch.length;
+    await this.sync();
   }
 
   /** Marks the source as left in order, once everything derived from this session's events (lists, the
@@ -976,10 +937,9 @@ export class SourceStore {
     this.put(entryOf(rec, this.fileSize + (this.torn ? 1 : 0), Buffer.byteLength(serialised)));
     this.fileSize += Buffer.byteLength(line);
     this.nextLine++;
-    if (this.uncovered >= 0) this.uncovered++;
     this.torn = false;
     this.lines++;
-    this.dirty = true;
+    await this.sync();
   }
 
   private async place(published: number, title: string, id: string): Promise<string> {
@@ -1021,8 +981,9 @@ export class SourceStore {
     this.nextLine = records.length + 1;
     this.lines = this.entries.size;
     this.torn = false;
-    this.dirty = true;
-    this.uncovered = -1;
+    // every line moved: the rows are written whole
+    this.whole = true;
+    await this.sync();
     return true;
   }
 }

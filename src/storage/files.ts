@@ -6,7 +6,7 @@ import { emptyState, parseAttempts, parseState, serializeAttempts, serializeStat
 import type { Attempts, HealthState } from '../health/index.ts';
 import { inside, listDir, readText, writeAtomic, writeIfChanged } from '../util/index.ts';
 import { acquireLock, type Lock } from './lock.ts';
-import { ATTEMPTS_FILE, HEALTH_FILE, LOCK_FILE, MANIFESTS_DIR, OPEN_DIR, PROCESSED_FILE, STATE_DIR, TMP_DIR } from './paths.ts';
+import { ATTEMPTS_FILE, HEALTH_FILE, LOCK_FILE, LOOKUP_FILE, OPEN_DIR, PROCESSED_FILE, STATE_DIR, TMP_DIR } from './paths.ts';
 import { parseProcessed, serializeProcessed, type Processed } from './processed.ts';
 import type { Archive, Loaded, LocalState } from './types.ts';
 
@@ -31,7 +31,7 @@ export class FileArchive implements Archive {
   }
 
   source(slug: string): Promise<SourceStore> {
-    return SourceStore.open({ root: this.root, tmpDir: this.tmpDir, openDir: path.join(this.root, OPEN_DIR), cacheDir: path.join(this.root, MANIFESTS_DIR) }, slug);
+    return SourceStore.open({ root: this.root, tmpDir: this.tmpDir, openDir: path.join(this.root, OPEN_DIR), lookupFile: path.join(this.root, LOOKUP_FILE) }, slug);
   }
 
   async marked(slug: string): Promise<boolean> {

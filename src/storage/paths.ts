@@ -16,9 +16,10 @@ export const LOCK_FILE = `${STATE_DIR}/lock`;
  *  kill, the next open of that source looks for article files without a record. */
 export const OPEN_DIR = `${STATE_DIR}/open`;
 export const HEALTH_FILE = `${STATE_DIR}/state.json`;
-/** Per source, what its store keeps in memory of its manifest (ids, lookup keys, where each record's line
- *  is), saved so that the next open need not read the whole manifest; a cache, rebuilt when stale. */
-export const MANIFESTS_DIR = `${STATE_DIR}/manifests`;
+/** Where each source's store looks its articles up (ids, GUIDs, URLs, hashes, where each record's line is):
+ *  a SQLite file (src/archive/entries.ts), so that a store need not read its manifest or hold its entries in
+ *  memory; a cache, rebuilt from the manifests when missing or stale. */
+export const LOOKUP_FILE = `${STATE_DIR}/lookup.sqlite`;
 export const ATTEMPTS_FILE = `${STATE_DIR}/fulltext.json`;
 /** Per source, the feed bodies the last run processed in full and the manifest's state after it (processed.ts):
  *  the same bytes again are skipped as a 304 is. */
