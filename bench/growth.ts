@@ -23,11 +23,14 @@
  *
  * The baseline, measured in the same run on the same disk: the article files the first step added, written
  * to a fresh folder with one `writeFileSync` each and no fsync, by a child process timed the same way
- * (`--fsync-baseline`: once more with an fsync per file). It is run `--baseline-runs` times (default 5) and
- * its median taken: alone, it swung 0.5–3.9 s of CPU from one benchmark to the next, with what the page
- * cache still had to write back and with the load. So that each measured process starts from the same page
- * cache state, every measured run (the CLI's and the baseline's) starts after `sync` (no dirty pages left by
- * the one before), and the baseline's output folder is removed (and synced away) before the next.
+ * (`--fsync-baseline`: once more with an fsync per file). Alone, that baseline swung 0.5–3.9 s of CPU from
+ * one benchmark to the next: nearly all of it is kernel time creating the files, which on the development
+ * machine's ext4 varies several-fold with where on the disk the folder lands and what else is writing
+ * (5,000 files of 5 KB: 0.2 s of system time in one folder, 2–3 s in another at the same moment). So the
+ * ratio is taken between runs made side by side in the same parent folder: `--ratio-runs` times (default 3)
+ * the baseline, then the first step again (the same items, the same CLI) into a fresh archive; the ratio is
+ * of the medians (wall and CPU), each pair's shown too. Every measured run starts after `sync`, so none pays
+ * for the dirty pages of the one before; outputs are removed before the next run.
  */
 import { spawn } from 'node:child_process';
 import { promises as fs, writeFileSync } from 'node:fs';
@@ -46,7 +49,7 @@ const { values } = parseArgs({
     step: { type: 'string', default: '10000' },
     cli: { type: 'string' },
     'fsync-baseline': { type: 'boolean', default: false },
-    'baseline-runs': { type: 'string', default: '5' },
+    'ratio-runs': { type: 'string', default: '3' },
     /** Write a CPU profile of every CLI run into this folder (node --cpu-prof). */
     profile: { type: 'string' },
   },
@@ -54,8 +57,8 @@ const { values } = parseArgs({
 const TOTAL = Number(values.articles);
 const STEP = Number(values.step);
 if (!Number.isInteger(TOTAL) || !Number.isInteger(STEP) || STEP < 1 || TOTAL < STEP) throw new Error('--articles and --step: whole numbers, articles ≥ step ≥ 1');
-const BASELINE_RUNS = Number(values['baseline-runs']);
-if (!Number.isInteger(BASELINE_RUNS) || BASELINE_RUNS < 1) throw new Error('--baseline-runs: a whole number ≥ 1');
+const RATIO_RUNS = Number(values['ratio-runs']);
+if (!Number.isInteger(RATIO_RUNS) || RATIO_RUNS < 1) throw new Error('--ratio-runs: a whole number ≥ 1');
 const FEEDS = 9;
 const SMALL = 100;
 
@@ -130,12 +133,14 @@ const HOOK = `data:text/javascript,${encodeURIComponent(
   "import { readFileSync, writeSync } from 'node:fs';" +
     "process.on('exit', () => { const u = process.resourceUsage(); let io = ''; try { io = readFileSync('/proc/self/io', 'utf8'); } catch {}" +
     " const f = (k) => Number(new RegExp('^' + k + ': (\\\\d+)', 'm').exec(io)?.[1] ?? NaN);" +
-    " writeSync(3, JSON.stringify({ cpu: u.userCPUTime + u.systemCPUTime, rss: u.maxRSS, wchar: f('wchar'), writeBytes: f('write_bytes') })); });",
+    " writeSync(3, JSON.stringify({ cpu: u.userCPUTime + u.systemCPUTime, sys: u.systemCPUTime, rss: u.maxRSS, wchar: f('wchar'), writeBytes: f('write_bytes') })); });",
 )}`;
 
 interface Usage {
   wallS: number;
   cpuS: number;
+  /** Of cpuS, the kernel's. */
+  sysS: number;
   rssMiB: number;
   writtenMB: number;
 }
@@ -161,8 +166,8 @@ async function measure(args: string[], opts: { cwd?: string } = {}): Promise<Usa
     child.once('close', (code) => {
       const wallS = (performance.now() - start) / 1000;
       if (code !== 0) return reject(new Error(`${args.join(' ')} exited ${code}:\n${stderr}`));
-      const u = JSON.parse(usage) as { cpu: number; rss: number; wchar: number };
-      resolve({ wallS, cpuS: u.cpu / 1e6, rssMiB: u.rss / 1024, writtenMB: u.wchar / 1e6, stderr });
+      const u = JSON.parse(usage) as { cpu: number; sys: number; rss: number; wchar: number };
+      resolve({ wallS, cpuS: u.cpu / 1e6, sysS: u.sys / 1e6, rssMiB: u.rss / 1024, writtenMB: u.wchar / 1e6, stderr });
     });
   });
 }
@@ -264,7 +269,7 @@ async function runOnce(label: string, items: number[], expectNew: number, built?
   const added = d.added.filter((p) => /^articles\/[^/]+\/\d{4}\//.test(p) && p.endsWith('.md')).length;
   if (added !== expectNew) throw new Error(`${label}: expected ${expectNew} new article files, found ${added}:\n${u.stderr}`);
   const articles = [...after.keys()].filter((p) => p.startsWith('articles/') && p.endsWith('.md')).length;
-  const row: Row = { label, articles, added, newFiles: d.added.length, newMB: d.newMB, files: d.files, rewrittenMB: d.rewrittenMB, wallS: u.wallS, cpuS: u.cpuS, rssMiB: u.rssMiB, writtenMB: u.writtenMB };
+  const row: Row = { label, articles, added, newFiles: d.added.length, newMB: d.newMB, files: d.files, rewrittenMB: d.rewrittenMB, wallS: u.wallS, cpuS: u.cpuS, sysS: u.sysS, rssMiB: u.rssMiB, writtenMB: u.writtenMB };
   rows.push(row);
   process.stderr.write(`${label}: ${JSON.stringify(row)}\n`);
   return { row, added: d.added };
@@ -281,7 +286,15 @@ async function small(at: string): Promise<void> {
   await runOnce(`no-op at ${at}, new lastBuildDate`, items, 0, published(next));
 }
 
-const baselines: { label: string; u: Usage; runs: Usage[]; files: number; MB: number }[] = [];
+/** A baseline: each run, side by side with a run of the first step again (`pairs`), and their medians. */
+interface Baseline {
+  label: string;
+  runs: Usage[];
+  ingests: Usage[];
+  files: number;
+  MB: number;
+}
+const baselines: Baseline[] = [];
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -316,12 +329,21 @@ for (const [p, n] of index) { const f = path.join(${JSON.stringify(out)}, p); co
       const file = path.join(work, `baseline-${sync ? 'fsync' : 'plain'}.mjs`);
       await fs.writeFile(file, script);
       const runs: Usage[] = [];
-      for (let k = 0; k < BASELINE_RUNS; k++) {
+      const ingests: Usage[] = [];
+      for (let k = 0; k < RATIO_RUNS; k++) {
         runs.push(await measure([file]));
         await fs.rm(out, { recursive: true, force: true });
+        // the first step again, beside it: a fresh archive in the same parent folder, the same items
+        const again = path.join(work, 'again');
+        await fs.mkdir(again);
+        await fs.copyFile(path.join(root, 'newsvault.yaml'), path.join(again, 'newsvault.yaml'));
+        const u = await measure([cli, 'run', '--archive', again, ...ONLY]);
+        const made = (await tree(again)).size;
+        if (made < STEP) throw new Error(`the first step again made ${made} files:\n${u.stderr}`);
+        ingests.push(u);
+        await fs.rm(again, { recursive: true, force: true });
       }
-      const u: Usage = { wallS: median(runs.map((r) => r.wallS)), cpuS: median(runs.map((r) => r.cpuS)), rssMiB: median(runs.map((r) => r.rssMiB)), writtenMB: median(runs.map((r) => r.writtenMB)) };
-      baselines.push({ label: sync ? 'the same article bytes, an fsync per file' : 'the same article bytes, no fsync', u, runs, files: articles.length, MB });
+      baselines.push({ label: sync ? 'the same article bytes, an fsync per file' : 'the same article bytes, no fsync', runs, ingests, files: articles.length, MB });
     }
     await small(String(STEP));
   }
@@ -337,14 +359,19 @@ console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---
 for (const r of rows) {
   console.log(`| ${r.label} | ${r.articles} | ${f1(r.wallS)} | ${f2(r.cpuS)} | ${r.rssMiB.toFixed(0)} | ${f1(r.writtenMB)} | ${r.newFiles} | ${f2(r.newMB)} | ${r.files} | ${f2(r.rewrittenMB)} |`);
 }
-console.log('\n| baseline | files | MB | wall s | CPU s | wall s, each run | CPU s, each run | first ingest wall / baseline wall | first ingest CPU / baseline CPU |');
-console.log('| --- | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: |');
-const first = rows[0]!;
-console.log(`| start-up: \`run\`, nine empty feeds, empty archive | 0 | 0 | ${f2(startup.wallS)} | ${f2(startup.cpuS)} | | | | |`);
+console.log(`\nstart-up (\`run\`, nine empty feeds, empty archive): wall ${f2(startup.wallS)} s, CPU ${f2(startup.cpuS)} s (system ${f2(startup.sysS)} s)`);
+console.log('\nSide by side, in the same parent folder (baseline, then the first step again into a fresh archive), each pair in order; the ratio of the medians:\n');
+console.log('| baseline | files | MB | baseline wall s | baseline CPU s (system) | first step again: wall s | CPU s (system) | ratio, wall | ratio, CPU |');
+console.log('| --- | ---: | ---: | --- | --- | --- | --- | ---: | ---: |');
 for (const b of baselines) {
-  const each = (f: (u: Usage) => number) => b.runs.map((r) => f2(f(r))).join(' ');
+  const each = (us: Usage[], f: (u: Usage) => string) => us.map(f).join(' · ');
+  const cpu = (u: Usage) => `${f2(u.cpuS)} (${f2(u.sysS)})`;
+  const mWall = median(b.runs.map((r) => r.wallS));
+  const mCpu = median(b.runs.map((r) => r.cpuS));
+  const iWall = median(b.ingests.map((r) => r.wallS));
+  const iCpu = median(b.ingests.map((r) => r.cpuS));
   console.log(
-    `| ${b.label} (median of ${b.runs.length}) | ${b.files} | ${f1(b.MB)} | ${f2(b.u.wallS)} | ${f2(b.u.cpuS)} | ${each((r) => r.wallS)} | ${each((r) => r.cpuS)} | ${f1(first.wallS / b.u.wallS)} | ${f1(first.cpuS / b.u.cpuS)} |`,
+    `| ${b.label} | ${b.files} | ${f1(b.MB)} | ${each(b.runs, (u) => f2(u.wallS))} | ${each(b.runs, cpu)} | ${each(b.ingests, (u) => f2(u.wallS))} | ${each(b.ingests, cpu)} | ${f1(iWall / mWall)} | ${f1(iCpu / mCpu)} |`,
   );
 }
 await fs.rm(work, { recursive: true, force: true });
