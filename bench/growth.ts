@@ -30,7 +30,9 @@
  * ratio is taken between runs made side by side in the same parent folder: `--ratio-runs` times (default 3)
  * the baseline, then the first step again (the same items, the same CLI) into a fresh archive; the ratio is
  * of the medians (wall and CPU), each pair's shown too. Every measured run starts after `sync`, so none pays
- * for the dirty pages of the one before; outputs are removed before the next run.
+ * for the dirty pages of the one before, and their outputs are removed only at the end: ext4 skips inodes
+ * deleted in the last seconds when it allocates new ones (`recently_deleted`, most of that kernel time in a
+ * profile), so a run right after a large removal pays for it. `--node-flags "…"` passes V8 flags to every CLI run.
  */
 import { spawn } from 'node:child_process';
 import { promises as fs, writeFileSync } from 'node:fs';
@@ -50,6 +52,7 @@ const { values } = parseArgs({
     cli: { type: 'string' },
     'fsync-baseline': { type: 'boolean', default: false },
     'ratio-runs': { type: 'string', default: '3' },
+    'node-flags': { type: 'string', default: '' },
     /** Write a CPU profile of every CLI run into this folder (node --cpu-prof). */
     profile: { type: 'string' },
   },
@@ -218,6 +221,8 @@ function diff(before: Tree, after: Tree): { files: number; rewrittenMB: number; 
 // ---------------------------------------------------------------------------------------------
 
 const cli = values.cli ? path.resolve(values.cli) : builtCli();
+/** Flags for every CLI run (e.g. V8 heap limits), then the CLI. */
+const CLI = [...(values['node-flags'] ? values['node-flags'].split(/\s+/).filter(Boolean) : []), cli];
 const work = await tempDir('newsvault-growth-');
 const root = path.join(work, 'archive');
 await fs.mkdir(root, { recursive: true });
@@ -256,12 +261,12 @@ await fs.copyFile(path.join(root, 'newsvault.yaml'), path.join(emptyRoot, 'newsv
 serve([]);
 // --only: the nine sources, not the catalog's outlets (the network is closed)
 const ONLY = ['--only', ...Array.from({ length: FEEDS }, (_, f) => `src${f}`)];
-const startup = await measure([cli, 'run', '--archive', emptyRoot, ...ONLY]);
+const startup = await measure([...CLI, 'run', '--archive', emptyRoot, ...ONLY]);
 
 async function runOnce(label: string, items: number[], expectNew: number, built?: number): Promise<{ row: Row; added: string[] }> {
   serve(items, built);
   const prof = values.profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values.profile), '--cpu-prof-name', `${rows.length + 1}-${label.replace(/\W+/g, '-')}.cpuprofile`] : [];
-  const u = await measure([...prof, cli, 'run', '--archive', root, ...ONLY]);
+  const u = await measure([...prof, ...CLI, 'run', '--archive', root, ...ONLY]);
   const after = await tree(root);
   const d = diff(current, after);
   current = after;
@@ -319,7 +324,8 @@ for (let s = 0; s < steps; s++) {
     writeFileSync(path.join(work, 'pack.json'), JSON.stringify(index));
     const MB = pack.reduce((n, b) => n + b.length, 0) / 1e6;
     for (const sync of values['fsync-baseline'] ? [false, true] : [false]) {
-      const out = path.join(work, sync ? 'plain-fsync' : 'plain');
+      const outBase = path.join(work, sync ? 'plain-fsync' : 'plain');
+      const out = outBase;
       const script = `import fs from 'node:fs'; import path from 'node:path';
 const pack = fs.readFileSync(${JSON.stringify(packFile)}); const index = JSON.parse(fs.readFileSync(${JSON.stringify(path.join(work, 'pack.json'))}, 'utf8'));
 let at = 0; const made = new Set();
@@ -330,19 +336,23 @@ for (const [p, n] of index) { const f = path.join(${JSON.stringify(out)}, p); co
       await fs.writeFile(file, script);
       const runs: Usage[] = [];
       const ingests: Usage[] = [];
+      const outs: string[] = [];
       for (let k = 0; k < RATIO_RUNS; k++) {
+        const out = path.join(work, `${sync ? 'plain-fsync' : 'plain'}-${k}`);
+        await fs.writeFile(file, script.replaceAll(JSON.stringify(outBase), JSON.stringify(out)));
         runs.push(await measure([file]));
-        await fs.rm(out, { recursive: true, force: true });
         // the first step again, beside it: a fresh archive in the same parent folder, the same items
-        const again = path.join(work, 'again');
+        const again = path.join(work, `again-${sync ? 'fsync' : 'plain'}-${k}`);
         await fs.mkdir(again);
         await fs.copyFile(path.join(root, 'newsvault.yaml'), path.join(again, 'newsvault.yaml'));
-        const u = await measure([cli, 'run', '--archive', again, ...ONLY]);
+        const u = await measure([...CLI, 'run', '--archive', again, ...ONLY]);
         const made = (await tree(again)).size;
         if (made < STEP) throw new Error(`the first step again made ${made} files:\n${u.stderr}`);
         ingests.push(u);
-        await fs.rm(again, { recursive: true, force: true });
+        outs.push(out, again);
       }
+      // removed after the measured runs (see the top of this file)
+      for (const o of outs) await fs.rm(o, { recursive: true, force: true });
       baselines.push({ label: sync ? 'the same article bytes, an fsync per file' : 'the same article bytes, no fsync', runs, ingests, files: articles.length, MB });
     }
     await small(String(STEP));

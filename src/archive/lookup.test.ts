@@ -9,7 +9,7 @@ import { FileArchive, LOOKUP_FILE, TMP_DIR } from '../storage/index.ts';
 import { tempDir } from '../testing/tree.ts';
 import { closeLookupDbs, lookupDb } from './entries.ts';
 import type { Entry } from './lookup.ts';
-import { SourceStore, itemKeys } from './store.ts';
+import { BATCH_SIZE, SYNC_ENTRIES, SourceStore, itemKeys } from './store.ts';
 
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5);
 /** When the runs happen: after every item's publication time. */
@@ -71,6 +71,26 @@ test('the lookup rows let the next open answer as the manifest does, holding not
   assert.equal(again.entriesInMemory, 0);
   assert.equal(again.find(itemKeys(edited))?.record.changedAt, NOW + 1);
   assert.deepEqual(again.stats(), { count: 41, newest: item(99).published!, lastUpdate: NOW + 1 });
+});
+
+test('a store writing many articles holds a bounded number of entries in memory, not the archive', async () => {
+  const root = await tempDir();
+  const store = await open(root);
+  let most = 0;
+  const n = SYNC_ENTRIES + 2 * BATCH_SIZE;
+  for (let i = 0; i < n; i++) {
+    const it = item(i);
+    await store.commit(await store.plan(itemKeys(it), it, NOW), { now: NOW, defer: true });
+    most = Math.max(most, store.entriesInMemory);
+  }
+  assert.ok(most <= SYNC_ENTRIES + BATCH_SIZE, `at most ${most} entries in memory`);
+  assert.ok(store.entriesInMemory < SYNC_ENTRIES, 'written to the database past the bound');
+  assert.equal(store.size, n);
+  await store.close();
+  const again = await open(root);
+  assert.equal(again.entriesInMemory, 0);
+  assert.equal(again.size, n);
+  assert.equal(again.find(itemKeys(item(n - 1)))?.record.guid, `guid-${n - 1}`);
 });
 
 test('lookup rows that do not describe the manifest are not trusted: a rewritten manifest, a damaged file', async () => {

@@ -162,6 +162,8 @@ const CUT_SHORT_SLACK_MS = 60_000;
 const COMPACT_SLACK = 64;
 /** Deferred commits (new articles) made durable and recorded together. */
 export const BATCH_SIZE = 256;
+/** Entries held in memory (on disk in the manifest) before they are written to the lookup database. */
+export const SYNC_ENTRIES = 4096;
 
 export { monthOf };
 
@@ -304,12 +306,15 @@ export class SourceStore {
   }
 
   /**
-   * Writes the entries in memory that are on disk to the lookup database, with the manifest's state (right
-   * after the manifest is written: rows never run ahead of it). Without a database, they stay in memory.
+   * Writes the entries in memory that are on disk to the lookup database, with the manifest's state (after
+   * the manifest lines are written: rows never run ahead of them). After an append, only once `SYNC_ENTRIES`
+   * are held (`force`: at close and after a compaction): a few large transactions rewrite fewer pages of
+   * the database than one per batch. Without a database, the entries stay in memory.
    */
-  private async sync(): Promise<void> {
+  private async sync(force = false): Promise<void> {
     if (!this.db || this.pending.length > 0) return;
     if (!this.whole && this.entries.inMemory === 0) return;
+    if (!force && !this.whole && this.entries.inMemory < SYNC_ENTRIES) return;
     const file = this.abs(this.manifestPath);
     const st = await fs.stat(file).catch(() => null);
     if (!st || st.size !== this.fileSize) {
@@ -860,7 +865,7 @@ export class SourceStore {
   async close(): Promise<boolean> {
     await this.flush();
     const compacted = await this.compact();
-    await this.sync();
+    await this.sync(true);
     return compacted;
   }
 
@@ -983,7 +988,7 @@ export class SourceStore {
     this.torn = false;
     // every line moved: the rows are written whole
     this.whole = true;
-    await this.sync();
+    await this.sync(true);
     return true;
   }
 }
