@@ -133,6 +133,16 @@ export class PostingBuilder {
     this.n++;
   }
 
+  /** Appends the list's bytes to `out`. */
+  writeTo(out: Bytes): void {
+    let k = 0;
+    for (const at of this.blocks) {
+      const take = Math.min(Slab.BLOCK, this.len - k);
+      out.append(this.slab.pages[at >> 20]!.subarray(at & 0xfffff, (at & 0xfffff) + take));
+      k += take;
+    }
+  }
+
   /** The list's bytes (a copy). */
   bytes(): Uint8Array {
     const out = new Uint8Array(this.len);
@@ -171,7 +181,7 @@ export function encodePosting(p: PostingBuilder, docs: number): Uint8Array {
   return out;
 }
 
-function decodeList(bytes: Uint8Array, n: number, at = 0): { ids: Int32Array; w: Uint8Array } {
+export function decodeList(bytes: Uint8Array, n: number, at = 0): { ids: Int32Array; w: Uint8Array } {
   let p = at;
   const ids = new Int32Array(n);
   const w = new Uint8Array(n);

@@ -31,6 +31,7 @@ import { writeAtomic } from '../../util/fs.ts';
 import { engineOn, type ClientHit } from './client.ts';
 import { dataOf, scriptOf, Slab } from './codec.ts';
 import { writeFoldMap } from './foldmap.ts';
+import { mergeRuns, spillRun, type RunInfo } from './runs.ts';
 import { CHUNK, mergeSegments, readKeys, removeStale, SegmentBuilder, segmentExists, writeSegment, type DocLengths, type SegmentInfo } from './segment.ts';
 
 export interface SearchDoc {
@@ -56,6 +57,8 @@ export interface SearchIndexReport {
   deleted: number;
   /** Segments written (new and merged) and live afterwards. */
   segmentsWritten: number;
+  /** Sorted runs a full build spilled while streaming (merged into its one segment; src/site/search/runs.ts). */
+  runs?: number;
   segments: number;
   /** Documents whose postings were rewritten by merges. */
   merged: number;
@@ -176,37 +179,45 @@ export async function buildSearchIndex(
   const searchDir = searchDirOf(outDir);
   const old = readManifest(searchDir);
   const m: Manifest = { v: VERSION, gen: (old?.gen ?? 0) + 1, docs: 0, chunk: CHUNK, fold: '', foldBlocks: [], segs: [], lengths: { docs: 0, tokens: 0 } };
-  const where = new Map<string, { seg: number; doc: number }>();
-  const dups: { seg: number; doc: number }[] = [];
+  // where each document went (run, its number there): a key given again replaces the earlier document
+  const where = new Map<string, { run: number; doc: number }>();
+  const dups: { run: number; doc: number }[] = [];
   const slab = new Slab();
   let builder = new SegmentBuilder(slab, m.lengths);
+  const id = segmentName(m.gen++);
+  // the runs (runs.ts) spilled while streaming, when the documents do not fit one segment in memory
+  const runDir = path.join(searchDir, `.tmp-${id}-runs`);
+  const runs: RunInfo[] = [];
   let added = 0;
-  const flush = () => {
+  const spill = () => {
     if (!builder.count) return;
-    m.segs.push(writeSegment(searchDir, segmentName(m.gen++), builder));
+    runs.push(spillRun(runDir, runs.length, builder));
     builder = new SegmentBuilder(slab, m.lengths);
   };
   for await (const doc of docs) {
-    const at = { seg: m.segs.length, doc: builder.count };
+    const at = { run: runs.length, doc: builder.count };
     const before = where.get(doc.key);
     if (before) dups.push(before);
     where.set(doc.key, at);
     builder.add(doc);
     added++;
-    if (builder.count >= flushAt || builder.tokenCount >= tokensAt) flush();
+    if (builder.count >= flushAt || builder.tokenCount >= tokensAt) spill();
   }
-  flush();
-  for (const d of dups) m.segs[d.seg]!.del.push(d.doc);
-  let written = m.segs.length;
+  let written = 0;
   let merged = 0;
-  if (m.segs.length > 1 || dups.length) {
-    const seg = mergeSegments(searchDir, m.segs, segmentName(m.gen++));
-    m.segs = [seg];
-    written++;
-    merged = seg.n;
+  if (!runs.length && !dups.length) {
+    // one segment, straight from memory
+    if (builder.count) m.segs = [writeSegment(searchDir, id, builder)];
+  } else {
+    spill();
+    const deleted = runs.map(() => [] as number[]);
+    for (const d of dups) deleted[d.run]!.push(d.doc);
+    m.segs = [mergeRuns(searchDir, runDir, runs, deleted, id)];
+    merged = m.segs[0]!.n;
   }
+  written = m.segs.length;
   await commit(searchDir, m);
-  return { docs: m.docs, added, deleted: dups.length, segmentsWritten: written, segments: m.segs.length, merged };
+  return { docs: m.docs, added, deleted: dups.length, segmentsWritten: written, runs: runs.length, segments: m.segs.length, merged };
 }
 
 /** Applies added, changed and removed documents: deletions in the manifest, the upserted documents in a new

@@ -225,11 +225,11 @@ test('a full build streamed in several segments and merged answers as one built 
   const streamed = await tempDir();
   await buildSearchIndex(once, many);
   const report = await buildSearchIndex(streamed, many, { segmentDocs: 7 });
-  assert.ok(report.segmentsWritten > 5 && report.segments === 1, JSON.stringify(report));
+  assert.ok(report.runs! > 5 && report.segments === 1, JSON.stringify(report));
   // segments cut by their distinct tokens (what bounds the building thread's memory on real text), not documents
   const byTokens = await tempDir();
   const cut = await buildSearchIndex(byTokens, many, { segmentTokens: 300 });
-  assert.ok(cut.segmentsWritten > 5 && cut.segments === 1, JSON.stringify(cut));
+  assert.ok(cut.runs! > 5 && cut.segments === 1, JSON.stringify(cut));
   for (const q of QUERIES) {
     assert.deepEqual(await keysOf(streamed, q), await keysOf(once, q), q);
     assert.deepEqual(await keysOf(streamed, q), naive(many, q), q);
@@ -239,6 +239,20 @@ test('a full build streamed in several segments and merged answers as one built 
   const a = await measureQuery(once, '普京 俄罗斯');
   const b = await measureQuery(streamed, '普京 俄罗斯');
   assert.deepEqual(b.hits.map((h) => [h.url, h.score]), a.hits.map((h) => [h.url, h.score]));
+});
+
+test('a full build given a document again (the same key) keeps only the later one, across the spilled runs', async () => {
+  const docs = docsOf(await archiveOf(corpus()));
+  const many: SearchDoc[] = [];
+  for (let r = 0; r < 4; r++) for (const d of docs) many.push({ ...d, key: `${d.key}-${r}`, url: d.url.replace('.html', `-${r}.html`) });
+  // three documents given again later: one of the first run, one of a middle one, one of the last
+  const again = [0, Math.floor(many.length / 2), many.length - 1].map((i) => ({ ...many[i]!, title: '更正', text: '此文已更正：平壤的太空计划。' }));
+  const streamed = await tempDir();
+  const report = await buildSearchIndex(streamed, [...many, ...again], { segmentDocs: 5 });
+  assert.ok(report.runs! > 3 && report.deleted === 3 && report.docs === many.length, JSON.stringify(report));
+  const final = many.map((d) => again.find((a) => a.key === d.key) ?? d);
+  for (const q of [...QUERIES, '更正']) assert.deepEqual(await keysOf(streamed, q), naive(final, q), q);
+  assert.equal((await keysOf(streamed, '更正')).length, 3);
 });
 
 test('a segment mostly deleted is rewritten without its deleted documents', async () => {

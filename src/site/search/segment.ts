@@ -20,7 +20,7 @@ export const CHUNK = 8;
  *  loads a shard of every segment (the small ones are the many), larger in big ones (fewer files). */
 const targetOf = (docs: number) => (docs < 4000 ? 768 : 2048);
 /** A posting longer than this gets a file of its own. */
-const HEAVY = 768;
+export const HEAVY = 768;
 /** Characters of body text kept as a result's excerpt. */
 const EXCERPT = 72;
 
@@ -308,7 +308,7 @@ function isCjkUnit(s: string, start: number, end: number): boolean {
 }
 
 /** Writes the files of one segment's postings shard by shard; the caller gives tokens in shard order. */
-class ShardWriter {
+export class ShardWriter {
   private current = -1;
   private shard: Record<string, string | number> = Object.create(null) as Record<string, string | number>;
   private heavy = 0;
@@ -345,16 +345,16 @@ class ShardWriter {
   }
 }
 
-function bitsFor(bytes: number, docs: number): number {
+export function bitsFor(bytes: number, docs: number): number {
   return Math.max(0, Math.ceil(Math.log2(Math.max(1, bytes / targetOf(docs)))));
 }
 
-function tmpDirOf(searchDir: string, id: string): string {
+export function tmpDirOf(searchDir: string, id: string): string {
   return path.join(searchDir, `.tmp-${id}`);
 }
 
 /** Moves a finished segment folder into place. */
-function publish(searchDir: string, id: string): void {
+export function publish(searchDir: string, id: string): void {
   const dest = path.join(searchDir, id);
   rmSync(dest, { recursive: true, force: true });
   renameSync(tmpDirOf(searchDir, id), dest);
@@ -500,7 +500,7 @@ export function mergeSegments(searchDir: string, segs: readonly SegmentInfo[], i
 /** Removes segment folders (and unfinished ones) that `keep` does not name. */
 export function removeStale(searchDir: string, keep: ReadonlySet<string>, entries: readonly string[]): void {
   for (const name of entries) {
-    if (!/^(\.tmp-)?(s[0-9a-z]+-[0-9a-z]+|fold-[0-9a-f]+)$/.test(name) || keep.has(name)) continue;
+    if (!/^(\.tmp-)?(s[0-9a-z]+-[0-9a-z]+|fold-[0-9a-f]+)$|^\.tmp-s[0-9a-z]+-[0-9a-z]+-runs$/.test(name) || keep.has(name)) continue;
     rmSync(path.join(searchDir, name), { recursive: true, force: true });
   }
 }
