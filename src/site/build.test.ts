@@ -212,6 +212,11 @@ test('build: a rebuild rewrites only the pages that changed, from the run events
     assert.deepEqual(rewritten.filter((f) => f.startsWith('feeds/')), ['feeds/all.atom', 'feeds/all.json', 'feeds/all.xml', 'feeds/dw.atom', 'feeds/dw.json', 'feeds/dw.xml'], mode);
     assert.equal(report.articles.rendered, 1, mode);
     assert.equal(report.search?.added, 1, mode);
+    // and the pages are those a first build makes now: none stale, none missing
+    const fresh = await tempDir('newsvault-out-');
+    await buildSite(root, { out: fresh });
+    const pagesOf = async (dir: string) => new Map([...(await snapshot(dir))].filter(([f]) => !f.startsWith('search/') && f !== STATE_FILE).map(([f, v]) => [f, v.split(' ')[0]]));
+    assert.deepEqual(await pagesOf(dir), await pagesOf(fresh), mode);
   }
 });
 

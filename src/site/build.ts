@@ -391,6 +391,8 @@ export async function buildSiteHere(root: string, opts: BuildOptions, searchHeap
       }
       if (++done % 50 === 0 || done === candidates.length) opts.onProgress?.(done, candidates.length);
     }
+    // from the manifests: the articles whose inputs changed are the touched ones (as a run's events would say)
+    if (!events) for (const u of upserts) touched.add(u.key);
   }
   try {
     search = (await writeRest()) ?? search;
@@ -438,7 +440,9 @@ export async function buildSiteHere(root: string, opts: BuildOptions, searchHeap
     assetsCopied = copyAssets(root, out, assets);
 
     // lists
-    writeLists(model, writer, events ? touched : null);
+    // the list pages the touched articles are on; all of them after a first build or when an article went away
+    // (pages count from the oldest: a removal moves every later one)
+    writeLists(model, writer, events || (!searchFull && removedKeys.length === 0) ? touched : null);
     writer.write(pathOf({ kind: 'sources' }), renderSources(model, await model.health()));
     writer.write(pathOf({ kind: 'search' }), renderSearch('static'));
 
@@ -547,8 +551,18 @@ function writeLists(model: SiteModel, writer: SiteWriter, touched: Set<string> |
   };
   const lists = (list: readonly SiteArticle[], render: (p: number) => string | null, rel: (p: number) => string) => {
     const from = firstPage(list);
-    if (from === Infinity) return;
     const count = pageCount(list.length);
+    if (from === Infinity) {
+      // none touched: the pages are as they were (a complete build must still know them, or it would remove them)
+      for (let p = 0; p <= count; p++) {
+        if (writer.pages.has(rel(p))) writer.produced.add(rel(p));
+        else {
+          const html = render(p);
+          if (html) writer.write(rel(p), html);
+        }
+      }
+      return;
+    }
     const html0 = render(0);
     if (html0) writer.write(rel(0), html0);
     for (let p = 1; p <= count; p++) {
@@ -577,7 +591,11 @@ function writeLists(model: SiteModel, writer: SiteWriter, touched: Set<string> |
       }
     });
   }
-  for (const day of touched ? wanted : keys) writer.write(pathOf({ kind: 'day', day }), renderDay(model, day)!);
+  for (const day of keys) {
+    const rel = pathOf({ kind: 'day', day });
+    if (touched && !wanted.has(day) && writer.pages.has(rel)) writer.produced.add(rel);
+    else if (!touched || wanted.has(day) || !writer.pages.has(rel)) writer.write(rel, renderDay(model, day)!);
+  }
   writer.write(pathOf({ kind: 'days' }), renderDays(model));
 }
 
