@@ -1,14 +1,18 @@
 /**
  * Growth benchmark (issue 13): what a run costs as the archive grows, run by run, through the real CLI.
  *
- *   node --import tsx bench/growth.ts [--articles 100000] [--step 10000] [--cli path/to/bin/newsvault.js] [--fsync-baseline] [--profile DIR]
+ *   node --import tsx bench/growth.ts [--articles 100000] [--step 10000] [--cli path/to/bin/newsvault.js] [--fsync-baseline]
+ *     [--ratio-runs 3] [--noop-runs 5] [--node-flags "…"] [--profile DIR]
  *
  * A loopback server serves nine feeds (one per source) of generated Chinese items with 3–6 KB bodies. The
  * archive grows to `--articles` in runs of `--step` new items (spread over the nine feeds); after the first
  * step and after the last, a run with 100 new items (each feed holding them beside its ~11 newest earlier
  * ones) and two runs with nothing new, served in full (no 304): the same feeds again, byte for byte (a run
  * skips a feed whose bytes it processed in full last time, see src/run), then the same items in feeds whose
- * bytes differ (a new `lastBuildDate`, as many feeds have on every request: every item is looked at).
+ * bytes differ (a new `lastBuildDate`, as many feeds have on every request: every item is looked at). At
+ * the end, both no-op runs and the start-up run are measured again `--noop-runs` times (default 5),
+ * interleaved, and the medians printed: the no-op's CPU beyond start-up is a small difference of two noisy
+ * figures.
  *
  * Every run is `node bin/newsvault.js run` in a child process (this checkout compiled as `npm run build`
  * does, into a folder of its own, see src/testing/build.ts; or `--cli` for another build, e.g. an older
@@ -52,6 +56,7 @@ const { values } = parseArgs({
     cli: { type: 'string' },
     'fsync-baseline': { type: 'boolean', default: false },
     'ratio-runs': { type: 'string', default: '3' },
+    'noop-runs': { type: 'string', default: '5' },
     'node-flags': { type: 'string', default: '' },
     /** Write a CPU profile of every CLI run into this folder (node --cpu-prof). */
     profile: { type: 'string' },
@@ -60,6 +65,8 @@ const { values } = parseArgs({
 const TOTAL = Number(values.articles);
 const STEP = Number(values.step);
 if (!Number.isInteger(TOTAL) || !Number.isInteger(STEP) || STEP < 1 || TOTAL < STEP) throw new Error('--articles and --step: whole numbers, articles ≥ step ≥ 1');
+const NOOP_RUNS = Number(values['noop-runs']);
+if (!Number.isInteger(NOOP_RUNS) || NOOP_RUNS < 0) throw new Error('--noop-runs: a whole number');
 const RATIO_RUNS = Number(values['ratio-runs']);
 if (!Number.isInteger(RATIO_RUNS) || RATIO_RUNS < 1) throw new Error('--ratio-runs: a whole number ≥ 1');
 const FEEDS = 9;
@@ -282,13 +289,14 @@ async function runOnce(label: string, items: number[], expectNew: number, built?
 
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
-async function small(at: string): Promise<void> {
+async function small(at: string): Promise<number[]> {
   // 100 new items, each feed beside its ~11 newest earlier ones; then the same feeds again
   const items = [...range(next - SMALL, SMALL), ...range(next, SMALL)];
   next += SMALL;
   await runOnce(`add ${SMALL} at ${at}`, items, SMALL);
   await runOnce(`no-op at ${at}, same bytes`, items, 0);
   await runOnce(`no-op at ${at}, new lastBuildDate`, items, 0, published(next));
+  return items;
 }
 
 /** A baseline: each run, side by side with a run of the first step again (`pairs`), and their medians. */
@@ -358,7 +366,20 @@ for (const [p, n] of index) { const f = path.join(${JSON.stringify(out)}, p); co
     await small(String(STEP));
   }
 }
-await small(String(steps * STEP));
+const lastItems = await small(String(steps * STEP));
+// the no-op runs at the end against start-up, interleaved `--noop-runs` times (a small difference on a busy
+// machine): feeds with a new lastBuildDate (every item looked at), the same bytes again (skipped), start-up
+const interleaved: { fresh: Usage; same: Usage; startup: Usage }[] = [];
+for (let k = 0; k < NOOP_RUNS; k++) {
+  serve(lastItems, published(next) + (k + 1) * 60_000);
+  const fresh = await measure([...CLI, 'run', '--archive', root, ...ONLY]);
+  const same = await measure([...CLI, 'run', '--archive', root, ...ONLY]);
+  serve([]);
+  const startupAgain = await measure([...CLI, 'run', '--archive', emptyRoot, ...ONLY]);
+  interleaved.push({ fresh, same, startup: startupAgain });
+}
+const noopTree = await tree(root);
+if (noopTree.size !== current.size) throw new Error(`the interleaved no-op runs changed the archive (${current.size} → ${noopTree.size} files)`);
 server.close();
 
 const f1 = (n: number) => n.toFixed(1);
@@ -370,6 +391,16 @@ for (const r of rows) {
   console.log(`| ${r.label} | ${r.articles} | ${f1(r.wallS)} | ${f2(r.cpuS)} | ${r.rssMiB.toFixed(0)} | ${f1(r.writtenMB)} | ${r.newFiles} | ${f2(r.newMB)} | ${r.files} | ${f2(r.rewrittenMB)} |`);
 }
 console.log(`\nstart-up (\`run\`, nine empty feeds, empty archive): wall ${f2(startup.wallS)} s, CPU ${f2(startup.cpuS)} s (system ${f2(startup.sysS)} s)`);
+if (interleaved.length > 0) {
+  const m = (f: (r: (typeof interleaved)[number]) => number) => f2(median(interleaved.map(f)));
+  const all = (f: (r: (typeof interleaved)[number]) => number) => interleaved.map((r) => f2(f(r))).join(' · ');
+  console.log(`\nNo-op runs at ${rows[rows.length - 1]!.articles} articles against start-up, interleaved ${interleaved.length} times (CPU s; median, then each):\n`);
+  console.log('| run | CPU s, median | beyond start-up, median of the differences | peak RSS MiB, median | CPU s, each |');
+  console.log('| --- | ---: | ---: | ---: | --- |');
+  console.log(`| start-up: nine empty feeds, empty archive | ${m((r) => r.startup.cpuS)} | | ${m((r) => r.startup.rssMiB).replace(/\.\d+$/, '')} | ${all((r) => r.startup.cpuS)} |`);
+  console.log(`| no-op, new lastBuildDate (every item looked at) | ${m((r) => r.fresh.cpuS)} | ${m((r) => r.fresh.cpuS - r.startup.cpuS)} | ${m((r) => r.fresh.rssMiB).replace(/\.\d+$/, '')} | ${all((r) => r.fresh.cpuS)} |`);
+  console.log(`| no-op, same bytes (skipped) | ${m((r) => r.same.cpuS)} | ${m((r) => r.same.cpuS - r.startup.cpuS)} | ${m((r) => r.same.rssMiB).replace(/\.\d+$/, '')} | ${all((r) => r.same.cpuS)} |`);
+}
 console.log('\nSide by side, in the same parent folder (baseline, then the first step again into a fresh archive), each pair in order; the ratio of the medians:\n');
 console.log('| baseline | files | MB | baseline wall s | baseline CPU s (system) | first step again: wall s | CPU s (system) | ratio, wall | ratio, CPU |');
 console.log('| --- | ---: | ---: | --- | --- | --- | --- | ---: | ---: |');
