@@ -33,7 +33,7 @@ interface ChildResult {
 function build(dist: string, root: string, out: string, eventsFile?: string): ChildResult {
   const code = `
     import { readFileSync } from 'node:fs';
-    const { buildSite } = await import(${JSON.stringify(pathToFileURL(path.join(dist, 'site', 'index.js')).href)});
+    const { buildSite } = await import(${JSON.stringify(pathToFileURL(path.join(dist, 'site', 'build.js')).href)});
     const [root, out, eventsFile] = process.argv.slice(2);
     const events = eventsFile ? JSON.parse(readFileSync(eventsFile, 'utf8')) : undefined;
     const c0 = process.cpuUsage();

@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ChangeEvent } from '../archive/index.ts';
-import { BuildRefusal, buildSiteHere, type BuildOptions, type BuildReport, type HeapCaps } from './build.ts';
+import { BuildRefusal, type BuildOptions, type BuildReport, type HeapCaps } from './build.ts';
+import { buildSiteHere } from './build-pages.ts';
 import { startThread } from './thread.ts';
 
 interface Job {

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import path from 'node:path';
 import { htmlToText } from '../index/text.ts';
 import type { SearchDoc, SearchIndexReport } from './search/index.ts';
-import { startThread } from './thread.ts';
+import { SEARCH_HEAP_MB, startThread } from './thread.ts';
 
 /** A search document with the article's HTML in place of its text. */
 export type HtmlDoc = Omit<SearchDoc, 'text'> & { html: string };
@@ -24,12 +24,6 @@ export interface SearchIndexer {
   finish(): Promise<SearchIndexReport>;
   abort(): Promise<void>;
 }
-
-/**
- * The indexing thread's heap cap (MiB). What it holds is bounded whatever the archive's size: the segment being
- * built (at most 400,000 distinct tokens, src/site/search/index.ts), then one shard of each segment merged.
- */
-export const SEARCH_HEAP_MB = 224;
 
 /** Starts indexing into `<out>/search/` (a full build of the index) on a worker thread, its heap capped at `heapMb`. */
 export function startSearchIndexer(out: string, heapMb: number | null = SEARCH_HEAP_MB): SearchIndexer {

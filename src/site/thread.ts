@@ -5,6 +5,12 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 
+/**
+ * The search indexing thread's heap cap (MiB). What it holds is bounded whatever the archive's size: the segment
+ * being built (at most 400,000 distinct tokens, src/site/search/index.ts), then a buffer per sorted run merged.
+ */
+export const SEARCH_HEAP_MB = 224;
+
 /** Starts the module at `url` (its `import.meta.url`) on a new thread, `data` as its `workerData`. */
 export function startThread(url: string, data: unknown, heapMb: number | null): Worker {
   const resourceLimits: ResourceLimits | undefined = heapMb ? { maxOldGenerationSizeMb: heapMb } : undefined;

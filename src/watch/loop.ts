@@ -153,7 +153,7 @@ export async function watchArchive(opts: WatchOptions): Promise<WatchResult> {
       // the static site, from the cycle's events (under our lock); a failure is a warning, as for the index
       if (opts.site) {
         try {
-          const { buildSite } = await import('../site/index.ts');
+          const { buildSite } = await import('../site/build.ts');
           const built = await buildSite(root, { out: opts.site.out, ...(opts.site.baseUrl ? { baseUrl: opts.site.baseUrl } : {}), events: report.events });
           cycle.site = { status: 'updated', written: built.pages.written };
         } catch (err) {

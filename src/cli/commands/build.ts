@@ -33,7 +33,8 @@ export function registerBuild(program: Command, { io, logging }: CommandContext)
       if (!existsSync(path.join(root, 'articles'))) throw new UsageError(`no archive at ${root} (no articles/ folder; see --archive)`);
       if (opts.baseUrl !== undefined && !/^https?:\/\/[^/]/i.test(opts.baseUrl)) throw new UsageError(`--base-url must be an http(s) URL, not ${JSON.stringify(opts.baseUrl)}`);
       const out = opts.out ? path.resolve(opts.out) : path.join(root, 'site');
-      const { buildSite, BuildRefusal } = await import('../../site/index.ts');
+      // the thin module: the page rendering's modules load on the build's own thread only (src/site/build.ts)
+      const { buildSite, BuildRefusal } = await import('../../site/build.ts');
       const { log, progress: progressOf } = await logging({ json: opts.json });
       const progress = progressOf('articles', { taskField: 'task' });
       const report = await buildSite(root, {
