@@ -105,9 +105,13 @@ test('the same feed bytes again are skipped; other bytes, a manifest written sin
   const added = await run(root);
   assert.deepEqual([added.sameBody, added.new, added.unchanged], [0, 1, 2]);
 
-  // the record lost: processed again
+  // the record lost, or damaged: processed again
   await fs.rm(path.join(root, '.newsvault', 'feeds.json'));
   assert.deepEqual((await run(root)).unchanged, 3);
+  assert.equal((await run(root)).sameBody, 1);
+  await fs.writeFile(path.join(root, '.newsvault', 'feeds.json'), '{"version":1,"sources":{"src":{"feeds":');
+  const damaged = await run(root);
+  assert.deepEqual([damaged.status, damaged.sameBody, damaged.unchanged], ['ok', 0, 3]);
   assert.equal((await run(root)).sameBody, 1);
 });
 
