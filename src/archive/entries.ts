@@ -3,8 +3,9 @@
  * (by publication time, by month): a SQLite file, `.newsvault/lookup.sqlite`, holding one row per article
  * (what lookup.ts's `Entry` says, not the record), and per source the state of the manifest the rows
  * describe. A store holds in memory only what is newer than those rows: the lines appended to the manifest
- * since (read at open), and its own commits until they are written to the database, right after their
- * manifest lines. So opening a store reads no entries, and a run's memory does not grow with the archive.
+ * since (read at open), and its own commits until they are written to the database (after their manifest
+ * lines, once a few thousand are held and at close; see store.ts `sync`). So opening a store reads no
+ * entries, and a run's memory does not grow with the archive.
  *
  * The file is a cache, never trusted over the manifest: rows are used only when the source's saved state
  * matches the manifest (the same file, its size, and the hash of its last bytes; a manifest only appended
