@@ -199,7 +199,9 @@ export async function buildSiteHere(root: string, opts: BuildOptions, searchHeap
   const hadState = prev !== null;
   // the parsed state is in the maps now: let it go (at 100,000 articles it is tens of MB)
   old = prev = null;
-  const searchFull = !hadState || !isSearchIndexReady(out);
+  // the search index is built again whole (streamed to its thread) after a first build, a change of this code
+  // (every page is made again), or damage; else it is updated with the articles made again
+  const searchFull = !hadState || !sameCode || !isSearchIndexReady(out);
   // events only narrow the work when everything before them was built by this code
   const events = opts.events && hadState && sameCode && !searchFull ? opts.events : null;
   const complete = events === null;
@@ -219,6 +221,8 @@ export async function buildSiteHere(root: string, opts: BuildOptions, searchHeap
   let rendered = 0;
   let skipped = 0;
   const upserts: SearchDoc[] = [];
+  const touchedKeys: string[] = [];
+  const updates: SearchIndexReport[] = [];
   const history: SiteArticle[] = [];
   let assetsCopied = 0;
   const renderOne = (a: SiteArticle): HtmlDoc | null => {
@@ -280,11 +284,16 @@ export async function buildSiteHere(root: string, opts: BuildOptions, searchHeap
       if (doc) {
         const { html, ...rest } = doc;
         upserts.push({ ...rest, text: htmlToText(html) });
+        // the index updated in batches: a rebuild that makes many articles again holds only a batch's text
+        if (upserts.length >= (opts.upsertBatch ?? UPSERT_BATCH)) {
+          for (const u of upserts) touchedKeys.push(u.key);
+          updates.push(await updateSearchIndex(out, { upsert: upserts.splice(0), remove: [] }));
+        }
       }
       if (++done % 50 === 0 || done === candidates.length) opts.onProgress?.(done, candidates.length);
     }
     // from the manifests: the articles whose inputs changed are the touched ones (as a run's events would say)
-    if (!events) for (const u of upserts) touched.add(u.key);
+    if (!events) for (const k of [...touchedKeys, ...upserts.map((u) => u.key)]) touched.add(k);
   }
   try {
     search = (await writeRest()) ?? search;
@@ -327,7 +336,8 @@ export async function buildSiteHere(root: string, opts: BuildOptions, searchHeap
         if (m) removedKeys.push(`${m[1]}/${m[2]}`);
       }
     }
-    if (!searchFull && (upserts.length || removedKeys.length)) updated = await updateSearchIndex(out, { upsert: upserts, remove: removedKeys });
+    if (!searchFull && (upserts.length || removedKeys.length)) updates.push(await updateSearchIndex(out, { upsert: upserts, remove: removedKeys }));
+    if (updates.length) updated = sumReports(updates);
 
     assetsCopied = copyAssets(root, out, assets);
 
@@ -359,6 +369,16 @@ export async function buildSiteHere(root: string, opts: BuildOptions, searchHeap
     }
     return updated;
   }
+}
+
+/** Articles indexed per update of the search index in a rebuild (their text is held until then). */
+const UPSERT_BATCH = 2_000;
+
+/** The reports of successive updates of the search index, as one. */
+function sumReports(reports: readonly SearchIndexReport[]): SearchIndexReport {
+  const last = reports[reports.length - 1]!;
+  const sum = (f: (r: SearchIndexReport) => number) => reports.reduce((n, r) => n + f(r), 0);
+  return { docs: last.docs, added: sum((r) => r.added), deleted: sum((r) => r.deleted), segmentsWritten: sum((r) => r.segmentsWritten), segments: last.segments, merged: sum((r) => r.merged) };
 }
 
 function isStaticPath(rel: string): boolean {

@@ -7,7 +7,6 @@ import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ChangeEvent } from '../archive/index.ts';
 import { BuildRefusal, type BuildOptions, type BuildReport, type HeapCaps } from './build.ts';
-import { buildSiteHere } from './build-pages.ts';
 import { startThread } from './thread.ts';
 
 interface Job {
@@ -53,6 +52,8 @@ export function buildOnThread(root: string, opts: BuildOptions, caps: HeapCaps):
 async function runThread(job: Job): Promise<void> {
   const port = parentPort!;
   try {
+    // the rendering's modules, loaded on this thread only
+    const { buildSiteHere } = await import('./build-pages.ts');
     const report = await buildSiteHere(job.root, { ...job.opts, onProgress: (done, total) => port.postMessage({ type: 'progress', done, total } satisfies FromThread) }, job.searchHeapMb);
     port.postMessage({ type: 'done', report } satisfies FromThread);
   } catch (err) {

@@ -329,3 +329,28 @@ test('build: a thread that reaches its heap cap ends the attempt, and the site i
   assert.ok(pages.size > 10);
   assert.deepEqual(pages, strip(await snapshot(plain)), 'the same pages as a build without caps');
 });
+
+test('build: a rebuild that makes many articles again updates the search index in batches, and searches as a first build does', async () => {
+  const root = await smallArchive();
+  const out = await tempDir('newsvault-out-');
+  const first = await buildSite(root, { out });
+  // the state forgets every article's inputs (as if damaged): every article is made again and indexed again
+  const file = path.join(out, STATE_FILE);
+  const state = JSON.parse(readFileSync(file, 'utf8')) as { inputs: Record<string, string> };
+  const articles = Object.keys(state.inputs).length;
+  assert.ok(articles > 10);
+  writeFileSync(file, JSON.stringify({ ...state, inputs: {} }));
+  const again = await buildSite(root, { out, upsertBatch: 4 });
+  assert.equal(again.articles.rendered, articles);
+  assert.equal(again.search?.added, articles);
+  assert.ok(again.search.segmentsWritten >= Math.floor(articles / 4), JSON.stringify(again.search));
+  assert.equal(again.search?.docs, first.search?.docs);
+  const { measureQuery } = await import('./search/index.ts');
+  for (const q of ['普京', '平壤', '合作协议']) {
+    const fresh = await tempDir('newsvault-out-');
+    await buildSite(root, { out: fresh });
+    const [a, b] = [await measureQuery(out, q), await measureQuery(fresh, q)];
+    assert.equal(a.total, b.total, q);
+    assert.deepEqual(a.hits.map((h) => h.url).sort(), b.hits.map((h) => h.url).sort(), q);
+  }
+});

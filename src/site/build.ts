@@ -28,6 +28,8 @@ export interface BuildOptions {
   full?: boolean;
   /** The threads' heap caps in MiB, instead of those the archive's size gives (pageHeapMb, SEARCH_HEAP_MB). */
   heapCaps?: Partial<HeapCaps>;
+  /** Articles indexed per update of the search index when a rebuild makes articles again (default 2,000). */
+  upsertBatch?: number;
   /** Told as articles are considered (every 50 and at the end): how many of how many. */
   onProgress?: (done: number, total: number) => void;
 }

@@ -162,7 +162,8 @@ export class SiteModel {
         }
         continue;
       }
-      const text = st ? await fs.readFile(file, 'utf8').catch(() => null) : null;
+      // read whole, then decoded at once (readFile with an encoding decodes chunk by chunk: several times slower)
+      const text = st ? await fs.readFile(file).then((b) => b.toString('utf8')).catch(() => null) : null;
       const parsed = text === null ? null : parseManifest(text, `articles/${slug}/index.jsonl`);
       this.warnings = this.warnings.filter((w) => !w.startsWith(`articles/${slug}/`));
       if (parsed) this.warnings.push(...parsed.damaged);
