@@ -145,12 +145,23 @@ test('a summary-only feed item is archived in full text, with its images in asse
   const assets = (await listFiles(root)).filter((f) => f.startsWith('assets/'));
   assert.equal(assets.length, 2);
 
-  // a second run: nothing new, nothing fetched again, no file changed
+  // a second run: the same feed bytes, skipped whole; nothing fetched again, no file changed
   const before = await fs.readFile(file, 'utf8');
   server.hits.length = 0;
   const second = await archiveFeed(root, 'port', rules, now + 3600_000);
-  assert.equal(second.report.unchanged, 2);
+  assert.equal(second.report.sameBody, 1);
+  assert.equal(second.report.new, 0);
   assert.equal(second.report.fullText, 0);
+  assert.deepEqual(server.hits, ['/feed.xml']);
+  assert.equal(await fs.readFile(file, 'utf8'), before);
+  assert.deepEqual((await listFiles(root)).filter((f) => f.startsWith('assets/')), assets);
+
+  // a third, the record of processed feed bodies gone: each item looked up and found unchanged, still nothing fetched
+  await fs.rm(path.join(root, '.newsvault', 'feeds.json'));
+  server.hits.length = 0;
+  const third = await archiveFeed(root, 'port', rules, now + 7200_000);
+  assert.equal(third.report.unchanged, 2);
+  assert.equal(third.report.fullText, 0);
   assert.deepEqual(server.hits, ['/feed.xml']);
   assert.equal(await fs.readFile(file, 'utf8'), before);
   assert.deepEqual((await listFiles(root)).filter((f) => f.startsWith('assets/')), assets);
