@@ -12,7 +12,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { Bytes, encodePosting, hash, PostingBuilder, scriptOf, Slab } from './codec.ts';
+import { Bytes, decodeList, encodePosting, hash, PostingBuilder, scriptOf, Slab } from './codec.ts';
 import { bitsFor, CHUNK, HEAVY, publish, ShardWriter, tmpDirOf, type DocRecord, type SegmentBuilder, type SegmentInfo } from './segment.ts';
 
 export interface RunInfo {
@@ -214,21 +214,10 @@ export function mergeRuns(searchDir: string, dir: string, runs: readonly RunInfo
       slab.reset();
       const p = new PostingBuilder(slab);
       for (const r of same) {
-        const b = r.list;
-        let at = r.listAt;
-        let last = -1;
-        for (let i = 0; i < r.n; i++) {
-          let v = 0;
-          let mul = 1;
-          for (;;) {
-            const c = b[at++]!;
-            v += (c & 0x7f) * mul;
-            if (c < 0x80) break;
-            mul *= 128;
-          }
-          last += Math.floor(v / 4) + 1;
-          const to = r.remap[last]!;
-          if (to >= 0) p.add(to, v & 3);
+        const { ids, w: weights } = decodeList(r.list, r.n, r.listAt);
+        for (let i = 0; i < ids.length; i++) {
+          const to = r.remap[ids[i]!]!;
+          if (to >= 0) p.add(to, weights[i]!);
         }
       }
       const token = min.token;
