@@ -73,13 +73,26 @@ export interface ItemKeys {
   hash: string;
 }
 
+/**
+ * A copy of `s` that holds nothing else alive. A parser's strings are often slices of the whole feed's text
+ * (V8 keeps a substring as a view of its parent), so one title kept in a record or a lookup key would keep a
+ * feed of megabytes in memory until the run ends: what outlives the item (identity keys, title, link) is
+ * copied, code unit for code unit: the concatenation is flattened into a new string when sliced, and the
+ * slice's parent is that copy. Short strings are never slices; a copy of a few hundred bytes costs nothing
+ * beside the parse.
+ */
+export function detached(s: string): string {
+  return s.length < 13 ? s : ` ${s}`.slice(1);
+}
+
 export function itemKeys(item: FeedItem): ItemKeys {
   const contentHtml = item.content ?? item.summary ?? '';
   const body = joinLines(contentHtml);
-  const guid = item.id?.trim() || null;
-  const givenLink = item.link ?? (guid && /^https?:\/\//i.test(guid) ? guid : null);
+  const id = item.id?.trim();
+  const guid = id ? detached(id) : null;
+  const givenLink = item.link != null ? detached(item.link) : guid && /^https?:\/\//i.test(guid) ? guid : null;
   const link = normaliseLink(givenLink);
-  const title = item.title.trim();
+  const title = detached(item.title.trim());
   return { contentHtml, body, guid, givenLink, link, canonical: canonicalUrl(link), title, hash: contentHash(title, body) };
 }
 
@@ -716,8 +729,8 @@ export class SourceStore {
     if (!fields) throw new ArchiveError(`${originalPath}: not in the article format`);
     if (!isArchivableTime(fields.published)) throw new ArchiveError(`${originalPath}: publication time ${fields.published} cannot be placed`);
     // copies: a regular expression's match is a slice that would keep the whole file's text alive in the record
-    const title = Buffer.from(fields.title.trim(), 'utf8').toString('utf8');
-    const link = Buffer.from(fields.link, 'utf8').toString('utf8');
+    const title = detached(fields.title.trim());
+    const link = detached(fields.link);
     const canonical = canonicalUrl(link);
     const keys: ItemKeys = {
       contentHtml: fields.contentHtml,

@@ -15,7 +15,7 @@ import pMap, { pMapSkip } from 'p-map';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { FeedItem, Source } from '../domain.ts';
-import { countEvents, itemKeys } from '../archive/index.ts';
+import { countEvents, detached, itemKeys } from '../archive/index.ts';
 import type { ChangeEvent, ManifestRecord, Plan } from '../archive/index.ts';
 import { ImageCache, mirrorImages } from '../assets/index.ts';
 import { fetchAndExtract, needsFullText } from '../extract/index.ts';
@@ -280,7 +280,8 @@ async function archiveItem(ctx: SourceContext, item: FeedItem, prefetched?: Prom
       type: 'failed',
       source: ctx.source.slug,
       at: ctx.now,
-      item: { title: item.title, link: item.link, guid: item.id },
+      // copies: the item's strings may be slices of the whole feed's text (see detached)
+      item: { title: detached(item.title), link: item.link && detached(item.link), guid: item.id && detached(item.id) },
       error: describeError(err),
     };
   }
