@@ -9,7 +9,17 @@
  * Everything here walks the tree iteratively: a hostile page nests 5,000 levels deep, and recursion
  * that deep overflows the stack (Readability's own recursion is why `limitDepth` exists).
  */
-import { parseHTML } from 'linkedom';
+import { createRequire } from 'node:module';
+import type * as Linkedom from 'linkedom';
+
+const require = createRequire(import.meta.url);
+let linkedom: typeof Linkedom | undefined;
+
+/** linkedom and what it loads (about 25 MiB resident), loaded the first time a page is parsed (CommonJS, so
+ *  synchronously), not when the stage is imported: a run whose feeds give the full text never needs it. */
+function parseHTML(html: string): ReturnType<typeof Linkedom.parseHTML> {
+  return (linkedom ??= require('linkedom') as typeof Linkedom).parseHTML(html);
+}
 
 /** Tags that belong in <head> when they come before any body content. */
 const HEAD_TAGS = new Set(['title', 'meta', 'link', 'base', 'style', 'script', 'noscript', 'template']);
@@ -174,8 +184,19 @@ export function queryOne(root: ParentNode, selector: string): Element | null {
   }
 }
 
-/** Whether `selector` is a CSS selector this DOM can run. */
+const IDENT = String.raw`-?[A-Za-z_][\w-]*`;
+const ATTRIBUTE = String.raw`\[\s*${IDENT}\s*(?:[~|^$*]?=\s*(?:${IDENT}|"[^"\\\n]*"|'[^'\\\n]*')\s*)?\]`;
+const SUBCLASS = String.raw`(?:\.${IDENT}|#${IDENT}|${ATTRIBUTE}|:(?:first|last|only)-(?:child|of-type))`;
+const COMPOUND = String.raw`(?:(?:${IDENT}|\*)${SUBCLASS}*|${SUBCLASS}+)`;
+const COMPLEX = String.raw`${COMPOUND}(?:\s*>\s*${COMPOUND}|\s+${COMPOUND})*`;
+/** Selectors of the plainest kind (type, class, id and attribute selectors, first/last/only child or of type,
+ *  descendant and child combinators, lists): every CSS engine runs these, the one this DOM uses too. */
+const PLAIN_SELECTOR = new RegExp(String.raw`^\s*${COMPLEX}(?:\s*,\s*${COMPLEX})*\s*$`);
+
+/** Whether `selector` is a CSS selector this DOM can run. A plain one is known to be without loading the DOM
+ *  (the rules are read at the start of every run, most of which extract no page); any other is tried. */
 export function isValidSelector(selector: string): boolean {
+  if (PLAIN_SELECTOR.test(selector)) return true;
   try {
     probeDocument().querySelectorAll(selector);
     return true;

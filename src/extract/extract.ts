@@ -13,7 +13,8 @@
  *   → too little text left (a rule's body that cleaning emptied): the generic extractor; still too little:
  *     Readability with its default settings; no text and no image at all → ExtractError 'no-content'.
  */
-import { Readability } from '@mozilla/readability';
+import { createRequire } from 'node:module';
+import type { Readability as ReadabilityClass } from '@mozilla/readability';
 import { applyStrips, finishContent } from './clean.ts';
 import { limitDepth, parseDocument, queryAll, squash } from './dom.ts';
 import { ExtractError } from './errors.ts';
@@ -22,6 +23,13 @@ import { absoluteHttp, canonicalUrl, cleanByline, readMetadata } from './metadat
 import { builtinRules, ruleFor } from './rules.ts';
 import { textOf } from './text.ts';
 import type { ExtractOptions, ExtractedArticle, SiteRule } from './types.ts';
+
+const require = createRequire(import.meta.url);
+let readability: typeof ReadabilityClass | undefined;
+/** Mozilla Readability, loaded the first time a page is extracted (as linkedom, see dom.ts). */
+function loadReadability(): typeof ReadabilityClass {
+  return (readability ??= (require('@mozilla/readability') as { Readability: typeof ReadabilityClass }).Readability);
+}
 
 /** Pages longer than this (in UTF-16 code units of decoded HTML) are refused. */
 export const MAX_HTML_CHARS = 16 * 1024 * 1024;
@@ -305,7 +313,7 @@ function runReadability(doc: Document, scope: Element | null, warnings: string[]
     return null;
   }
   try {
-    const reader = new Readability<Element>(target, {
+    const reader = new (loadReadability())<Element>(target, {
       disableJSONLD: true,
       ...(defaults ? {} : { charThreshold: READABILITY_CHAR_THRESHOLD }),
       serializer: (node: Node) => node as Element,
