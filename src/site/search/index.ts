@@ -172,7 +172,6 @@ export async function buildSearchIndex(
   opts: {
     /** Documents per segment while streaming (default 8,000). */ segmentDocs?: number;
     /** Distinct tokens per segment while streaming (default 400,000). */ segmentTokens?: number;
-    /** Merge the sorted runs' postings on two threads (default: from 20,000 documents). */ split?: boolean;
   } = {},
 ): Promise<SearchIndexReport> {
   const flushAt = opts.segmentDocs ?? FLUSH;
@@ -213,7 +212,7 @@ export async function buildSearchIndex(
     spill();
     const deleted = runs.map(() => [] as number[]);
     for (const d of dups) deleted[d.run]!.push(d.doc);
-    m.segs = [await mergeRuns(searchDir, runDir, runs, deleted, id, opts.split === undefined ? {} : { split: opts.split })];
+    m.segs = [mergeRuns(searchDir, runDir, runs, deleted, id)];
     merged = m.segs[0]!.n;
   }
   written = m.segs.length;

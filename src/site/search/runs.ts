@@ -12,8 +12,6 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { parentPort, workerData } from 'node:worker_threads';
-import { SEARCH_HEAP_MB, startThread } from '../thread.ts';
 import { Bytes, decodeList, encodePosting, hash, PostingBuilder, scriptOf, Slab } from './codec.ts';
 import { bitsFor, CHUNK, HEAVY, publish, ShardWriter, tmpDirOf, type DocRecord, type SegmentBuilder, type SegmentInfo } from './segment.ts';
 
@@ -24,9 +22,6 @@ export interface RunInfo {
   n: number;
   /** Estimated bytes of its postings in light shards (as writeSegment estimates). */
   light: number;
-  /** Where in the file the tokens of the upper half of the hashes (≥ 2^31) begin, and the file's size. */
-  mid: number;
-  size: number;
 }
 
 const FLUSH_BYTES = 1 << 20;
@@ -42,13 +37,10 @@ export function spillRun(dir: string, k: number, seg: SegmentBuilder): RunInfo {
   }
   order.sort((a, b) => a.h - b.h || (a.token < b.token ? -1 : a.token > b.token ? 1 : 0));
   const fd = openSync(path.join(dir, `${k}.bin`), 'w');
-  let written = 0;
-  let mid = -1;
   try {
     const out = new Bytes(FLUSH_BYTES * 2);
     const word = new Uint8Array(4);
     for (const { token, h, p } of order) {
-      if (mid < 0 && h >= 0x80000000) mid = written + out.len;
       word[0] = h >>> 24;
       word[1] = (h >>> 16) & 0xff;
       word[2] = (h >>> 8) & 0xff;
@@ -62,18 +54,16 @@ export function spillRun(dir: string, k: number, seg: SegmentBuilder): RunInfo {
       p.writeTo(out);
       if (out.len >= FLUSH_BYTES) {
         writeAll(fd, out.bytes());
-        written += out.len;
         out.len = 0;
       }
     }
     writeAll(fd, out.bytes());
-    written += out.len;
   } finally {
     closeSync(fd);
   }
   seg.clear();
   writeFileSync(path.join(dir, `${k}.json`), JSON.stringify({ keys: seg.keys, records: seg.records }));
-  return { k, n: seg.count, light, mid: mid < 0 ? written : mid, size: written };
+  return { k, n: seg.count, light };
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
@@ -95,21 +85,12 @@ class RunReader {
   listLen = 0;
   done = false;
 
-  /** Where in the file the next read starts, and where this reader's part of it ends. */
-  private at: number;
-  private readonly end_: number;
-
   constructor(
     private readonly fd: number,
     readonly run: RunInfo,
     /** Its documents' new numbers (−1: deleted). */
     readonly remap: Int32Array,
-    start = 0,
-    end = run.size,
-  ) {
-    this.at = start;
-    this.end_ = end;
-  }
+  ) {}
 
   get list(): Buffer {
     return this.buf;
@@ -127,10 +108,8 @@ class RunReader {
     this.end -= this.pos;
     this.pos = 0;
     while (this.end < need && !this.eof) {
-      const want = Math.min(this.buf.length - this.end, this.end_ - this.at);
-      const got = want > 0 ? readSync(this.fd, this.buf, this.end, want, this.at) : 0;
+      const got = readSync(this.fd, this.buf, this.end, this.buf.length - this.end, null);
       if (got === 0) this.eof = true;
-      this.at += got;
       this.end += got;
     }
     return this.end - this.pos >= need;
@@ -177,7 +156,7 @@ class RunReader {
  * Merges the runs (in document order) of `dir` into the segment `id` of `searchDir`, the documents `deleted`
  * (per run, its local numbers) left out, and removes `dir`.
  */
-export async function mergeRuns(searchDir: string, dir: string, runs: readonly RunInfo[], deleted: readonly (readonly number[])[], id: string, opts: { /** Split the postings between two threads (default: from 20,000 documents). */ split?: boolean } = {}): Promise<SegmentInfo> {
+export function mergeRuns(searchDir: string, dir: string, runs: readonly RunInfo[], deleted: readonly (readonly number[])[], id: string): SegmentInfo {
   const segDir = tmpDirOf(searchDir, id);
   rmSync(segDir, { recursive: true, force: true });
   mkdirSync(segDir, { recursive: true });
@@ -211,71 +190,14 @@ export async function mergeRuns(searchDir: string, dir: string, runs: readonly R
   writeFileSync(path.join(segDir, 'keys.txt'), keys.length ? `${keys.join('\n')}\n` : '');
   const n = next;
   const bits = bitsFor(estimate, n);
-  // the postings: the lower half of the shards here, the upper half on a thread of its own when worth it
-  const job: MergeJob = { kind: 'search-merge', segDir, id, dir, runs: [...runs], deleted: deleted.map((d) => [...d]), n, bits, half: 1 };
-  const split = bits >= 1 && (opts.split ?? n >= SPLIT_DOCS);
-  const upper = split ? mergeOnThread(job) : null;
-  upper?.catch(() => {});
-  let mine: MergeResult;
-  try {
-    mine = mergePostings({ ...job, half: split ? 0 : null }, remaps);
-  } catch (err) {
-    await upper?.catch(() => {});
-    throw err;
-  }
-  const theirs = upper ? await upper : { bytes: 0, light: 0 };
-  publish(searchDir, id);
-  rmSync(dir, { recursive: true, force: true });
-  return { id, n, bits, b: mine.bytes + theirs.bytes, l: mine.light + theirs.light, del: [] };
-}
-
-/** Documents from which a merge splits its postings between two threads. */
-const SPLIT_DOCS = 20_000;
-/** Own-file postings of the upper half are numbered from here (the lower half's from 0). */
-const UPPER_HEAVY = 1 << 24;
-
-interface MergeJob {
-  kind: 'search-merge';
-  segDir: string;
-  id: string;
-  dir: string;
-  runs: RunInfo[];
-  deleted: number[][];
-  n: number;
-  bits: number;
-  /** 0: the lower half of the hashes, 1: the upper, null: all. */
-  half: 0 | 1 | null;
-}
-
-interface MergeResult {
-  bytes: number;
-  light: number;
-}
-
-/** The new number of each run's documents (−1: deleted), in run order. */
-function remapsOf(runs: readonly RunInfo[], deleted: readonly (readonly number[])[]): Int32Array[] {
-  let next = 0;
-  return runs.map((run, r) => {
-    const gone = new Set(deleted[r] ?? []);
-    const remap = new Int32Array(run.n).fill(-1);
-    for (let d = 0; d < run.n; d++) if (!gone.has(d)) remap[d] = next++;
-    return remap;
-  });
-}
-
-/** Merges the runs' postings of one half of the hashes (or all) into the segment folder's shards. */
-function mergePostings(job: MergeJob, remaps: readonly Int32Array[]): MergeResult {
-  const { segDir, id, dir, runs, n, bits, half } = job;
-  const shards = 2 ** bits;
-  const w = half === 1 ? new ShardWriter(segDir, id, bits, shards / 2, shards, UPPER_HEAVY) : half === 0 ? new ShardWriter(segDir, id, bits, 0, shards / 2) : new ShardWriter(segDir, id, bits);
+  const w = new ShardWriter(segDir, id, bits);
   const fds: number[] = [];
   try {
     const readers: RunReader[] = [];
     for (const [r, run] of runs.entries()) {
       const fd = openSync(path.join(dir, `${run.k}.bin`), 'r');
       fds.push(fd);
-      // a run's tokens are in hash order: the upper half of the hashes starts at its `mid`
-      const reader = new RunReader(fd, run, remaps[r]!, half === 1 ? run.mid : 0, half === 0 ? run.mid : run.size);
+      const reader = new RunReader(fd, run, remaps[r]!);
       if (reader.next()) readers.push(reader);
     }
     const slab = new Slab();
@@ -298,38 +220,16 @@ function mergePostings(job: MergeJob, remaps: readonly Int32Array[]): MergeResul
           if (to >= 0) p.add(to, weights[i]!);
         }
       }
-      if (p.n) w.add(min.token, bits === 0 ? 0 : min.h >>> (32 - bits), encodePosting(p, n));
+      const token = min.token;
+      const h = min.h;
+      if (p.n) w.add(token, bits === 0 ? 0 : h >>> (32 - bits), encodePosting(p, n));
       for (const r of same) if (!r.next()) readers.splice(readers.indexOf(r), 1);
     }
   } finally {
     for (const fd of fds) closeSync(fd);
   }
   w.finish();
-  return { bytes: w.bytes, light: w.light };
-}
-
-/** mergePostings of the upper half on a thread of its own. */
-function mergeOnThread(job: MergeJob): Promise<MergeResult> {
-  const worker = startThread(import.meta.url, job, SEARCH_HEAP_MB);
-  return new Promise<MergeResult>((resolve, reject) => {
-    let settled = false;
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      fn();
-      void worker.terminate();
-    };
-    worker.on('message', (m: { result?: MergeResult; error?: string }) => settle(() => (m.result ? resolve(m.result) : reject(new Error(`search index merge: ${m.error}`)))));
-    worker.on('error', (err) => settle(() => reject(err)));
-    worker.on('exit', (code) => settle(() => reject(new Error(`the search index's merging thread stopped (exit code ${code})`))));
-  });
-}
-
-if (parentPort && (workerData as Partial<MergeJob> | null)?.kind === 'search-merge') {
-  const job = workerData as MergeJob;
-  try {
-    parentPort.postMessage({ result: mergePostings(job, remapsOf(job.runs, job.deleted)) });
-  } catch (err) {
-    parentPort.postMessage({ error: err instanceof Error ? err.message : String(err) });
-  }
+  publish(searchDir, id);
+  rmSync(dir, { recursive: true, force: true });
+  return { id, n, bits, b: w.bytes, l: w.light, del: [] };
 }

@@ -309,23 +309,16 @@ function isCjkUnit(s: string, start: number, end: number): boolean {
 
 /** Writes the files of one segment's postings shard by shard; the caller gives tokens in shard order. */
 export class ShardWriter {
-  private current: number;
+  private current = -1;
   private shard: Record<string, string | number> = Object.create(null) as Record<string, string | number>;
-  private heavy: number;
+  private heavy = 0;
   bytes = 0;
   light = 0;
-  /** Writes shards `from` to `to` − 1 (all by default), numbering its own-file postings from `heavyBase`. */
   constructor(
     private readonly dir: string,
     private readonly id: string,
     readonly bits: number,
-    private readonly from = 0,
-    private readonly to = 2 ** bits,
-    heavyBase = 0,
-  ) {
-    this.current = from - 1;
-    this.heavy = heavyBase;
-  }
+  ) {}
 
   add(token: string, shard: number, posting: Uint8Array): void {
     while (this.current < shard) this.next();
@@ -342,13 +335,13 @@ export class ShardWriter {
   }
 
   private next(): void {
-    if (this.current >= this.from) writeFileSync(path.join(this.dir, `${this.current}.js`), scriptOf(`${this.id}/${this.current}`, this.shard));
+    if (this.current >= 0) writeFileSync(path.join(this.dir, `${this.current}.js`), scriptOf(`${this.id}/${this.current}`, this.shard));
     this.current++;
     this.shard = Object.create(null) as Record<string, string | number>;
   }
 
   finish(): void {
-    while (this.current < this.to) this.next();
+    while (this.current < 2 ** this.bits) this.next();
   }
 }
 
