@@ -54,16 +54,8 @@ CREATE INDEX entries_published ON entries (slug, published DESC, id);
 CREATE INDEX entries_month ON entries (slug, month);
 `;
 
-interface Row {
-  id: string;
-  at: number;
-  len: number;
-  published: number;
-  seen: number;
-  guid: string | null;
-  canonical: string | null;
-  hash: string;
-}
+/** A row: an entry without the record a deferred commit keeps in it. */
+type Row = Omit<Entry, 'rec'>;
 
 const COLUMNS = 'id, at, len, published, seen, guid, canonical, hash';
 
