@@ -221,7 +221,6 @@ export async function buildSiteHere(root: string, opts: BuildOptions, searchHeap
   let rendered = 0;
   let skipped = 0;
   const upserts: SearchDoc[] = [];
-  const touchedKeys: string[] = [];
   const updates: SearchIndexReport[] = [];
   const history: SiteArticle[] = [];
   let assetsCopied = 0;
@@ -284,16 +283,13 @@ export async function buildSiteHere(root: string, opts: BuildOptions, searchHeap
       if (doc) {
         const { html, ...rest } = doc;
         upserts.push({ ...rest, text: htmlToText(html) });
+        // from the manifests: the articles whose inputs changed are the touched ones (as a run's events would say)
+        if (!events) touched.add(rest.key);
         // the index updated in batches: a rebuild that makes many articles again holds only a batch's text
-        if (upserts.length >= (opts.upsertBatch ?? UPSERT_BATCH)) {
-          for (const u of upserts) touchedKeys.push(u.key);
-          updates.push(await updateSearchIndex(out, { upsert: upserts.splice(0), remove: [] }));
-        }
+        if (upserts.length >= (opts.upsertBatch ?? UPSERT_BATCH)) updates.push(await updateSearchIndex(out, { upsert: upserts.splice(0), remove: [] }));
       }
       if (++done % 50 === 0 || done === candidates.length) opts.onProgress?.(done, candidates.length);
     }
-    // from the manifests: the articles whose inputs changed are the touched ones (as a run's events would say)
-    if (!events) for (const k of [...touchedKeys, ...upserts.map((u) => u.key)]) touched.add(k);
   }
   try {
     search = (await writeRest()) ?? search;

@@ -101,7 +101,7 @@ export function pageHeapMb(root: string, out: string): number {
     }
   };
   const articles = path.join(root, 'articles');
-  let slugs: string[] = [];
+  let slugs: string[];
   try {
     slugs = readdirSync(articles);
   } catch {

@@ -20,7 +20,7 @@ export function startThread(url: string, data: unknown, heapMb: number | null): 
     : new Worker(fileURLToPath(url), options);
 }
 
-/** Whether `err` is a thread's end for want of heap (its cap reached). */
+/** Whether `err` is a thread's end for want of heap (its cap reached; the page thread passes the code on). */
 export function isOutOfMemory(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY' || /ERR_WORKER_OUT_OF_MEMORY|heap limit|out of memory/i.test(String((err as Error | null)?.message ?? ''));
+  return (err as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
 }

@@ -203,7 +203,6 @@ export async function buildSearchIndex(
     added++;
     if (builder.count >= flushAt || builder.tokenCount >= tokensAt) spill();
   }
-  let written = 0;
   let merged = 0;
   if (!runs.length && !dups.length) {
     // one segment, straight from memory
@@ -215,9 +214,8 @@ export async function buildSearchIndex(
     m.segs = [mergeRuns(searchDir, runDir, runs, deleted, id)];
     merged = m.segs[0]!.n;
   }
-  written = m.segs.length;
   await commit(searchDir, m);
-  return { docs: m.docs, added, deleted: dups.length, segmentsWritten: written, runs: runs.length, segments: m.segs.length, merged };
+  return { docs: m.docs, added, deleted: dups.length, segmentsWritten: m.segs.length, runs: runs.length, segments: m.segs.length, merged };
 }
 
 /** Applies added, changed and removed documents: deletions in the manifest, the upserted documents in a new

@@ -80,10 +80,8 @@ class RunReader {
   token = '';
   h = 0;
   n = 0;
-  /** The current token's list: `buf[listAt, listAt + listLen)`, valid until `next()`. */
+  /** Where the current token's list begins in `list` (valid until `next()`). */
   listAt = 0;
-  listLen = 0;
-  done = false;
 
   constructor(
     private readonly fd: number,
@@ -126,10 +124,9 @@ class RunReader {
     }
   }
 
-  /** Moves to the next token; false (and `done`) at the end. */
+  /** Moves to the next token; false at the end. */
   next(): boolean {
     if (!this.fill(4)) {
-      this.done = true;
       return false;
     }
     const b0 = this.buf;
@@ -146,7 +143,6 @@ class RunReader {
     const len = this.varint();
     if (!this.fill(len)) throw new Error(`search index: run ${this.run.k} ends inside a posting`);
     this.listAt = this.pos;
-    this.listLen = len;
     this.pos += len;
     return true;
   }
