@@ -2,14 +2,18 @@
  * The site build's work, on the page thread (build.ts starts it through build-thread.ts): the static site written
  * into an output folder, incrementally.
  *
- * - Pages are written only when their bytes change: the build state `<out>/.newsvault-site.json` keeps a hash
- *   of every page it wrote, and for each article page a key of its inputs (its manifest record, its source's
- *   name, the site's code), so an article whose inputs did not change is not even read. Over an earlier build
- *   a page is replaced atomically (a temporary file beside it, then rename); a first build writes in place.
- * - With `events` (a run's ChangeEvents) only the pages they touch are considered: the articles, their
- *   history, the newest pages of home and of their sources (pages are fixed chunks counted from the oldest,
- *   so older pages never move), their days, the days index, the feeds, the sources page. Without events
- *   every article's key is compared, and the articles whose key changed narrow the list pages the same way.
+ * - Pages are written only when their bytes change: the catalog `<out>/.newsvault-site.sqlite` (catalog.ts)
+ *   keeps a hash of every page written, and for each article page a key of its inputs (its manifest record,
+ *   its source's name, the site's code), so an article whose inputs did not change is not even read. Over an
+ *   earlier build a page is replaced atomically (a temporary file beside it, then rename); a first build
+ *   writes in place.
+ * - A rebuild reads only what the manifests gained since the catalog was made (and the articles a run's
+ *   events name): the touched articles, their history, the list pages from the oldest one a touched article
+ *   was or is on (pages are fixed chunks counted from the oldest, so older pages never move), their days,
+ *   the days index, their sources' feeds and the combined ones, the sources page. The lists are read from
+ *   the catalog a page at a time; nothing is read of the untouched articles.
+ * - A complete build (the first, --full, a new version of this code, or a catalog that cannot be trusted)
+ *   reads every manifest, compares every article's key, and writes the catalog anew.
  * - A full build streams: one article body at a time (the records are in memory, the bodies never are),
  *   the search index fed as it goes to its own thread.
  * - The archive is only read; nothing is written outside the output folder, and only files this build
@@ -21,32 +25,22 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { htmlToText } from '../index/text.ts';
 import { inside } from '../util/index.ts';
-import { feedArticles, feedText, normaliseBaseUrl } from './feeds.ts';
+import { feedArticles, feedTexts, normaliseBaseUrl } from './feeds.ts';
 import { STATIC_DIR, packageStatic } from './layout.ts';
-import { openSiteModel, type SiteArticle, type SiteModel } from './model.ts';
-import { PAGE_SIZE, pageCount, renderArticle, renderDay, renderDays, renderDiff, renderHistory, renderHome, renderSearch, renderSource, renderSources, titleOf } from './pages.ts';
+import { CatalogModel, PageHashes, SiteCatalog, removeCatalog, writeCatalog, type CatalogArticle } from './catalog.ts';
+import { compareArticles, dayOf, openSiteModel, type ArticleList, type SiteArticle, type SiteModel, type SiteView } from './model.ts';
+import { PAGE_SIZE, pageCount, renderArticle, renderDay, renderDays, renderDiff, renderHistory, renderHome, renderSearch, renderSource, renderSources, titleOf, type Names } from './pages.ts';
 import { feedPath, pathOf, type FeedFormat } from './routes.ts';
 import { isSearchIndexReady, updateSearchIndex, type SearchDoc, type SearchIndexReport } from './search/index.ts';
 import { startSearchIndexer, type HtmlDoc, type SearchIndexer } from './search-worker.ts';
-import { checkOut, STATE_FILE, type BuildOptions, type BuildReport } from './build.ts';
+import { checkOut, type BuildOptions, type BuildReport } from './build.ts';
 import { SEARCH_HEAP_MB } from './thread.ts';
 
-const STATE_VERSION = 1;
+/** Raised when what a page is made of changes in a way the code's hash does not show. */
+const STATE_VERSION = 2;
 
-
-
-
-interface State {
-  v: number;
-  /** The hash of the site's code and options when the state was written. */
-  generator: string;
-  /** Page path → hash of its bytes. */
-  pages: Record<string, string>;
-  /** Article page path → key of its inputs. */
-  inputs: Record<string, string>;
-  /** Feed name → key of its inputs. */
-  feeds: Record<string, string>;
-}
+/** The build state of earlier versions (the catalog replaces it). */
+const LEGACY_STATE = '.newsvault-site.json';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ext = path.extname(fileURLToPath(import.meta.url));
@@ -54,7 +48,7 @@ const ext = path.extname(fileURLToPath(import.meta.url));
 /** A hash of the code that renders pages, so that a new version of it re-renders every page. */
 function generatorHash(baseUrl: string | null): string {
   const h = createHash('sha256');
-  for (const name of ['pages', 'layout', 'sanitize', 'feeds', 'routes', 'model']) {
+  for (const name of ['pages', 'layout', 'sanitize', 'feeds', 'routes', 'model', 'catalog']) {
     try {
       h.update(readFileSync(path.join(here, `${name}${ext}`)));
     } catch {
@@ -72,16 +66,6 @@ function hash(s: string | Uint8Array): string {
 
 
 
-function readState(out: string): State | null {
-  try {
-    const s = JSON.parse(readFileSync(path.join(out, STATE_FILE), 'utf8')) as Partial<State>;
-    if (s.v !== STATE_VERSION || typeof s.pages !== 'object' || typeof s.inputs !== 'object' || typeof s.feeds !== 'object' || typeof s.generator !== 'string') return null;
-    return s as State;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Writes pages into the output folder, only when their bytes differ from what the state records: atomically
  * (a temporary file, then rename) when the folder holds an earlier build (a reader or a server may be looking
@@ -89,6 +73,14 @@ function readState(out: string): State | null {
  * removed first, so that a build stopped midway leaves no state and the next one rewrites every page).
  * A direct write never follows a symbolic link: a page path that is one is replaced by rename.
  */
+/** Page path → hash of its bytes: a Map (a complete build), or the catalog's with this build's on top. */
+interface PageStore {
+  get(rel: string): string | undefined;
+  has(rel: string): boolean;
+  set(rel: string, h: string): void;
+  delete(rel: string): void;
+}
+
 class SiteWriter {
   written = 0;
   unchanged = 0;
@@ -100,7 +92,7 @@ class SiteWriter {
 
   constructor(
     readonly out: string,
-    readonly pages: Map<string, string>,
+    readonly pages: PageStore,
     readonly force: boolean,
     readonly direct = false,
   ) {}
@@ -177,84 +169,229 @@ export async function buildSiteHere(root: string, opts: BuildOptions, searchHeap
   const t0 = performance.now();
   const out = path.resolve(opts.out);
   checkOut(root, out);
-  const model = await openSiteModel(root);
-  const warnings = [...model.warnings];
   const base = normaliseBaseUrl(opts.baseUrl);
+  const warnings: string[] = [];
   if (opts.baseUrl && !base) warnings.push(`--base-url ${opts.baseUrl} is no http(s) URL; feeds link to the original articles`);
   const generator = generatorHash(base);
-  let old = readState(out);
-  let prev = opts.full ? null : old;
-  const sameCode = prev?.generator === generator;
-  // the pages an earlier build wrote (with --full too: those no longer produced are removed)
-  const pages = new Map(Object.entries(old?.pages ?? {}));
-  const inputs = new Map(sameCode ? Object.entries(prev!.inputs) : []);
-  const feeds = new Map(sameCode ? Object.entries(prev!.feeds) : []);
   mkdirSync(out, { recursive: true });
-  // no earlier build here (or its state is damaged): pages are written in place, and the state file, if any,
-  // goes first (see SiteWriter)
-  const direct = pages.size === 0;
-  if (direct) rmSync(path.join(out, STATE_FILE), { force: true });
-  const writer = new SiteWriter(out, pages, opts.full ?? false, direct);
+  const catalog = SiteCatalog.open(out);
+  // a rebuild reads only what the manifests gained, when the catalog can be trusted (see catalog.ts)
+  if (catalog && !opts.full && catalog.generator() === generator && isSearchIndexReady(out)) {
+    const report = await rebuild(root, out, catalog, opts, base, warnings, t0);
+    if (report) return report;
+  }
+  return completeBuild(root, out, catalog, opts, base, generator, warnings, searchHeapMb, t0);
+}
 
-  const hadState = prev !== null;
-  // the parsed state is in the maps now: let it go (at 100,000 articles it is tens of MB)
-  old = prev = null;
+/** What rendering an article page needs and keeps. */
+interface ArticleRun {
+  model: SiteView & Names;
+  writer: SiteWriter;
+  inputKey(rel: string): string | undefined;
+  setInput(rel: string, key: string): void;
+  assets: Set<string>;
+  history: SiteArticle[];
+  /** Whether an article whose inputs did not change is still made again (the search index is made whole). */
+  always: boolean;
+  rendered: number;
+  skipped: number;
+}
+
+/** An article's page, written when its inputs changed: its search document, or null when skipped. */
+function renderOne(run: ArticleRun, a: SiteArticle): HtmlDoc | null {
+  const rel = pathOf({ kind: 'article', slug: a.source, id: a.record.id });
+  const name = run.model.nameOf(a.source);
+  const key = articleKey(a, name);
+  if (!run.always && run.inputKey(rel) === key) {
+    run.skipped++;
+    run.writer.produced.add(rel);
+    const versions = a.record.revisions?.length ?? 0;
+    if (versions > 0) {
+      run.writer.produced.add(pathOf({ kind: 'history', slug: a.source, id: a.record.id }));
+      for (let n = 1; n <= versions; n++) run.writer.produced.add(pathOf({ kind: 'diff', slug: a.source, id: a.record.id, n }));
+    }
+    return null;
+  }
+  const fields = run.model.bodySync(a);
+  const html = renderArticle(run.model, a, fields, 'static');
+  run.writer.write(rel, html);
+  for (const m of html.matchAll(ASSET)) run.assets.add(m[1]!);
+  run.setInput(rel, key);
+  run.rendered++;
+  if (a.record.revisions?.length) run.history.push(a);
+  return {
+    key: `${a.source}/${a.record.id}`,
+    url: rel,
+    title: titleOf(fields?.title ?? a.record.title),
+    source: a.source,
+    sourceName: name,
+    published: a.record.published,
+    html: fields?.contentHtml ?? '',
+  };
+}
+
+/** The order of the lists (newest first): negative when `a` comes before `b`. */
+function before(a: { source: string; id: string; published: number }, b: { source: string; id: string; published: number }): number {
+  return b.published - a.published || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0);
+}
+
+/**
+ * A rebuild from the catalog: the records the manifests gained since it was made (and any the run's events
+ * name) are the touched articles; their pages, the list pages from the oldest one a touched article was or is
+ * on, their days (and the days beside them), the feeds of their sources and the combined ones, the sources
+ * and days indexes. null: the catalog cannot be trusted (a complete build follows).
+ */
+async function rebuild(root: string, out: string, catalog: SiteCatalog, opts: BuildOptions, base: string | null, warnings: string[], t0: number): Promise<BuildReport | null> {
+  const model = new CatalogModel(root, catalog);
+  const appended = await model.load();
+  if ('fallback' in appended) {
+    model.close();
+    return null;
+  }
+  const changed = new Map(appended.records.map((a) => [`${a.source}/${a.record.id}`, a]));
+  for (const e of opts.events ?? []) {
+    const id = e.type === 'added' || e.type === 'revised' ? e.record.id : e.type === 'gone' ? e.id : null;
+    if (id === null || changed.has(`${e.source}/${id}`)) continue;
+    const row = catalog.article(e.source, id);
+    const record = row ? model.recordOf(row) : null;
+    if (row && record) changed.set(`${e.source}/${id}`, { source: e.source, record, at: row.at, len: row.len });
+  }
+  const db = catalog.db;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    // where the touched articles were (before their rows change) and are: the oldest list page each list must
+    // make again (pages count from the oldest: every later page moves), the days
+    const firstPage = new Map<string, number>();
+    const oldestOf = (rows: Iterable<{ source: string; id: string; published: number }>, within: (r: { source: string }) => string[]) => {
+      const oldest = new Map<string, { source: string; id: string; published: number }>();
+      for (const r of rows) for (const list of within(r)) if (!oldest.has(list) || before(r, oldest.get(list)!) > 0) oldest.set(list, r);
+      return oldest;
+    };
+    const lists = (r: { source: string }) => ['', r.source];
+    const countOf = (list: string) =>
+      (list === '' ? db.prepare('SELECT count(*) AS n FROM articles').get() : db.prepare('SELECT count(*) AS n FROM articles WHERE source = ?').get(list)) as { n: number };
+    const place = (oldest: Map<string, { source: string; id: string; published: number }>) => {
+      for (const [list, r] of oldest) {
+        const n = countOf(list).n;
+        const i = catalog.newerThan(r, list === '' ? {} : { source: list });
+        const page = Math.floor((n - 1 - i) / PAGE_SIZE) + 1;
+        firstPage.set(list, Math.min(firstPage.get(list) ?? Infinity, page));
+      }
+    };
+    const days = new Set<string>();
+    const oldRows = [...changed.values()].map((a) => catalog.article(a.source, a.record.id)).filter((r): r is CatalogArticle => r !== undefined);
+    place(oldestOf(oldRows, lists));
+    for (const r of oldRows) days.add(r.day);
+    const rows: CatalogArticle[] = [...changed.values()].map((a) => ({ source: a.source, id: a.record.id, published: a.record.published, day: dayOf(a.record.published), at: a.at!, len: a.len! }));
+    catalog.update({ articles: rows, sources: [], pages: new Map(), inputs: new Map(), feeds: new Map() });
+    place(oldestOf(rows, lists));
+    for (const r of rows) days.add(r.day);
+    model.setSources(appended.sources);
+    warnings.push(...appended.sources.flatMap((s) => s.damaged));
+
+    const writer = new SiteWriter(out, new PageHashes(catalog), false, false);
+    copyStatic(writer);
+    const inputs = new Map<string, string>();
+    const run: ArticleRun = { model, writer, inputKey: (rel) => inputs.get(rel) ?? catalog.inputKey(rel), setInput: (rel, key) => inputs.set(rel, key), assets: new Set(), history: [], always: false, rendered: 0, skipped: 0 };
+    const upserts: SearchDoc[] = [];
+    const updates: SearchIndexReport[] = [];
+    const touched = [...changed.values()].sort(compareArticles);
+    let done = 0;
+    for (const a of touched) {
+      const doc = renderOne(run, a);
+      if (doc) {
+        const { html, ...rest } = doc;
+        upserts.push({ ...rest, text: htmlToText(html) });
+        if (upserts.length >= (opts.upsertBatch ?? UPSERT_BATCH)) updates.push(await updateSearchIndex(out, { upsert: upserts.splice(0), remove: [] }));
+      }
+      if (++done % 50 === 0 || done === touched.length) opts.onProgress?.(done, touched.length);
+    }
+    for (const a of run.history) await writeHistory(model, writer, a, false);
+    if (upserts.length) updates.push(await updateSearchIndex(out, { upsert: upserts, remove: [] }));
+    const assetsCopied = copyAssets(root, out, run.assets);
+
+    // the days index's order: a touched day's neighbours link to it
+    const dayKeys = [...model.days().keys()];
+    const wanted = new Set<string>();
+    dayKeys.forEach((day, i) => {
+      if (!days.has(day)) return;
+      wanted.add(day);
+      if (i > 0) wanted.add(dayKeys[i - 1]!);
+      if (i < dayKeys.length - 1) wanted.add(dayKeys[i + 1]!);
+    });
+    // a day left without articles (its only one moved): its page goes
+    for (const day of days) if (!model.days().has(day) && writer.pages.has(pathOf({ kind: 'day', day }))) writer.remove(pathOf({ kind: 'day', day }));
+    writeLists(model, writer, { from: (list) => firstPage.get(list) ?? Infinity, days: wanted });
+    writer.write(pathOf({ kind: 'sources' }), renderSources(model, await model.health()));
+    writer.write(pathOf({ kind: 'search' }), renderSearch('static'));
+
+    const feeds = new Map<string, string>();
+    const feedKeys = catalog.feeds();
+    const sourcesTouched = new Set(touched.map((a) => a.source));
+    writeFeeds(model, writer, base, catalog.generator(), [undefined, ...model.sources().map((s) => s.slug).filter((slug) => sourcesTouched.has(slug) || !feedKeys.has(slug))], feedKeys, feeds);
+
+    catalog.setConfig(model.configured());
+    catalog.update({ articles: [], sources: appended.sources, pages: writer.pages instanceof PageHashes ? writer.pages.changed : new Map(), inputs, feeds });
+    db.exec('COMMIT');
+    return {
+      out,
+      complete: false,
+      full: false,
+      pages: { written: writer.written, unchanged: writer.unchanged + run.skipped, removed: writer.removed },
+      articles: { rendered: run.rendered, skipped: run.skipped },
+      assets: { copied: assetsCopied },
+      search: updates.length ? sumReports(updates) : null,
+      ms: performance.now() - t0,
+      warnings,
+    };
+  } catch (err) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw err;
+  } finally {
+    model.close();
+    catalog.close();
+  }
+}
+
+/** Every article considered, every page known: a first build, --full, a change of this code, or a catalog that cannot be trusted. */
+async function completeBuild(
+  root: string,
+  out: string,
+  catalog: SiteCatalog | null,
+  opts: BuildOptions,
+  base: string | null,
+  generator: string,
+  warnings: string[],
+  searchHeapMb: number | null,
+  t0: number,
+): Promise<BuildReport> {
+  const model = await openSiteModel(root);
+  warnings.unshift(...model.warnings);
+  const sameCode = !opts.full && catalog?.generator() === generator;
+  // the pages an earlier build wrote (with --full too: those no longer produced are removed)
+  const pages = catalog?.pages() ?? new Map<string, string>();
+  const inputs = sameCode ? catalog.inputs() : new Map<string, string>();
+  const feeds = sameCode ? catalog.feeds() : new Map<string, string>();
+  const hadCatalog = catalog !== null;
+  catalog?.close();
+  // no earlier build here (or its catalog is damaged): pages are written in place, and the catalog, if any,
+  // goes first (see SiteWriter); so does the build state of earlier versions
+  const direct = pages.size === 0;
+  if (direct) removeCatalog(out);
+  rmSync(path.join(out, LEGACY_STATE), { force: true });
+  const writer = new SiteWriter(out, pages, opts.full ?? false, direct);
   // the search index is built again whole (streamed to its thread) after a first build, a change of this code
   // (every page is made again), or damage; else it is updated with the articles made again
-  const searchFull = !hadState || !sameCode || !isSearchIndexReady(out);
-  // events only narrow the work when everything before them was built by this code
-  const events = opts.events && hadState && sameCode && !searchFull ? opts.events : null;
-  const complete = events === null;
+  const searchFull = !hadCatalog || !sameCode || !isSearchIndexReady(out);
 
   copyStatic(writer);
 
-  // articles
   const all = model.all();
   const touched = new Set<string>();
-  if (events) {
-    for (const e of events) {
-      if (e.type === 'added' || e.type === 'revised') touched.add(`${e.source}/${e.record.id}`);
-      else if (e.type === 'gone') touched.add(`${e.source}/${e.id}`);
-    }
-  }
-  const assets = new Set<string>();
-  let rendered = 0;
-  let skipped = 0;
+  const run: ArticleRun = { model, writer, inputKey: (rel) => inputs.get(rel), setInput: (rel, key) => inputs.set(rel, key), assets: new Set(), history: [], always: searchFull, rendered: 0, skipped: 0 };
   const upserts: SearchDoc[] = [];
   const updates: SearchIndexReport[] = [];
-  const history: SiteArticle[] = [];
   let assetsCopied = 0;
-  const renderOne = (a: SiteArticle): HtmlDoc | null => {
-    const rel = pathOf({ kind: 'article', slug: a.source, id: a.record.id });
-    const name = model.nameOf(a.source);
-    const key = articleKey(a, name);
-    if (!searchFull && inputs.get(rel) === key) {
-      skipped++;
-      writer.produced.add(rel);
-      const versions = a.record.revisions?.length ?? 0;
-      if (versions > 0) {
-        writer.produced.add(pathOf({ kind: 'history', slug: a.source, id: a.record.id }));
-        for (let n = 1; n <= versions; n++) writer.produced.add(pathOf({ kind: 'diff', slug: a.source, id: a.record.id, n }));
-      }
-      return null;
-    }
-    const fields = model.bodySync(a);
-    const html = renderArticle(model, a, fields, 'static');
-    writer.write(rel, html);
-    for (const m of html.matchAll(ASSET)) assets.add(m[1]!);
-    inputs.set(rel, key);
-    rendered++;
-    if (a.record.revisions?.length) history.push(a);
-    return {
-      key: `${a.source}/${a.record.id}`,
-      url: rel,
-      title: titleOf(fields?.title ?? a.record.title),
-      source: a.source,
-      sourceName: name,
-      published: a.record.published,
-      html: fields?.contentHtml ?? '',
-    };
-  };
   let search: SearchIndexReport | null = null;
   // a full build's indexing thread ends (its last segment, the final merge) while this one writes the rest
   let indexer: SearchIndexer | null = null;
@@ -265,7 +402,7 @@ export async function buildSiteHere(root: string, opts: BuildOptions, searchHeap
     try {
       let done = 0;
       for (const a of all) {
-        const doc = renderOne(a);
+        const doc = renderOne(run, a);
         if (doc) await thread.push(doc);
         if (++done % 50 === 0 || done === all.length) opts.onProgress?.(done, all.length);
       }
@@ -276,41 +413,44 @@ export async function buildSiteHere(root: string, opts: BuildOptions, searchHeap
     indexed = thread.finish();
     indexed.catch(() => {});
   } else {
-    const candidates = events ? all.filter((a) => touched.has(`${a.source}/${a.record.id}`) || !inputs.has(pathOf({ kind: 'article', slug: a.source, id: a.record.id }))) : all;
     let done = 0;
-    for (const a of candidates) {
-      const doc = renderOne(a);
+    for (const a of all) {
+      const doc = renderOne(run, a);
       if (doc) {
         const { html, ...rest } = doc;
         upserts.push({ ...rest, text: htmlToText(html) });
-        // from the manifests: the articles whose inputs changed are the touched ones (as a run's events would say)
-        if (!events) touched.add(rest.key);
+        // the articles whose inputs changed are the touched ones
+        touched.add(rest.key);
         // the index updated in batches: a rebuild that makes many articles again holds only a batch's text
         if (upserts.length >= (opts.upsertBatch ?? UPSERT_BATCH)) updates.push(await updateSearchIndex(out, { upsert: upserts.splice(0), remove: [] }));
       }
-      if (++done % 50 === 0 || done === candidates.length) opts.onProgress?.(done, candidates.length);
+      if (++done % 50 === 0 || done === all.length) opts.onProgress?.(done, all.length);
     }
   }
   try {
     search = (await writeRest()) ?? search;
+    // the catalog, while the search thread ends its work
+    writeCatalog(out, {
+      generator,
+      config: model.configured(),
+      sources: model.sources().map((s) => ({ slug: s.slug, name: s.name, stamp: model.manifestStamps.get(s.slug) ?? null, damaged: model.damaged.get(s.slug) ?? [] })),
+      articles: catalogRows(all),
+      pages,
+      inputs,
+      feeds,
+    });
   } catch (err) {
     await indexer?.abort();
     throw err;
   }
   if (indexed) search = await indexed;
 
-  const state: State = { v: STATE_VERSION, generator, pages: Object.fromEntries(pages), inputs: Object.fromEntries(inputs), feeds: Object.fromEntries(feeds) };
-  const stateFile = path.join(out, STATE_FILE);
-  const tmp = `${stateFile}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state));
-  renameSync(tmp, stateFile);
-
   return {
     out,
-    complete,
+    complete: true,
     full: opts.full ?? false,
-    pages: { written: writer.written, unchanged: writer.unchanged + skipped, removed: writer.removed },
-    articles: { rendered, skipped },
+    pages: { written: writer.written, unchanged: writer.unchanged + run.skipped, removed: writer.removed },
+    articles: { rendered: run.rendered, skipped: run.skipped },
     assets: { copied: assetsCopied },
     search,
     ms: performance.now() - t0,
@@ -320,50 +460,58 @@ export async function buildSiteHere(root: string, opts: BuildOptions, searchHeap
   /** History and diff pages, removals, assets, lists and feeds; the search index's update when not a full build. */
   async function writeRest(): Promise<SearchIndexReport | null> {
     let updated: SearchIndexReport | null = null;
-    for (const a of history) await writeHistory(model, writer, a);
+    for (const a of run.history) await writeHistory(model, writer, a, true);
 
     // pages no longer produced (a complete build knows every page): removed, with their search documents
     const removedKeys: string[] = [];
-    if (complete) {
-      for (const rel of [...inputs.keys()]) {
-        if (writer.produced.has(rel)) continue;
-        inputs.delete(rel);
-        const m = /^a\/([^/]+)\/([^/.]+)\.html$/.exec(rel);
-        if (m) removedKeys.push(`${m[1]}/${m[2]}`);
-      }
+    for (const rel of [...inputs.keys()]) {
+      if (writer.produced.has(rel)) continue;
+      inputs.delete(rel);
+      const m = /^a\/([^/]+)\/([^/.]+)\.html$/.exec(rel);
+      if (m) removedKeys.push(`${m[1]}/${m[2]}`);
     }
     if (!searchFull && (upserts.length || removedKeys.length)) updates.push(await updateSearchIndex(out, { upsert: upserts, remove: removedKeys }));
     if (updates.length) updated = sumReports(updates);
 
-    assetsCopied = copyAssets(root, out, assets);
+    assetsCopied = copyAssets(root, out, run.assets);
 
-    // lists
     // the list pages the touched articles are on; all of them after a first build or when an article went away
     // (pages count from the oldest: a removal moves every later one)
-    writeLists(model, writer, events || (!searchFull && removedKeys.length === 0) ? touched : null);
+    writeLists(model, writer, !searchFull && removedKeys.length === 0 ? planOf(model, touched) : null);
     writer.write(pathOf({ kind: 'sources' }), renderSources(model, await model.health()));
     writer.write(pathOf({ kind: 'search' }), renderSearch('static'));
+    writeFeeds(model, writer, base, generator, [undefined, ...model.sources().map((s) => s.slug)], feeds, feeds);
 
-    // feeds
-    for (const source of [undefined, ...model.sources().map((s) => s.slug)]) {
-      const items = feedArticles(model, source) ?? [];
-      const name = source ?? '';
-      const key = hash(`${generator}\0${source === undefined ? '' : model.nameOf(source)}\0${items.map((a) => `${a.source}/${JSON.stringify(a.record)}`).join('\n')}`);
-      const paths = FORMATS.map((format) => feedPath(source === undefined ? { format } : { source, format }));
-      if (!writer.force && feeds.get(name) === key && paths.every((p) => pages.has(p))) {
-        for (const p of paths) writer.produced.add(p);
-        continue;
-      }
-      const withBodies = items.map((article) => ({ article, fields: model.bodySync(article) }));
-      FORMATS.forEach((format, i) => writer.write(paths[i]!, feedText(model, { ...(source === undefined ? {} : { source }), format, ...(base ? { baseUrl: base } : {}) }, withBodies)));
-      feeds.set(name, key);
-    }
-
-    if (complete) {
-      for (const rel of [...pages.keys()]) if (!writer.produced.has(rel) && !isStaticPath(rel)) writer.remove(rel);
-      for (const name of [...feeds.keys()]) if (name !== '' && !model.source(name)) feeds.delete(name);
-    }
+    for (const rel of [...pages.keys()]) if (!writer.produced.has(rel) && !isStaticPath(rel)) writer.remove(rel);
+    for (const name of [...feeds.keys()]) if (name !== '' && !model.source(name)) feeds.delete(name);
     return updated;
+  }
+}
+
+/** The catalog's rows of the articles. */
+function* catalogRows(all: readonly SiteArticle[]): Iterable<CatalogArticle> {
+  for (const a of all) yield { source: a.source, id: a.record.id, published: a.record.published, day: dayOf(a.record.published), at: a.at ?? 0, len: a.len ?? 0 };
+}
+
+/**
+ * The feeds of these sources (undefined: the combined ones), written when their key (this code, the source's
+ * name, the records of their articles) differs from `known`'s; the keys written go into `keys`.
+ */
+function writeFeeds(model: SiteView, writer: SiteWriter, base: string | null, generator: string, sources: readonly (string | undefined)[], known: ReadonlyMap<string, string>, keys: Map<string, string>): void {
+  const sanitized = new Map<string, string>();
+  for (const source of sources) {
+    const items = feedArticles(model, source) ?? [];
+    const name = source ?? '';
+    const key = hash(`${generator}\0${source === undefined ? '' : model.nameOf(source)}\0${items.map((a) => `${a.source}/${JSON.stringify(a.record)}`).join('\n')}`);
+    const paths = FORMATS.map((format) => feedPath(source === undefined ? { format } : { source, format }));
+    if (!writer.force && known.get(name) === key && paths.every((p) => writer.pages.has(p))) {
+      for (const p of paths) writer.produced.add(p);
+      continue;
+    }
+    const withBodies = items.map((article) => ({ article, fields: sanitized.has(`${article.source}/${article.record.id}`) ? null : model.bodySync(article) }));
+    const texts = feedTexts(model, { ...(source === undefined ? {} : { source }), ...(base ? { baseUrl: base } : {}) }, withBodies, sanitized);
+    FORMATS.forEach((format, i) => writer.write(paths[i]!, texts[format]));
+    keys.set(name, key);
   }
 }
 
@@ -381,7 +529,7 @@ function isStaticPath(rel: string): boolean {
   return rel.startsWith('static/');
 }
 
-async function writeHistory(model: SiteModel, writer: SiteWriter, a: SiteArticle): Promise<void> {
+async function writeHistory(model: Names & { history(a: SiteArticle): ReturnType<CatalogModel['history']> }, writer: SiteWriter, a: SiteArticle, complete: boolean): Promise<void> {
   const h = await model.history(a);
   const page = renderHistory(model, h);
   if (page) writer.write(pathOf({ kind: 'history', slug: a.source, id: a.record.id }), page);
@@ -389,7 +537,9 @@ async function writeHistory(model: SiteModel, writer: SiteWriter, a: SiteArticle
     const diff = renderDiff(model, h, n);
     if (diff) writer.write(pathOf({ kind: 'diff', slug: a.source, id: a.record.id, n }), diff);
   }
-  // the history pages of an article are produced only with it; mark those of the previous build as kept
+  // the history pages of an article are produced only with it; mark those of the previous build as kept (a
+  // complete build removes the pages it did not produce)
+  if (!complete || !(writer.pages instanceof Map)) return;
   const prefix = `a/${a.source}/${a.record.id}/`;
   for (const rel of writer.pages.keys()) if (rel.startsWith(prefix)) writer.produced.add(rel);
 }
@@ -445,20 +595,41 @@ function copyAssets(root: string, out: string, assets: Set<string>): number {
   return copied;
 }
 
-/** The list pages: all of them, or (with the keys of the touched articles) those the touched articles are on. */
-function writeLists(model: SiteModel, writer: SiteWriter, touched: Set<string> | null): void {
-  const all = model.all();
+/** Which list pages a build makes again: from which page (counted from the oldest) of each list (`''`: all
+ *  articles, else a source's slug), and which days. */
+interface ListPlan {
+  from(list: string): number;
+  days: ReadonlySet<string>;
+}
+
+/** The plan for these touched articles (keys `source/id`), from the lists in memory. */
+function planOf(model: SiteModel, touched: ReadonlySet<string>): ListPlan {
   // the oldest page (counted from the oldest) a touched article sits on; pages after it may have moved
   const firstPage = (list: readonly SiteArticle[]): number => {
-    if (!touched) return 1;
     let first = Infinity;
     list.forEach((a, i) => {
       if (touched.has(`${a.source}/${a.record.id}`)) first = Math.min(first, Math.floor((list.length - 1 - i) / PAGE_SIZE) + 1);
     });
     return first;
   };
-  const lists = (list: readonly SiteArticle[], render: (p: number) => string | null, rel: (p: number) => string) => {
-    const from = firstPage(list);
+  const from = new Map<string, number>([['', firstPage(model.all())]]);
+  for (const s of model.sources()) from.set(s.slug, firstPage(s.articles));
+  const keys = [...model.days().keys()];
+  const days = new Set<string>();
+  keys.forEach((day, i) => {
+    if (model.days().get(day)!.some((a) => touched.has(`${a.source}/${a.record.id}`))) {
+      days.add(day);
+      if (i > 0) days.add(keys[i - 1]!);
+      if (i < keys.length - 1) days.add(keys[i + 1]!);
+    }
+  });
+  return { from: (list) => from.get(list) ?? Infinity, days };
+}
+
+/** The list pages: all of them (no plan), or those the plan names and any missing. */
+function writeLists(model: SiteView, writer: SiteWriter, plan: ListPlan | null): void {
+  const all = model.all();
+  const lists = (list: ArticleList, from: number, render: (p: number) => string | null, rel: (p: number) => string) => {
     const count = pageCount(list.length);
     if (from === Infinity) {
       // none touched: the pages are as they were (a complete build must still know them, or it would remove them)
@@ -484,26 +655,13 @@ function writeLists(model: SiteModel, writer: SiteWriter, touched: Set<string> |
       if (html) writer.write(rel(p), html);
     }
   };
-  lists(all, (p) => renderHome(model, p), (p) => pathOf({ kind: 'home', page: p }));
+  lists(all, plan ? plan.from('') : 1, (p) => renderHome(model, p), (p) => pathOf({ kind: 'home', page: p }));
   if (all.length === 0) writer.write(pathOf({ kind: 'home', page: 0 }), renderHome(model, 0)!);
-  for (const s of model.sources()) lists(s.articles, (p) => renderSource(model, s.slug, p), (p) => pathOf({ kind: 'source', slug: s.slug, page: p }));
-  const days = model.days();
-  const keys = [...days.keys()];
-  const wanted = new Set<string>();
-  if (touched) {
-    keys.forEach((day, i) => {
-      if (days.get(day)!.some((a) => touched.has(`${a.source}/${a.record.id}`))) {
-        wanted.add(day);
-        if (i > 0) wanted.add(keys[i - 1]!);
-        if (i < keys.length - 1) wanted.add(keys[i + 1]!);
-      }
-    });
-  }
-  for (const day of keys) {
+  for (const s of model.sources()) lists(s.articles, plan ? plan.from(s.slug) : 1, (p) => renderSource(model, s.slug, p), (p) => pathOf({ kind: 'source', slug: s.slug, page: p }));
+  for (const day of model.days().keys()) {
     const rel = pathOf({ kind: 'day', day });
-    if (touched && !wanted.has(day) && writer.pages.has(rel)) writer.produced.add(rel);
-    else if (!touched || wanted.has(day) || !writer.pages.has(rel)) writer.write(rel, renderDay(model, day)!);
+    if (plan && !plan.days.has(day) && writer.pages.has(rel)) writer.produced.add(rel);
+    else writer.write(rel, renderDay(model, day)!);
   }
   writer.write(pathOf({ kind: 'days' }), renderDays(model));
 }
-

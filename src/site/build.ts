@@ -15,7 +15,8 @@ import type { ChangeEvent } from '../archive/index.ts';
 import type { SearchIndexReport } from './search/index.ts';
 import { isOutOfMemory, SEARCH_HEAP_MB } from './thread.ts';
 
-export const STATE_FILE = '.newsvault-site.json';
+/** The build's catalog in the output folder (catalog.ts): what it wrote, and the articles' rows. */
+export const STATE_FILE = '.newsvault-site.sqlite';
 
 export interface BuildOptions {
   /** The output folder. */
@@ -123,16 +124,20 @@ const PAGE_HEAP_FACTOR = 4;
  * its bytes differ, so the second attempt redoes no harm), and the report says so.
  */
 export async function buildSite(root: string, opts: BuildOptions): Promise<BuildReport> {
+  const t0 = performance.now();
   const out = path.resolve(opts.out);
   checkOut(root, out);
   const { buildOnThread } = await import('./build-thread.ts');
   const caps: HeapCaps = { pages: opts.heapCaps?.pages ?? pageHeapMb(root, out), search: opts.heapCaps?.search ?? SEARCH_HEAP_MB };
+  let report: BuildReport;
   try {
-    return await buildOnThread(root, opts, caps);
+    report = await buildOnThread(root, opts, caps);
   } catch (err) {
     if (!isOutOfMemory(err)) throw err;
-    const report = await buildOnThread(root, opts, { pages: null, search: null });
+    report = await buildOnThread(root, opts, { pages: null, search: null });
     report.warnings.push(`the build reached its memory cap (${caps.pages} MiB for pages, ${caps.search} MiB for search) and was made again without one`);
-    return report;
   }
+  // the whole call: the thread's start and its modules' loading too
+  report.ms = performance.now() - t0;
+  return report;
 }

@@ -6,10 +6,10 @@
  */
 import { Feed } from 'feed';
 import type { ArticleFields } from '../archive/index.ts';
-import type { SiteArticle, SiteModel } from './model.ts';
+import type { SiteArticle, SiteModel, SiteView } from './model.ts';
 import { feedPath, pathOf, type FeedFormat } from './routes.ts';
 import { sanitizeArticle } from './sanitize.ts';
-import { titleOf } from './pages.ts';
+import { titleOf, type Names } from './pages.ts';
 
 export const FEED_ITEMS = 50;
 
@@ -34,13 +34,27 @@ export function normaliseBaseUrl(baseUrl: string | undefined): string | null {
 }
 
 /** The articles a feed holds: the newest FEED_ITEMS of the source (or all sources). */
-export function feedArticles(model: SiteModel, source?: string): SiteArticle[] | null {
+export function feedArticles(model: SiteView, source?: string): SiteArticle[] | null {
   const list = source === undefined ? model.all() : model.source(source)?.articles;
   return list ? list.slice(0, FEED_ITEMS) : null;
 }
 
 /** One feed's text from its articles and their bodies (read by the caller, in order). */
-export function feedText(model: SiteModel, opts: FeedOptions, items: { article: SiteArticle; fields: ArticleFields | null }[]): string {
+export function feedText(model: Names, opts: FeedOptions, items: { article: SiteArticle; fields: ArticleFields | null }[]): string {
+  return feedTexts(model, opts, items)[opts.format];
+}
+
+/**
+ * A feed in the three formats from one reading of its articles (each article's content sanitised once).
+ * `cache`: sanitised contents by `source/id`, shared by the feeds of one build (an article is in its source's
+ * feed and in the combined one).
+ */
+export function feedTexts(
+  model: Names,
+  opts: Omit<FeedOptions, 'format'>,
+  items: { article: SiteArticle; fields: ArticleFields | null }[],
+  cache: Map<string, string> = new Map(),
+): Record<FeedFormat, string> {
   const base = normaliseBaseUrl(opts.baseUrl);
   const name = opts.source === undefined ? 'Newsvault · 全部来源' : `Newsvault · ${model.nameOf(opts.source)}`;
   const home = base ? `${base}${opts.source === undefined ? 'index.html' : pathOf({ kind: 'source', slug: opts.source, page: 0 })}` : undefined;
@@ -48,7 +62,7 @@ export function feedText(model: SiteModel, opts: FeedOptions, items: { article: 
   const newest = items[0]?.article.record;
   const feed = new Feed({
     title: name,
-    id: self(opts.format) ?? `urn:newsvault:feed:${opts.source ?? 'all'}`,
+    id: `urn:newsvault:feed:${opts.source ?? 'all'}`,
     ...(home ? { link: home } : {}),
     language: 'zh',
     description: opts.source === undefined ? 'Newsvault 存档的最新文章' : `Newsvault 存档：${model.nameOf(opts.source)}`,
@@ -63,8 +77,13 @@ export function feedText(model: SiteModel, opts: FeedOptions, items: { article: 
     const original = /^https?:\/\//i.test(r.link) ? r.link : null;
     const url = page ?? original ?? `urn:newsvault:${article.source}:${r.id}`;
     // images: mirrored ones only resolve on the site; without a base URL their original address is used
-    const content = fields ? sanitizeArticle(fields.contentHtml, { root: base ?? '', baseUrl: original }) : '';
-    const html = base ? content : content.replace(/<img [^>]*src="assets\/[^"]*"[^>]*>/g, '');
+    const key = `${article.source}/${r.id}`;
+    let html = cache.get(key);
+    if (html === undefined) {
+      const content = fields ? sanitizeArticle(fields.contentHtml, { root: base ?? '', baseUrl: original }) : '';
+      html = base ? content : content.replace(/<img [^>]*src="assets\/[^"]*"[^>]*>/g, '');
+      cache.set(key, html);
+    }
     feed.addItem({
       title: titleOf(r.title),
       id: page ?? r.guid ?? url,
@@ -74,10 +93,19 @@ export function feedText(model: SiteModel, opts: FeedOptions, items: { article: 
       content: html,
     });
   }
-  if (opts.format === 'rss') return feed.rss2();
-  if (opts.format === 'atom') return feed.atom1();
-  const json = JSON.parse(feed.json1()) as Record<string, unknown>;
-  return `${JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', ...Object.fromEntries(Object.entries(json).filter(([k]) => k !== 'version')), language: 'zh' }, null, 2)}\n`;
+  // each format's id is its own address (with a base URL)
+  const as = (format: FeedFormat) => {
+    feed.options.id = self(format) ?? `urn:newsvault:feed:${opts.source ?? 'all'}`;
+    return format === 'rss' ? feed.rss2() : format === 'atom' ? feed.atom1() : feed.json1();
+  };
+  const rss = as('rss');
+  const atom = as('atom');
+  const json = JSON.parse(as('json')) as Record<string, unknown>;
+  return {
+    rss,
+    atom,
+    json: `${JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', ...Object.fromEntries(Object.entries(json).filter(([k]) => k !== 'version')), language: 'zh' }, null, 2)}\n`,
+  };
 }
 
 /** A feed of the archive (see FeedOptions); throws for a source with no articles folder. */

@@ -4,17 +4,29 @@
  * health through src/health. Nothing here writes to the archive, takes its lock or creates `.newsvault/`.
  * `refresh()` re-reads only the manifests whose size or time changed (cheap when nothing did).
  */
+import { createHash } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compareRecords, parseArticle, parseManifest, utc8Parts, type ArticleFields, type ManifestRecord } from '../archive/index.ts';
-import { statusRows, type HealthState, type StatusRow } from '../health/index.ts';
-import { loadHistory, type History } from '../history/index.ts';
+import { compareRecords, parseArticle, utc8Parts, type ArticleFields, type ManifestRecord } from '../archive/index.ts';
+import { scanManifest } from '../archive/manifest.ts';
+import type { HealthState } from '../health/state.ts';
+import { statusRows, type StatusRow } from '../health/status.ts';
+import { loadHistory, type History } from '../history/versions.ts';
 import { FileArchive, FileState } from '../storage/index.ts';
 import { plainText } from './sanitize.ts';
 
 export interface SiteArticle {
   source: string;
   record: ManifestRecord;
+  /** Where the record's line is in its manifest (byte offset, length), when read from it. */
+  at?: number;
+  len?: number;
+}
+
+/** A newest-first list of articles, in memory (an array) or read a slice at a time (catalog.ts). */
+export interface ArticleList {
+  readonly length: number;
+  slice(start?: number, end?: number): SiteArticle[];
 }
 
 export interface SiteSource {
@@ -23,6 +35,35 @@ export interface SiteSource {
   name: string;
   /** Its articles, newest first. */
   articles: SiteArticle[];
+}
+
+/** What the list pages and feeds read of the archive: the SiteModel (everything in memory) or the site
+ *  catalog's view (catalog.ts: lists read from its database a page at a time). */
+export interface SiteView {
+  sources(): readonly { slug: string; name: string; articles: ArticleList }[];
+  source(slug: string): { slug: string; name: string; articles: ArticleList } | undefined;
+  nameOf(slug: string): string;
+  all(): ArticleList;
+  days(): ReadonlyMap<string, ArticleList>;
+  bodySync(a: SiteArticle): ArticleFields | null;
+}
+
+/** The state of a manifest as read: the same file (inode), how much of it, and its last bytes' hash (an
+ *  append keeps them; a rewrite does not), so that a later reader can read only what was appended since. */
+export interface ManifestStamp {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  /** SHA-256 (base64url) of the bytes [size - EDGE, size). */
+  edge: string;
+  /** The number of the line after the last one read. */
+  nextLine: number;
+}
+
+export const EDGE = 256;
+
+export function edgeHash(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('base64url');
 }
 
 interface Stamp {
@@ -36,30 +77,108 @@ export function dayOf(ms: number): string {
   return `${p.year}-${p.month}-${p.day}`;
 }
 
-function compareArticles(a: SiteArticle, b: SiteArticle): number {
+export function compareArticles(a: SiteArticle, b: SiteArticle): number {
   return compareRecords(a.record, b.record) || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0);
 }
 
-export class SiteModel {
+/**
+ * What both views read of the archive besides the manifests: source names and whether each is enabled (from
+ * newsvault.yaml), article bodies, versions, health.
+ */
+export class ArchiveReader {
   readonly root: string;
   readonly archive: FileArchive;
-  private readonly state: FileState;
-  private sourceMap = new Map<string, SiteSource>();
-  private stamps = new Map<string, Stamp>();
-  private names = new Map<string, string>();
-  private enabled = new Map<string, boolean>();
+  protected readonly state: FileState;
+  protected names = new Map<string, string>();
+  protected enabled = new Map<string, boolean>();
   private configStamp: string | null = null;
-  private allCache: SiteArticle[] | null = null;
-  private daysCache: Map<string, SiteArticle[]> | null = null;
-  private byKey = new Map<string, SiteArticle>();
-  /** Manifest problems (damaged lines), one message each. */
-  warnings: string[] = [];
 
   constructor(root: string) {
     this.root = path.resolve(root);
     this.archive = new FileArchive(this.root);
     this.state = new FileState(this.root);
   }
+
+  /** The configuration as last read: its file's stamp (size and time; 'none' when missing), and per source
+   *  its name and whether it is enabled. */
+  configured(): { stamp: string | null; names: ReadonlyMap<string, string>; enabled: ReadonlyMap<string, boolean> } {
+    return { stamp: this.configStamp, names: this.names, enabled: this.enabled };
+  }
+
+  /** The configuration's stamp now (see configured). */
+  async configStampNow(): Promise<string> {
+    const st = await fs.stat(path.join(this.root, 'newsvault.yaml')).catch(() => null);
+    return st ? `${st.size}:${st.mtimeMs}` : 'none';
+  }
+
+  /** Takes names read earlier from the configuration whose stamp is `stamp` (instead of reading it again). */
+  useConfigured(stamp: string, names: Iterable<[string, string]>, enabled: Iterable<[string, boolean]>): void {
+    this.configStamp = stamp;
+    this.names = new Map(names);
+    this.enabled = new Map(enabled);
+  }
+
+  /** The article file's fields (title, link, published, HTML as stored), or null when missing or unreadable. */
+  async body(a: SiteArticle): Promise<ArticleFields | null> {
+    const text = await this.archive.readPage(a.record.path).catch(() => null);
+    return text === null ? null : parseArticle(text);
+  }
+
+  /** body(), synchronously (the build reads one article after another). */
+  bodySync(a: SiteArticle): ArticleFields | null {
+    let text: string;
+    try {
+      text = readFileSync(path.join(this.root, a.record.path), 'utf8');
+    } catch {
+      return null;
+    }
+    return parseArticle(text);
+  }
+
+  history(a: SiteArticle): Promise<History> {
+    return loadHistory(this.archive, { source: a.source, record: a.record });
+  }
+
+  /** Health rows of these sources (slug, display name). */
+  protected async healthOf(sources: readonly { slug: string; name: string }[], now: number): Promise<StatusRow[]> {
+    const { value } = await this.state.loadHealth().catch((): { value: HealthState } => ({ value: { version: 1, feeds: {}, sources: {} } }));
+    return statusRows(
+      value,
+      [...sources].sort((a, b) => (a.slug < b.slug ? -1 : 1)).map(({ slug, name }) => ({ slug, name, ...(this.enabled.has(slug) ? { enabled: this.enabled.get(slug)! } : {}) })),
+      now,
+    );
+  }
+
+  /** Source names from newsvault.yaml (and the catalog); a configuration that cannot be read leaves slugs. */
+  async loadNames(): Promise<void> {
+    // read again only when newsvault.yaml changed (refresh() is called per request by `newsvault serve`)
+    const stamp = await this.configStampNow();
+    if (stamp === this.configStamp) return;
+    this.configStamp = stamp;
+    try {
+      const { loadConfig, resolveSources } = await import('../sources/index.ts');
+      for (const s of resolveSources(await loadConfig(this.root))) {
+        this.names.set(s.slug, plainText(s.name) || s.slug);
+        this.enabled.set(s.slug, s.enabled);
+      }
+    } catch {
+      // a broken configuration: the site still shows every source, by slug
+    }
+  }
+}
+
+export class SiteModel extends ArchiveReader implements SiteView {
+  private sourceMap = new Map<string, SiteSource>();
+  private stamps = new Map<string, Stamp>();
+  private allCache: SiteArticle[] | null = null;
+  private daysCache: Map<string, SiteArticle[]> | null = null;
+  private byKey = new Map<string, SiteArticle>();
+  /** Each manifest's state as read (whole lines only), by slug. */
+  readonly manifestStamps = new Map<string, ManifestStamp>();
+  /** Each manifest's damaged lines, by slug. */
+  readonly damaged = new Map<string, string[]>();
+  /** Manifest problems (damaged lines), one message each. */
+  warnings: string[] = [];
 
   /** Sources with at least one article folder, by slug. */
   sources(): SiteSource[] {
@@ -103,36 +222,9 @@ export class SiteModel {
     return this.byKey.get(`${slug}/${id}`);
   }
 
-  /** The article file's fields (title, link, published, HTML as stored), or null when missing or unreadable. */
-  async body(a: SiteArticle): Promise<ArticleFields | null> {
-    const text = await this.archive.readPage(a.record.path).catch(() => null);
-    return text === null ? null : parseArticle(text);
-  }
-
-  /** body(), synchronously (the build reads one article after another). */
-  bodySync(a: SiteArticle): ArticleFields | null {
-    let text: string;
-    try {
-      text = readFileSync(path.join(this.root, a.record.path), 'utf8');
-    } catch {
-      return null;
-    }
-    return parseArticle(text);
-  }
-
-  history(a: SiteArticle): Promise<History> {
-    return loadHistory(this.archive, { source: a.source, record: a.record });
-  }
-
   /** Health rows of the sources that have articles or are configured. */
-  async health(now = Date.now()): Promise<StatusRow[]> {
-    const { value } = await this.state.loadHealth().catch((): { value: HealthState } => ({ value: { version: 1, feeds: {}, sources: {} } }));
-    const slugs = new Set([...this.sourceMap.keys()]);
-    return statusRows(
-      value,
-      [...slugs].sort().map((slug) => ({ slug, name: this.nameOf(slug), ...(this.enabled.has(slug) ? { enabled: this.enabled.get(slug)! } : {}) })),
-      now,
-    );
+  health(now = Date.now()): Promise<StatusRow[]> {
+    return this.healthOf(this.sources(), now);
   }
 
   /** Re-reads what changed on disk: manifests whose size or time changed, new or removed sources, names.
@@ -162,20 +254,30 @@ export class SiteModel {
         }
         continue;
       }
-      // read whole, then decoded at once (readFile with an encoding decodes chunk by chunk: several times slower)
-      const text = st ? await fs.readFile(file).then((b) => b.toString('utf8')).catch(() => null) : null;
-      const parsed = text === null ? null : parseManifest(text, `articles/${slug}/index.jsonl`);
+      // read whole (its whole lines: a line being appended is left for the next read), with where each line is
+      const read = st ? await readManifest(file) : null;
+      const scanned = read ? scanManifest(read.buf, 0, `articles/${slug}/index.jsonl`) : null;
       this.warnings = this.warnings.filter((w) => !w.startsWith(`articles/${slug}/`));
-      if (parsed) this.warnings.push(...parsed.damaged);
+      if (scanned) this.warnings.push(...scanned.damaged);
       this.dropSource(slug);
       const source: SiteSource = { slug, name, articles: [] };
-      for (const record of parsed ? parsed.records.values() : []) {
-        if (!record.path.startsWith(`articles/${slug}/`)) continue;
-        const a = { source: slug, record };
+      const latest = new Map<string, SiteArticle>();
+      for (const line of scanned ? scanned.lines : []) {
+        if (!line.rec.path.startsWith(`articles/${slug}/`)) continue;
+        latest.set(line.rec.id, { source: slug, record: line.rec, at: line.at, len: line.len });
+      }
+      for (const a of latest.values()) {
         source.articles.push(a);
-        this.byKey.set(`${slug}/${record.id}`, a);
+        this.byKey.set(`${slug}/${a.record.id}`, a);
       }
       source.articles.sort(compareArticles);
+      if (read && scanned) {
+        this.manifestStamps.set(slug, { ino: read.ino, size: read.buf.length, mtimeMs: read.mtimeMs, edge: edgeHash(read.buf.subarray(Math.max(0, read.buf.length - EDGE))), nextLine: scanned.nextLine });
+        this.damaged.set(slug, scanned.damaged);
+      } else {
+        this.manifestStamps.delete(slug);
+        this.damaged.delete(slug);
+      }
       this.sourceMap.set(slug, source);
       this.stamps.set(slug, stamp);
       changed = true;
@@ -193,23 +295,29 @@ export class SiteModel {
     this.sourceMap.delete(slug);
     this.stamps.delete(slug);
   }
+}
 
-  /** Source names from newsvault.yaml (and the catalog); a configuration that cannot be read leaves slugs. */
-  private async loadNames(): Promise<void> {
-    // read again only when newsvault.yaml changed (refresh() is called per request by `newsvault serve`)
-    const st = await fs.stat(path.join(this.root, 'newsvault.yaml')).catch(() => null);
-    const stamp = st ? `${st.size}:${st.mtimeMs}` : 'none';
-    if (stamp === this.configStamp) return;
-    this.configStamp = stamp;
-    try {
-      const { loadConfig, resolveSources } = await import('../sources/index.ts');
-      for (const s of resolveSources(await loadConfig(this.root))) {
-        this.names.set(s.slug, plainText(s.name) || s.slug);
-        this.enabled.set(s.slug, s.enabled);
-      }
-    } catch {
-      // a broken configuration: the site still shows every source, by slug
-    }
+/**
+ * A manifest's whole lines (up to its last line break; a line still being appended is left out), with the
+ * file's inode and time; null when it cannot be read.
+ */
+export async function readManifest(file: string): Promise<{ buf: Buffer; ino: number; mtimeMs: number } | null> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const st = await handle.stat();
+    // read whole, then decoded line by line (readFile with an encoding decodes chunk by chunk: several times slower)
+    const all = await handle.readFile();
+    const end = all.lastIndexOf(10) + 1;
+    return { buf: end === all.length ? all : all.subarray(0, end), ino: st.ino, mtimeMs: st.mtimeMs };
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
   }
 }
 

@@ -4,10 +4,11 @@
  * its page n the n-th PAGE_SIZE counted from the oldest, so adding articles rewrites only the newest pages.
  */
 import type { ArticleFields } from '../archive/index.ts';
-import { diffParagraphs, type History, type TextChange } from '../history/index.ts';
-import type { StatusRow } from '../health/index.ts';
+import { diffParagraphs, type TextChange } from '../history/diff.ts';
+import type { History } from '../history/versions.ts';
+import type { StatusRow } from '../health/status.ts';
 import { layout, type Section } from './layout.ts';
-import { dayOf, type SiteArticle, type SiteModel } from './model.ts';
+import { dayOf, type SiteArticle, type SiteModel, type SiteView } from './model.ts';
 import { feedPath, pathOf, rootOf, type Route } from './routes.ts';
 import { escapeAttr, escapeHtml, plainText, sanitizeArticle } from './sanitize.ts';
 
@@ -48,7 +49,7 @@ export function pageCount(n: number): number {
 }
 
 /** The articles of page `page` of a newest-first list (0: the newest PAGE_SIZE), or null when there is no such page. */
-export function pageSlice<T>(list: readonly T[], page: number): T[] | null {
+export function pageSlice<T>(list: { readonly length: number; slice(start: number, end: number): T[] }, page: number): T[] | null {
   const n = list.length;
   if (page === 0) return list.slice(0, PAGE_SIZE);
   if (page > pageCount(n)) return null;
@@ -61,7 +62,7 @@ function goneNote(a: SiteArticle): string {
   return g ? ` <span class="gone">已从来源删除</span>` : '';
 }
 
-export function listItem(model: SiteModel, from: string, a: SiteArticle, showSource = true): string {
+export function listItem(model: Names, from: string, a: SiteArticle, showSource = true): string {
   const r = a.record;
   const href = link(from, { kind: 'article', slug: a.source, id: r.id });
   const source = showSource ? `<a class="src" href="${link(from, { kind: 'source', slug: a.source, page: 0 })}">${escapeHtml(model.nameOf(a.source))}</a> · ` : '';
@@ -69,7 +70,7 @@ export function listItem(model: SiteModel, from: string, a: SiteArticle, showSou
   return `<li data-id="${r.id}" data-source="${a.source}"><a class="title" href="${href}">${escapeHtml(titleOf(r.title))}</a><span class="meta">${source}${timeHtml(r.published)}${versions}${goneNote(a)}</span></li>`;
 }
 
-function articleList(model: SiteModel, from: string, list: readonly SiteArticle[], showSource = true): string {
+function articleList(model: Names, from: string, list: readonly SiteArticle[], showSource = true): string {
   if (list.length === 0) return '<p class="empty">还没有文章。</p>';
   return `<ol class="articles">\n${list.map((a) => listItem(model, from, a, showSource)).join('\n')}\n</ol>`;
 }
@@ -103,7 +104,7 @@ function page(from: string, title: string, body: string, section: Section, head?
   return layout({ title: title === 'Newsvault' ? title : `${title} · Newsvault`, body, root: rootOf(from), section, mode, ...(head ? { head } : {}) });
 }
 
-export function renderHome(model: SiteModel, p: number, mode: RenderOptions['mode'] = 'static'): string | null {
+export function renderHome(model: SiteView, p: number, mode: RenderOptions['mode'] = 'static'): string | null {
   const all = model.all();
   const slice = pageSlice(all, p);
   if (!slice) return null;
@@ -113,7 +114,7 @@ export function renderHome(model: SiteModel, p: number, mode: RenderOptions['mod
   return page(from, p === 0 ? 'Newsvault' : heading, body, 'home', feedLinks(rootOf(from)), mode);
 }
 
-export function renderSource(model: SiteModel, slug: string, p: number, mode: RenderOptions['mode'] = 'static'): string | null {
+export function renderSource(model: SiteView, slug: string, p: number, mode: RenderOptions['mode'] = 'static'): string | null {
   const source = model.source(slug);
   if (!source) return null;
   const slice = pageSlice(source.articles, p);
@@ -126,7 +127,7 @@ export function renderSource(model: SiteModel, slug: string, p: number, mode: Re
   return page(from, source.name + (p === 0 ? '' : ` · 第 ${p} 页`), body, 'sources', feedLinks(root, slug, source.name), mode);
 }
 
-export function renderDays(model: SiteModel, mode: RenderOptions['mode'] = 'static'): string {
+export function renderDays(model: SiteView, mode: RenderOptions['mode'] = 'static'): string {
   const from = pathOf({ kind: 'days' });
   const months = new Map<string, [string, number][]>();
   for (const [day, list] of model.days()) {
@@ -148,7 +149,7 @@ export function renderDays(model: SiteModel, mode: RenderOptions['mode'] = 'stat
   return page(from, '按日期', body, 'days', undefined, mode);
 }
 
-export function renderDay(model: SiteModel, day: string, mode: RenderOptions['mode'] = 'static'): string | null {
+export function renderDay(model: SiteView, day: string, mode: RenderOptions['mode'] = 'static'): string | null {
   const days = model.days();
   const list = days.get(day);
   if (!list) return null;
@@ -158,17 +159,17 @@ export function renderDay(model: SiteModel, day: string, mode: RenderOptions['mo
   const newer = i > 0 ? keys[i - 1] : undefined;
   const older = i < keys.length - 1 ? keys[i + 1] : undefined;
   const nav = `<nav class="pager" aria-label="前后日期"><p>${newer ? `<a href="${newer}.html" rel="prev">← ${newer}</a> ` : ''}<a href="index.html">全部日期</a>${older ? ` <a href="${older}.html" rel="next">${older} →</a>` : ''}</p></nav>`;
-  const body = `<h1>${day}</h1>\n<p class="lede">${list.length} 篇文章（北京时间）</p>\n${articleList(model, from, list)}\n${nav}`;
+  const body = `<h1>${day}</h1>\n<p class="lede">${list.length} 篇文章（北京时间）</p>\n${articleList(model, from, list.slice(0, list.length))}\n${nav}`;
   return page(from, day, body, 'days', undefined, mode);
 }
 
-export function renderSources(model: SiteModel, health: StatusRow[], mode: RenderOptions['mode'] = 'static'): string {
+export function renderSources(model: SiteView, health: StatusRow[], mode: RenderOptions['mode'] = 'static'): string {
   const from = pathOf({ kind: 'sources' });
   const byslug = new Map(health.map((h) => [h.slug, h]));
   const label: Record<string, string> = { ok: '正常', failing: '失败', 'failing-long': '长期失败', 'never-polled': '未抓取', disabled: '已停用' };
   const rows = model.sources().map((s) => {
     const h = byslug.get(s.slug);
-    const newest = s.articles[0];
+    const newest = s.articles.slice(0, 1)[0];
     const healthCell = h ? `<span class="health health-${h.health}">${label[h.health] ?? h.health}</span>` : '';
     const last = h?.record.lastSuccess ? timeHtml(h.record.lastSuccess) : '—';
     const err = h?.record.lastError && h.health !== 'ok' ? `<br><small>${escapeHtml(plainText(h.record.lastError))}</small>` : '';

@@ -10,7 +10,7 @@
  * whichever is smaller. Weights: 0–2 the term frequency in the body (BM25's saturation with length
  * normalisation, in three steps), 3 in the title.
  */
-import { indexTokens } from '../../index/index.ts';
+import { indexTokens } from '../../index/tokens.ts';
 
 export const CALLBACK = '__nvSearch';
 

@@ -74,6 +74,8 @@ export interface Manifest {
   /** The folding folder and its blocks. */
   fold: string;
   foldBlocks: number[];
+  /** What the folding folder was made from (foldmap.ts `foldKey`); absent in indexes of earlier versions. */
+  foldKey?: string;
   segs: SegmentInfo[];
   /** Documents indexed and their tokens (for the average length), over the index's history. */
   lengths: DocLengths;
@@ -155,11 +157,13 @@ function mergeTail(searchDir: string, m: Manifest): { written: number; merged: n
   return { written, merged };
 }
 
-async function commit(searchDir: string, m: Manifest): Promise<void> {
+/** Writes the manifest (and the folding files, unless `old`'s can be kept): the index's new state goes live. */
+async function commit(searchDir: string, m: Manifest, old?: Manifest): Promise<void> {
   m.docs = m.segs.reduce((sum, s) => sum + live(s), 0);
-  const fold = writeFoldMap(searchDir);
+  const fold = writeFoldMap(searchDir, old ? { name: old.fold, blocks: old.foldBlocks, key: old.foldKey } : undefined);
   m.fold = fold.name;
   m.foldBlocks = fold.blocks;
+  m.foldKey = fold.key;
   await writeManifest(searchDir, m);
   removeStale(searchDir, new Set([...m.segs.map((s) => s.id), m.fold]), readdirSync(searchDir));
 }
@@ -259,7 +263,7 @@ export async function updateSearchIndex(outDir: string, change: { upsert: readon
     written++;
   }
   const merges = mergeTail(searchDir, m);
-  await commit(searchDir, m);
+  await commit(searchDir, m, old);
   return { docs: m.docs, added: upserts.size, deleted, segmentsWritten: written + merges.written, segments: m.segs.length, merged: merges.merged };
 }
 

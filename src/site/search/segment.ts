@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { indexTokens } from '../../index/index.ts';
+import { indexTokens } from '../../index/tokens.ts';
 import { bodyWeight, dataOf, decodePosting, encodePosting, hash, isCjkAt, PostingBuilder, scriptOf, Slab, TITLE_WEIGHT } from './codec.ts';
 
 /** Documents per result-record file. */
