@@ -2,7 +2,7 @@
  * Growth benchmark (issue 13): what a run costs as the archive grows, run by run, through the real CLI.
  *
  *   node --import tsx bench/growth.ts [--articles 100000] [--step 10000] [--cli path/to/bin/newsvault.js] [--fsync-baseline]
- *     [--ratio-runs 3] [--noop-runs 5] [--node-flags "…"] [--profile DIR]
+ *     [--ratio-runs 3] [--noop-runs 5] [--node-flags=…] [--profile DIR]
  *
  * A loopback server serves nine feeds (one per source) of generated Chinese items with 3–6 KB bodies. The
  * archive grows to `--articles` in runs of `--step` new items (spread over the nine feeds); after the first
@@ -17,10 +17,14 @@
  * Every run is `node bin/newsvault.js run` in a child process (this checkout compiled as `npm run build`
  * does, into a folder of its own, see src/testing/build.ts; or `--cli` for another build, e.g. an older
  * commit). Per run:
- * - wall: spawn to exit; CPU: the child's user + system time and peak RSS, from `process.resourceUsage()`
- *   in an `exit` handler a `--import data:` module installs (as bench/startup.ts), written to fd 3;
- * - written MB: the bytes the child passed to write(2) (`wchar` of /proc/self/io, read in the same handler:
- *   article files, temporary files, manifests, pages, state — everything);
+ * - wall: spawn to exit; CPU: user + system time and peak RSS, from `process.resourceUsage()` in an `exit`
+ *   handler a `--import data:` module installs (as bench/startup.ts), written by every node process of the
+ *   run to a file of its own in a folder named by $GROWTH_USAGE_DIR: `newsvault run` is two processes, the
+ *   launcher and the run it starts with heap flags (src/cli/launch.ts), and the run inherits both the module
+ *   (node's own flags are passed on) and the variable. CPU and bytes written are summed over the processes;
+ *   peak RSS is the largest process's (the run's), and the sum of their peaks is printed beside it;
+ * - written MB: the bytes the processes passed to write(2) (`wchar` of /proc/self/io, read in the same
+ *   handler: article files, temporary files, manifests, pages, state — everything);
  * - new files, and files changed: files outside `.newsvault/` created, and those replaced, modified or
  *   removed (size, mtime, inode), by a tree walk before and after; rewritten MB: the sizes of the changed
  *   ones, a file appended to in place counting only its growth (the new article files are not in it).
@@ -36,10 +40,11 @@
  * of the medians (wall and CPU), each pair's shown too. Every measured run starts after `sync`, so none pays
  * for the dirty pages of the one before, and their outputs are removed only at the end: ext4 skips inodes
  * deleted in the last seconds when it allocates new ones (`recently_deleted`, most of that kernel time in a
- * profile), so a run right after a large removal pays for it. `--node-flags "…"` passes V8 flags to every CLI run.
+ * profile), so a run right after a large removal pays for it. `--node-flags=…` passes V8 flags to every CLI run
+ * (heap flags among them keep `run` in one process: the launcher then does not start another).
  */
 import { spawn } from 'node:child_process';
-import { promises as fs, writeFileSync } from 'node:fs';
+import { mkdtempSync, promises as fs, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -140,10 +145,11 @@ const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 // Measuring a child process
 
 const HOOK = `data:text/javascript,${encodeURIComponent(
-  "import { readFileSync, writeSync } from 'node:fs';" +
+  "import { readFileSync, writeFileSync } from 'node:fs';" +
     "process.on('exit', () => { const u = process.resourceUsage(); let io = ''; try { io = readFileSync('/proc/self/io', 'utf8'); } catch {}" +
     " const f = (k) => Number(new RegExp('^' + k + ': (\\\\d+)', 'm').exec(io)?.[1] ?? NaN);" +
-    " writeSync(3, JSON.stringify({ cpu: u.userCPUTime + u.systemCPUTime, sys: u.systemCPUTime, rss: u.maxRSS, wchar: f('wchar'), writeBytes: f('write_bytes') })); });",
+    " const dir = process.env.GROWTH_USAGE_DIR; if (!dir) return;" +
+    " writeFileSync(dir + '/' + process.pid + '.json', JSON.stringify({ pid: process.pid, cpu: u.userCPUTime + u.systemCPUTime, sys: u.systemCPUTime, rss: u.maxRSS, wchar: f('wchar'), writeBytes: f('write_bytes') })); });",
 )}`;
 
 interface Usage {
@@ -151,7 +157,11 @@ interface Usage {
   cpuS: number;
   /** Of cpuS, the kernel's. */
   sysS: number;
+  /** The largest process's peak. */
   rssMiB: number;
+  /** The sum of every process's peak (the launcher's with the run's). */
+  rssAllMiB: number;
+  processes: number;
   writtenMB: number;
 }
 
@@ -165,19 +175,30 @@ async function measure(args: string[], opts: { cwd?: string } = {}): Promise<Usa
   const env = { ...process.env };
   delete env.NEWSVAULT_ARCHIVE;
   delete env.NODE_OPTIONS;
+  const usageDir = mkdtempSync(path.join(work, 'usage-'));
+  env.GROWTH_USAGE_DIR = usageDir;
   const start = performance.now();
-  const child = spawn(process.execPath, ['--import', HOOK, ...args], { env, cwd: opts.cwd, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', HOOK, ...args], { env, cwd: opts.cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  let usage = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => (usage += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => {
       const wallS = (performance.now() - start) / 1000;
       if (code !== 0) return reject(new Error(`${args.join(' ')} exited ${code}:\n${stderr}`));
-      const u = JSON.parse(usage) as { cpu: number; sys: number; rss: number; wchar: number };
-      resolve({ wallS, cpuS: u.cpu / 1e6, sysS: u.sys / 1e6, rssMiB: u.rss / 1024, writtenMB: u.wchar / 1e6, stderr });
+      const us = readdirSync(usageDir).map((f) => JSON.parse(readFileSync(path.join(usageDir, f), 'utf8')) as { cpu: number; sys: number; rss: number; wchar: number });
+      if (us.length === 0) return reject(new Error(`${args.join(' ')}: no usage record`));
+      const sum = (f: (u: (typeof us)[number]) => number) => us.reduce((n, u) => n + f(u), 0);
+      resolve({
+        wallS,
+        cpuS: sum((u) => u.cpu) / 1e6,
+        sysS: sum((u) => u.sys) / 1e6,
+        rssMiB: Math.max(...us.map((u) => u.rss)) / 1024,
+        rssAllMiB: sum((u) => u.rss) / 1024,
+        processes: us.length,
+        writtenMB: sum((u) => u.wchar) / 1e6,
+        stderr,
+      });
     });
   });
 }
@@ -272,8 +293,18 @@ const startup = await measure([...CLI, 'run', '--archive', emptyRoot, ...ONLY]);
 
 async function runOnce(label: string, items: number[], expectNew: number, built?: number): Promise<{ row: Row; added: string[] }> {
   serve(items, built);
-  const prof = values.profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values.profile), '--cpu-prof-name', `${rows.length + 1}-${label.replace(/\W+/g, '-')}.cpuprofile`] : [];
+  // every process writes a profile (node's own names, with the pid): the largest is the run's
+  const profDir = values.profile ? path.resolve(values.profile) : undefined;
+  const prof = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
+  const known = new Set(profDir ? await fs.readdir(profDir).catch((): string[] => []) : []);
   const u = await measure([...prof, ...CLI, 'run', '--archive', root, ...ONLY]);
+  if (profDir) {
+    const made = (await fs.readdir(profDir)).filter((f) => !known.has(f) && f.endsWith('.cpuprofile'));
+    const sized = await Promise.all(made.map(async (f) => ({ f, size: (await fs.stat(path.join(profDir, f))).size })));
+    sized.sort((a, b) => b.size - a.size);
+    const name = `${rows.length + 1}-${label.replace(/\W+/g, '-')}`;
+    for (const [i, { f }] of sized.entries()) await fs.rename(path.join(profDir, f), path.join(profDir, `${name}${i ? `-launcher${i > 1 ? i : ''}` : ''}.cpuprofile`));
+  }
   const after = await tree(root);
   const d = diff(current, after);
   current = after;
@@ -281,7 +312,7 @@ async function runOnce(label: string, items: number[], expectNew: number, built?
   const added = d.added.filter((p) => /^articles\/[^/]+\/\d{4}\//.test(p) && p.endsWith('.md')).length;
   if (added !== expectNew) throw new Error(`${label}: expected ${expectNew} new article files, found ${added}:\n${u.stderr}`);
   const articles = [...after.keys()].filter((p) => p.startsWith('articles/') && p.endsWith('.md')).length;
-  const row: Row = { label, articles, added, newFiles: d.added.length, newMB: d.newMB, files: d.files, rewrittenMB: d.rewrittenMB, wallS: u.wallS, cpuS: u.cpuS, sysS: u.sysS, rssMiB: u.rssMiB, writtenMB: u.writtenMB };
+  const row: Row = { label, articles, added, newFiles: d.added.length, newMB: d.newMB, files: d.files, rewrittenMB: d.rewrittenMB, wallS: u.wallS, cpuS: u.cpuS, sysS: u.sysS, rssMiB: u.rssMiB, rssAllMiB: u.rssAllMiB, processes: u.processes, writtenMB: u.writtenMB };
   rows.push(row);
   process.stderr.write(`${label}: ${JSON.stringify(row)}\n`);
   return { row, added: d.added };
@@ -385,12 +416,13 @@ server.close();
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
 console.log(`node ${process.version}, ${process.platform}; ${FEEDS} feeds on 127.0.0.1, items of 3–6 KB; CLI ${values.cli ? values.cli : '(this checkout)'}\n`);
-console.log('| run | articles after | wall s | CPU s | peak RSS MiB | written MB | new files | new MB | files changed | rewritten MB |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| run | articles after | wall s | CPU s | peak RSS MiB | written MB | new files | new MB | files changed | rewritten MB | processes: peak RSS MiB, summed |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+const all = (u: Usage) => (u.processes > 1 ? `${u.processes}: ${u.rssAllMiB.toFixed(0)}` : '1');
 for (const r of rows) {
-  console.log(`| ${r.label} | ${r.articles} | ${f1(r.wallS)} | ${f2(r.cpuS)} | ${r.rssMiB.toFixed(0)} | ${f1(r.writtenMB)} | ${r.newFiles} | ${f2(r.newMB)} | ${r.files} | ${f2(r.rewrittenMB)} |`);
+  console.log(`| ${r.label} | ${r.articles} | ${f1(r.wallS)} | ${f2(r.cpuS)} | ${r.rssMiB.toFixed(0)} | ${f1(r.writtenMB)} | ${r.newFiles} | ${f2(r.newMB)} | ${r.files} | ${f2(r.rewrittenMB)} | ${all(r)} |`);
 }
-console.log(`\nstart-up (\`run\`, nine empty feeds, empty archive): wall ${f2(startup.wallS)} s, CPU ${f2(startup.cpuS)} s (system ${f2(startup.sysS)} s)`);
+console.log(`\nstart-up (\`run\`, nine empty feeds, empty archive): wall ${f2(startup.wallS)} s, CPU ${f2(startup.cpuS)} s (system ${f2(startup.sysS)} s), peak RSS ${startup.rssMiB.toFixed(0)} MiB (processes: ${all(startup)})`);
 if (interleaved.length > 0) {
   const m = (f: (r: (typeof interleaved)[number]) => number) => f2(median(interleaved.map(f)));
   const all = (f: (r: (typeof interleaved)[number]) => number) => interleaved.map((r) => f2(f(r))).join(' · ');

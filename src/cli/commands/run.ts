@@ -98,14 +98,18 @@ export function registerRun(program: Command, { io, setExitCode, logging }: Comm
       const run = config.run;
       const progress = progressOf('items');
       // SIGINT/SIGTERM: stop at once; process.exit releases the lock, and the archive is whole at any point
-      // (an article cut short is finished by the next run)
+      // (an article cut short is finished by the next run). A second one while stopping is ignored (a run
+      // started by bin/newsvault.js gets a terminal's Ctrl-C twice: from the terminal and from the launcher)
+      let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
+        if (stopping) return;
+        stopping = true;
         progress.stop();
         log.warn({ signal }, `${signal}: stopping; the next run finishes what this one started`);
         process.exit(signal === 'SIGINT' ? 130 : 143);
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
       // with --commit the lock is held from the first write to the push: no other run writes while git stages,
       // commits or rebases the archive's files
       const held = commit ? await (await import('../../storage/index.ts')).openStorage(root).state.lock('newsvault run') : null;
