@@ -17,14 +17,16 @@
  * Every run is `node bin/newsvault.js run` in a child process (this checkout compiled as `npm run build`
  * does, into a folder of its own, see src/testing/build.ts; or `--cli` for another build, e.g. an older
  * commit). Per run:
- * - wall: spawn to exit; CPU: user + system time and peak RSS, from `process.resourceUsage()` in an `exit`
- *   handler a `--import data:` module installs (as bench/startup.ts), written by every node process of the
+ * - wall: spawn to exit; CPU: user + system time from `process.resourceUsage()`, and peak RSS (VmHWM of
+ *   /proc/self/status: getrusage's maxRSS counts the memory of the process forked from too, until the exec),
+ *   in an `exit` handler a `--import data:` module installs (as bench/startup.ts), written by every node process of the
  *   run to a file of its own in a folder named by $GROWTH_USAGE_DIR: `newsvault run` is two processes, the
  *   launcher and the run it starts with heap flags (src/cli/launch.ts), and the run inherits both the module
- *   (node's own flags are passed on) and the variable. CPU and bytes written are summed over the processes;
- *   peak RSS is the largest process's (the run's), and the sum of their peaks is printed beside it;
+ *   (node's own flags are passed on) and the variable. CPU is summed over the processes (each reports its own
+ *   only); peak RSS is the largest process's (the run's), and the sum of their peaks is printed beside it;
  * - written MB: the bytes the processes passed to write(2) (`wchar` of /proc/self/io, read in the same
- *   handler: article files, temporary files, manifests, pages, state — everything);
+ *   handler: article files, temporary files, manifests, pages, state — everything; a parent's figure includes
+ *   its reaped children's, so the largest is taken);
  * - new files, and files changed: files outside `.newsvault/` created, and those replaced, modified or
  *   removed (size, mtime, inode), by a tree walk before and after; rewritten MB: the sizes of the changed
  *   ones, a file appended to in place counting only its growth (the new article files are not in it).
@@ -146,10 +148,14 @@ const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 const HOOK = `data:text/javascript,${encodeURIComponent(
   "import { readFileSync, writeFileSync } from 'node:fs';" +
-    "process.on('exit', () => { const u = process.resourceUsage(); let io = ''; try { io = readFileSync('/proc/self/io', 'utf8'); } catch {}" +
+    "const proc = (file) => { try { return readFileSync(file, 'utf8'); } catch { return ''; } };" +
+    "process.on('exit', () => { const u = process.resourceUsage(); const io = proc('/proc/self/io');" +
     " const f = (k) => Number(new RegExp('^' + k + ': (\\\\d+)', 'm').exec(io)?.[1] ?? NaN);" +
+    // the peak of this program's own memory (VmHWM, KiB): getrusage's maxRSS also counts the memory of the
+    // process it was forked from, up to the exec (the benchmark's own, ~80 MiB, for the launcher)
+    " const hwm = Number(/^VmHWM:\\s+(\\d+)/m.exec(proc('/proc/self/status'))?.[1] ?? NaN);" +
     " const dir = process.env.GROWTH_USAGE_DIR; if (!dir) return;" +
-    " writeFileSync(dir + '/' + process.pid + '.json', JSON.stringify({ pid: process.pid, cpu: u.userCPUTime + u.systemCPUTime, sys: u.systemCPUTime, rss: u.maxRSS, wchar: f('wchar'), writeBytes: f('write_bytes') })); });",
+    " writeFileSync(dir + '/' + process.pid + '.json', JSON.stringify({ pid: process.pid, cpu: u.userCPUTime + u.systemCPUTime, sys: u.systemCPUTime, rss: Number.isFinite(hwm) ? hwm : u.maxRSS, wchar: f('wchar'), writeBytes: f('write_bytes') })); });",
 )}`;
 
 interface Usage {
@@ -196,7 +202,8 @@ async function measure(args: string[], opts: { cwd?: string } = {}): Promise<Usa
         rssMiB: Math.max(...us.map((u) => u.rss)) / 1024,
         rssAllMiB: sum((u) => u.rss) / 1024,
         processes: us.length,
-        writtenMB: sum((u) => u.wchar) / 1e6,
+        // a parent's /proc/self/io counts its children's I/O once they are reaped: the largest is the total
+        writtenMB: Math.max(...us.map((u) => u.wchar)) / 1e6,
         stderr,
       });
     });
