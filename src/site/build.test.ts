@@ -359,3 +359,62 @@ test('build: a rebuild that makes many articles again updates the search index i
     assert.deepEqual(a.hits.map((h) => h.url).sort(), b.hits.map((h) => h.url).sort(), q);
   }
 });
+
+test('build: rebuilds from the catalog read only what the manifests gained, and give the pages a first build gives; a rewritten manifest or a renamed source makes a complete build', async () => {
+  const root = await smallArchive();
+  const out = await tempDir('newsvault-out-');
+  await buildSite(root, { out });
+  const strip = (files: Map<string, string>) => new Map([...files].filter(([f]) => !f.startsWith('search/') && f !== STATE_FILE).map(([f, v]) => [f, v.split(' ')[0]]));
+  const sameAsFresh = async (label: string) => {
+    const fresh = await tempDir('newsvault-out-');
+    await buildSite(root, { out: fresh });
+    assert.deepEqual(strip(await snapshot(out)), strip(await snapshot(fresh)), label);
+  };
+  // an old article (on the oldest page of its lists) marked gone: its pages and every later list page change
+  const store = await new FileArchive(root).source('rfi');
+  const old = store.all().find((r) => r.guid === 'guid-rfi-1')!;
+  await store.markGone(old.id, { now: T0 + 300 * HOUR, reason: 'HTTP 410', status: 410 });
+  await store.close();
+  await store.finish();
+  const gone = await buildSite(root, { out });
+  assert.equal(gone.complete, false);
+  assert.equal(gone.articles.rendered, 1);
+  assert.match(readFileSync(path.join(out, 's/rfi/page/1.html'), 'utf8'), new RegExp(`data-id="${old.id}"[^\n]*已从来源删除`));
+  await sameAsFresh('an old article marked gone');
+  // a new source
+  await commit(root, [['bbc', item('bbc', 7)]], T0 + 301 * HOUR);
+  const added = await buildSite(root, { out });
+  assert.equal(added.complete, false);
+  assert.equal(added.articles.rendered, 1);
+  await sameAsFresh('a new source');
+  // a line being appended (no line break yet) is left for the next build; then read whole, not as damage
+  const manifest = path.join(root, 'articles', 'dw', 'index.jsonl');
+  const lines = readFileSync(manifest, 'utf8').trimEnd().split('\n');
+  const last = lines[lines.length - 1]!;
+  await fs.appendFile(manifest, last.slice(0, 40));
+  const half = await buildSite(root, { out });
+  assert.equal(half.complete, false);
+  assert.equal(half.articles.rendered, 0);
+  await fs.appendFile(manifest, `${last.slice(40)}\n`);
+  const whole = await buildSite(root, { out });
+  assert.equal(whole.complete, false);
+  assert.deepEqual(whole.warnings, []);
+  assert.equal(whole.articles.skipped, 1, 'the record read again, its key unchanged');
+  assert.equal(whole.articles.rendered, 0);
+  // a manifest rewritten (as by `newsvault compact`): not trusted, every article compared
+  await fs.writeFile(`${manifest}.tmp`, `${lines.join('\n')}\n`);
+  await fs.rename(`${manifest}.tmp`, manifest);
+  const rewritten = await buildSite(root, { out });
+  assert.equal(rewritten.complete, true);
+  assert.equal(rewritten.articles.rendered, 0);
+  await sameAsFresh('a rewritten manifest');
+  // a source named in the configuration: every page naming it changes
+  writeFileSync(path.join(root, 'newsvault.yaml'), 'sources:\n  dw:\n    name: 德国之声\n    feeds: ["https://dw.example/feed.xml"]\n');
+  const renamed = await buildSite(root, { out });
+  assert.equal(renamed.complete, true);
+  assert.match(readFileSync(path.join(out, 'sources.html'), 'utf8'), /德国之声/);
+  await sameAsFresh('a renamed source');
+  const again = await buildSite(root, { out });
+  assert.equal(again.complete, false);
+  assert.equal(again.pages.written, 0);
+});

@@ -30,7 +30,7 @@ import { ArchiveReader, EDGE, edgeHash, type ArticleList, type ManifestStamp, ty
 export const CATALOG_FILE = STATE_FILE;
 
 /** Bump on any change to the tables. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
@@ -47,6 +47,7 @@ CREATE TABLE articles (
   len INTEGER NOT NULL,
   PRIMARY KEY (source, id)
 ) WITHOUT ROWID;
+CREATE TABLE days (day TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
 /** Made after a complete build's rows are in (faster than keeping them sorted row by row). */
@@ -133,6 +134,7 @@ export function writeCatalog(out: string, data: CatalogData): void {
       for (const [name, key] of data.feeds) feed.run(name, key);
     })();
     db.exec(INDEXES);
+    db.exec('INSERT INTO days (day, n) SELECT day, count(*) FROM articles GROUP BY day');
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
     db.close();
   } catch (err) {
@@ -243,7 +245,18 @@ export class SiteCatalog {
     const db = this.db;
     db.transaction(() => {
       const article = db.prepare('INSERT OR REPLACE INTO articles (source, id, published, day, at, len) VALUES (?, ?, ?, ?, ?, ?)');
-      for (const a of change.articles) article.run(a.source, a.id, a.published, a.day, a.at, a.len);
+      const dayOfRow = db.prepare('SELECT day FROM articles WHERE source = ? AND id = ?');
+      const count = db.prepare('INSERT INTO days (day, n) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET n = n + excluded.n');
+      for (const a of change.articles) {
+        // the days' counts follow the rows
+        const was = (dayOfRow.get(a.source, a.id) as { day: string } | undefined)?.day;
+        if (was !== a.day) {
+          if (was !== undefined) count.run(was, -1);
+          count.run(a.day, 1);
+        }
+        article.run(a.source, a.id, a.published, a.day, a.at, a.len);
+      }
+      db.prepare('DELETE FROM days WHERE n <= 0').run();
       const source = db.prepare('INSERT OR REPLACE INTO sources (slug, name, stamp, damaged) VALUES (?, ?, ?, ?)');
       for (const s of change.sources) source.run(s.slug, s.name, JSON.stringify(s.stamp), JSON.stringify(s.damaged));
       const page = db.prepare('INSERT OR REPLACE INTO pages (path, hash) VALUES (?, ?)');
@@ -420,7 +433,7 @@ export class CatalogModel extends ArchiveReader implements SiteView {
 
   days(): ReadonlyMap<string, ArticleList> {
     if (!this.daysCache) {
-      const rows = this.catalog.db.prepare('SELECT day, count(*) FROM articles GROUP BY day ORDER BY day DESC').raw().all() as [string, number][];
+      const rows = this.catalog.db.prepare('SELECT day, n FROM days ORDER BY day DESC').raw().all() as [string, number][];
       this.daysCache = new Map(rows.map(([day, n]) => [day, this.query({ kind: 'day', day }, n)]));
     }
     return this.daysCache;

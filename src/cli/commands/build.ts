@@ -14,7 +14,7 @@ export function registerBuild(program: Command, { io, logging }: CommandContext)
     .addOption(archiveOption())
     .option('--out <dir>', 'the site folder (default: site/ in the archive folder)')
     .option('--base-url <url>', "the site's public address, e.g. https://user.github.io/news/: feeds link to its pages")
-    .option('--full', 'ignore the build state: render every page again (only pages whose bytes changed are written)')
+    .option('--full', 'ignore the catalog of the last build: render every page again (only pages whose bytes changed are written)')
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',

@@ -234,16 +234,17 @@ export async function updateSearchIndex(outDir: string, change: { upsert: readon
     throw new Error(`the search index in ${searchDir} cannot be updated (damaged or of another version): build the site in full`);
   }
   const m: Manifest = { ...old, segs: old.segs.map((s) => ({ ...s, del: [...s.del] })), lengths: { ...(old.lengths ?? { docs: 0, tokens: 0 }) } };
-  // where each key lives now
+  const upserts = new Map<string, SearchDoc>();
+  for (const d of change.upsert) upserts.set(d.key, d);
+  // where each key to replace or remove lives now (only those are kept: the index may hold 100,000s)
+  const wanted = new Set([...change.remove, ...upserts.keys()]);
   const where = new Map<string, { seg: number; doc: number }>();
   m.segs.forEach((s, i) => {
     const dead = new Set(s.del);
     readKeys(searchDir, s.id).forEach((key, doc) => {
-      if (!dead.has(doc)) where.set(key, { seg: i, doc });
+      if (wanted.has(key) && !dead.has(doc)) where.set(key, { seg: i, doc });
     });
   });
-  const upserts = new Map<string, SearchDoc>();
-  for (const d of change.upsert) upserts.set(d.key, d);
   let deleted = 0;
   for (const key of [...change.remove, ...upserts.keys()]) {
     const at = where.get(key);
