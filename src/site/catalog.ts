@@ -21,7 +21,7 @@ import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync } from 'no
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import type { ManifestRecord } from '../archive/index.ts';
+import type { ArticleFields, ManifestRecord } from '../archive/index.ts';
 import { manifestRecordSchema, scanManifest } from '../archive/manifest.ts';
 import type { StatusRow } from '../health/index.ts';
 import { STATE_FILE } from './build.ts';
@@ -375,6 +375,9 @@ function readAt(fd: number, at: number, len: number): Buffer {
   return n === len ? buf : buf.subarray(0, n);
 }
 
+/** Article bodies a rebuild keeps (a few MB at most). */
+const BODIES = 1_000;
+
 type Where = { kind: 'all' } | { kind: 'source'; slug: string } | { kind: 'day'; day: string };
 
 /**
@@ -384,6 +387,8 @@ type Where = { kind: 'all' } | { kind: 'source'; slug: string } | { kind: 'day';
  */
 export class CatalogModel extends ArchiveReader implements SiteView {
   private readonly fds = new Map<string, number>();
+  private readonly records = new Map<string, ManifestRecord | null>();
+  private readonly bodies = new Map<string, ArticleFields | null>();
   private list: { slug: string; name: string; articles: ArticleList }[] = [];
   private daysCache: Map<string, ArticleList> | null = null;
   private total = 0;
@@ -443,13 +448,30 @@ export class CatalogModel extends ArchiveReader implements SiteView {
     return this.healthOf(this.list, now);
   }
 
+  /** bodySync, kept for the build up to BODIES articles (the articles rendered are in the feeds too). */
+  override bodySync(a: SiteArticle): ArticleFields | null {
+    const key = `${a.source}/${a.record.id}`;
+    if (this.bodies.has(key)) return this.bodies.get(key)!;
+    const fields = super.bodySync(a);
+    if (this.bodies.size < BODIES) this.bodies.set(key, fields);
+    return fields;
+  }
+
   close(): void {
     for (const fd of this.fds.values()) closeSync(fd);
     this.fds.clear();
   }
 
-  /** The record of a row, read from its manifest line (null when the line is no longer a valid record of it). */
+  /** The record of a row, read from its manifest line (null when the line is no longer a valid record of it);
+   *  kept for the build (an article is on its source's list, the home list and the feeds). */
   recordOf(row: { source: string; id: string; at: number; len: number }): ManifestRecord | null {
+    const key = `${row.source}/${row.id}@${row.at}`;
+    let record = this.records.get(key);
+    if (record === undefined) this.records.set(key, (record = this.readRecord(row)));
+    return record;
+  }
+
+  private readRecord(row: { source: string; id: string; at: number; len: number }): ManifestRecord | null {
     let fd = this.fds.get(row.source);
     if (fd === undefined) {
       fd = openSync(path.join(this.root, 'articles', row.source, 'index.jsonl'), 'r');
