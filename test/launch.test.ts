@@ -111,8 +111,8 @@ test('run is started again with the heap flags; its exit code passes through', a
   assert.deepEqual(r.execArgv.slice(0, RUN_HEAP_FLAGS.length), [...RUN_HEAP_FLAGS], 'the heap flags first, then node’s own');
   assert.deepEqual(r.execArgv.slice(RUN_HEAP_FLAGS.length), ['--import', 'tsx']);
   assert.equal(r.launcherEnv, null, 'the launcher’s variable is not passed on to what the run starts');
-  // --max-old-space-size=1024: the heap's limit is the old generation's 1024 MiB and the young generation's
-  assert.ok(r.heapLimitMiB >= 1024 && r.heapLimitMiB < 1100, `heap_size_limit ${r.heapLimitMiB} MiB`);
+  // --max-old-space-size=1536: the heap's limit is the old generation's 1536 MiB and the young generation's
+  assert.ok(r.heapLimitMiB >= 1536 && r.heapLimitMiB < 1600, `heap_size_limit ${r.heapLimitMiB} MiB`);
   assert.equal(exit.stdout.trim().split('\n').length, 1, 'the run’s output, once');
 });
 
