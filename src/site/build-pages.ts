@@ -230,6 +230,24 @@ function renderOne(run: ArticleRun, a: SiteArticle): HtmlDoc | null {
   };
 }
 
+/**
+ * Renders these articles (renderOne) and indexes those made again, the search index updated in batches (a
+ * rebuild that makes many articles again holds only a batch's text); their keys go into `made`.
+ */
+async function renderIndexed(run: ArticleRun, list: readonly SiteArticle[], out: string, opts: BuildOptions, upserts: SearchDoc[], updates: SearchIndexReport[], made?: Set<string>): Promise<void> {
+  let done = 0;
+  for (const a of list) {
+    const doc = renderOne(run, a);
+    if (doc) {
+      const { html, ...rest } = doc;
+      upserts.push({ ...rest, text: htmlToText(html) });
+      made?.add(rest.key);
+      if (upserts.length >= (opts.upsertBatch ?? UPSERT_BATCH)) updates.push(await updateSearchIndex(out, { upsert: upserts.splice(0), remove: [] }));
+    }
+    if (++done % 50 === 0 || done === list.length) opts.onProgress?.(done, list.length);
+  }
+}
+
 /** The order of the lists (newest first): negative when `a` comes before `b`. */
 function before(a: { source: string; id: string; published: number }, b: { source: string; id: string; published: number }): number {
   return b.published - a.published || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0);
@@ -296,16 +314,7 @@ async function rebuild(root: string, out: string, catalog: SiteCatalog, opts: Bu
     const upserts: SearchDoc[] = [];
     const updates: SearchIndexReport[] = [];
     const touched = [...changed.values()].sort(compareArticles);
-    let done = 0;
-    for (const a of touched) {
-      const doc = renderOne(run, a);
-      if (doc) {
-        const { html, ...rest } = doc;
-        upserts.push({ ...rest, text: htmlToText(html) });
-        if (upserts.length >= (opts.upsertBatch ?? UPSERT_BATCH)) updates.push(await updateSearchIndex(out, { upsert: upserts.splice(0), remove: [] }));
-      }
-      if (++done % 50 === 0 || done === touched.length) opts.onProgress?.(done, touched.length);
-    }
+    await renderIndexed(run, touched, out, opts, upserts, updates);
     for (const a of run.history) await writeHistory(model, writer, a, false);
     if (upserts.length) updates.push(await updateSearchIndex(out, { upsert: upserts, remove: [] }));
     const assetsCopied = copyAssets(root, out, run.assets);
@@ -413,19 +422,8 @@ async function completeBuild(
     indexed = thread.finish();
     indexed.catch(() => {});
   } else {
-    let done = 0;
-    for (const a of all) {
-      const doc = renderOne(run, a);
-      if (doc) {
-        const { html, ...rest } = doc;
-        upserts.push({ ...rest, text: htmlToText(html) });
-        // the articles whose inputs changed are the touched ones
-        touched.add(rest.key);
-        // the index updated in batches: a rebuild that makes many articles again holds only a batch's text
-        if (upserts.length >= (opts.upsertBatch ?? UPSERT_BATCH)) updates.push(await updateSearchIndex(out, { upsert: upserts.splice(0), remove: [] }));
-      }
-      if (++done % 50 === 0 || done === all.length) opts.onProgress?.(done, all.length);
-    }
+    // the articles whose inputs changed are the touched ones
+    await renderIndexed(run, all, out, opts, upserts, updates, touched);
   }
   try {
     search = (await writeRest()) ?? search;
