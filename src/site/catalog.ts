@@ -25,7 +25,7 @@ import type { ArticleFields, ManifestRecord } from '../archive/index.ts';
 import { manifestRecordSchema, scanManifest } from '../archive/manifest.ts';
 import type { StatusRow } from '../health/index.ts';
 import { STATE_FILE } from './build.ts';
-import { ArchiveReader, EDGE, edgeHash, type ArticleList, type ManifestStamp, type SiteArticle, type SiteView } from './model.ts';
+import { ArchiveReader, EDGE, edgeHash, wholeLines, type ArticleList, type ManifestStamp, type SiteArticle, type SiteView } from './model.ts';
 
 export const CATALOG_FILE = STATE_FILE;
 
@@ -338,7 +338,7 @@ export function readAppended(root: string, catalog: SiteCatalog, slugs: readonly
       const from = was?.size ?? 0;
       const tail = readAt(fd, from, st.size - from);
       // whole lines only: a line being appended is read by the next build
-      const end = tail.lastIndexOf(10) + 1;
+      const end = wholeLines(tail);
       if (end === 0) {
         sources.push(before ?? { slug, name, stamp: { ino: st.ino, size: 0, mtimeMs: st.mtimeMs, edge: edgeHash(new Uint8Array(0)), nextLine: 1 }, damaged: [] });
         continue;

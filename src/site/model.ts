@@ -298,7 +298,23 @@ export class SiteModel extends ArchiveReader implements SiteView {
 }
 
 /**
- * A manifest's whole lines (up to its last line break; a line still being appended is left out), with the
+ * How many bytes of `buf` (manifest bytes) are whole lines: up to the last line break, and a last line
+ * without one when it is whole JSON (a manifest made by hand may end so; a store's next append starts a new
+ * line after it). A line still being appended is not whole JSON, and is left for the next read.
+ */
+export function wholeLines(buf: Buffer): number {
+  const end = buf.lastIndexOf(10) + 1;
+  if (end === buf.length) return end;
+  try {
+    JSON.parse(buf.toString('utf8', end));
+    return buf.length;
+  } catch {
+    return end;
+  }
+}
+
+/**
+ * A manifest's whole lines (see wholeLines: a line still being appended is left out), with the
  * file's inode and time; null when it cannot be read.
  */
 export async function readManifest(file: string): Promise<{ buf: Buffer; ino: number; mtimeMs: number } | null> {
@@ -312,7 +328,7 @@ export async function readManifest(file: string): Promise<{ buf: Buffer; ino: nu
     const st = await handle.stat();
     // read whole, then decoded line by line (readFile with an encoding decodes chunk by chunk: several times slower)
     const all = await handle.readFile();
-    const end = all.lastIndexOf(10) + 1;
+    const end = wholeLines(all);
     return { buf: end === all.length ? all : all.subarray(0, end), ino: st.ino, mtimeMs: st.mtimeMs };
   } catch {
     return null;
