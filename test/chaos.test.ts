@@ -311,7 +311,17 @@ function childEnv(): NodeJS.ProcessEnv {
 
 function startRun(bin: string, root: string) {
   const started = Date.now();
-  const child = spawn(process.execPath, [bin, 'run', '--archive', root, '--only', 'alpha', 'beta', '--json'], { cwd: REPO_ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  // a process group of its own: `run` is a launcher and the run it starts (src/cli/launch.ts), and a run is
+  // killed whole, both at once, as a crash, the OOM killer of its cgroup or a service manager would (killing the
+  // launcher alone leaves the run to notice and stop, its lock held meanwhile: the next run is then refused)
+  const child = spawn(process.execPath, [bin, 'run', '--archive', root, '--only', 'alpha', 'beta', '--json'], { cwd: REPO_ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const kill = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -320,7 +330,7 @@ function startRun(bin: string, root: string) {
     child.once('error', reject);
     child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - started }));
   });
-  return { child, done };
+  return { child, done, kill };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -624,7 +634,7 @@ test(`chaos: ${ROUNDS} rounds of changing feeds, a run SIGKILLed at a random mom
         const late = deadline(HANG_MS);
         const outcome = await Promise.race([moment, exited, late.passed]);
         late.clear();
-        run.child.kill('SIGKILL');
+        run.kill();
         const cut = await run.done;
         if (appends) {
           const seen = appends.close();
@@ -654,7 +664,7 @@ test(`chaos: ${ROUNDS} rounds of changing feeds, a run SIGKILLed at a random mom
       const run = startRun(bin, root);
       const firstRequest = server.nextRequest().then(() => Date.now());
       const late = deadline(HANG_MS);
-      void late.passed.then(() => run.child.kill('SIGKILL'));
+      void late.passed.then(() => run.kill());
       const done = await run.done;
       late.clear();
       assert.equal(done.signal, null, `${at}: the completing run hung (killed after ${HANG_MS} ms)\n${done.stderr}`);

@@ -219,3 +219,20 @@ test('a run stopped with SIGTERM or SIGINT exits 143/130 at once and leaves no l
   }
   await fs.rm(work, { recursive: true, force: true });
 });
+
+test('a holder that has ended but is not reaped yet (a zombie: its parent gone too, an init that does not reap) is stale', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
+  // `sleep 0.05 &` becomes a zombie once it ends: its parent execs `sleep 5`, which never waits for it
+  const parent = spawn('sh', ['-c', 'sleep 0.05 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+    for (let i = 0; i < 100 && !/^\d+ \(.*\) Z/.test(await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.match(await fs.readFile(`/proc/${pid}/stat`, 'utf8'), /\) Z /, 'the process is a zombie');
+    const root = await tempDir();
+    await writeLock(root, holder({ pid }));
+    const lock = await acquireLock(lockFile(root), lockOpts(root));
+    assert.equal(JSON.parse(await fs.readFile(lockFile(root), 'utf8')).nonce, lock.holder.nonce);
+    await lock.release();
+  } finally {
+    parent.kill();
+  }
+});

@@ -80,10 +80,14 @@ function startTime(pid: number): string | undefined {
 function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  // a zombie (ended, not yet reaped: e.g. a run killed with its launcher, left to an init that does not reap)
+  // holds its pid but runs no more
+  const stat = readProc(`/proc/${pid}/stat`);
+  const state = stat ? stat[stat.lastIndexOf(')') + 2] : undefined;
+  return state !== 'Z' && state !== 'X';
 }
 
 /** Whether the holder may still be running. Unknown means yes. */
