@@ -28,7 +28,7 @@ import { inside } from '../util/index.ts';
 import { feedArticles, feedTexts, normaliseBaseUrl } from './feeds.ts';
 import { STATIC_DIR, packageStatic } from './layout.ts';
 import { CatalogModel, PageHashes, SiteCatalog, removeCatalog, writeCatalog, type CatalogArticle } from './catalog.ts';
-import { compareArticles, dayOf, openSiteModel, type ArticleList, type SiteArticle, type SiteModel, type SiteView } from './model.ts';
+import { compareArticles, dayOf, openSiteModel, type ArchiveReader, type ArticleList, type SiteArticle, type SiteModel, type SiteView } from './model.ts';
 import { PAGE_SIZE, pageCount, renderArticle, renderDay, renderDays, renderDiff, renderHistory, renderHome, renderSearch, renderSource, renderSources, titleOf, type Names } from './pages.ts';
 import { feedPath, pathOf, type FeedFormat } from './routes.ts';
 import { isSearchIndexReady, updateSearchIndex, type SearchDoc, type SearchIndexReport } from './search/index.ts';
@@ -66,13 +66,6 @@ function hash(s: string | Uint8Array): string {
 
 
 
-/**
- * Writes pages into the output folder, only when their bytes differ from what the state records: atomically
- * (a temporary file, then rename) when the folder holds an earlier build (a reader or a server may be looking
- * at it), straight into the file when it holds none (`direct`: a first or damaged build, the state file
- * removed first, so that a build stopped midway leaves no state and the next one rewrites every page).
- * A direct write never follows a symbolic link: a page path that is one is replaced by rename.
- */
 /** Page path → hash of its bytes: a Map (a complete build), or the catalog's with this build's on top. */
 interface PageStore {
   get(rel: string): string | undefined;
@@ -80,6 +73,14 @@ interface PageStore {
   set(rel: string, h: string): void;
   delete(rel: string): void;
 }
+
+/**
+ * Writes pages into the output folder, only when their bytes differ from what the catalog records: atomically
+ * (a temporary file, then rename) when the folder holds an earlier build (a reader or a server may be looking
+ * at it), straight into the file when it holds none (`direct`: a first or damaged build, the catalog removed
+ * first, so that a build stopped midway leaves none and the next one rewrites every page).
+ * A direct write never follows a symbolic link: a page path that is one is replaced by rename.
+ */
 
 class SiteWriter {
   written = 0;
@@ -280,12 +281,12 @@ async function rebuild(root: string, out: string, catalog: SiteCatalog, opts: Bu
     // where the touched articles were (before their rows change) and are: the oldest list page each list must
     // make again (pages count from the oldest: every later page moves), the days
     const firstPage = new Map<string, number>();
-    const oldestOf = (rows: Iterable<{ source: string; id: string; published: number }>, within: (r: { source: string }) => string[]) => {
+    // the oldest row of each list ('': all articles, else a source's)
+    const oldestOf = (rows: Iterable<{ source: string; id: string; published: number }>) => {
       const oldest = new Map<string, { source: string; id: string; published: number }>();
-      for (const r of rows) for (const list of within(r)) if (!oldest.has(list) || before(r, oldest.get(list)!) > 0) oldest.set(list, r);
+      for (const r of rows) for (const list of ['', r.source]) if (!oldest.has(list) || before(r, oldest.get(list)!) > 0) oldest.set(list, r);
       return oldest;
     };
-    const lists = (r: { source: string }) => ['', r.source];
     const countOf = (list: string) =>
       (list === '' ? db.prepare('SELECT count(*) AS n FROM articles').get() : db.prepare('SELECT count(*) AS n FROM articles WHERE source = ?').get(list)) as { n: number };
     const place = (oldest: Map<string, { source: string; id: string; published: number }>) => {
@@ -298,16 +299,17 @@ async function rebuild(root: string, out: string, catalog: SiteCatalog, opts: Bu
     };
     const days = new Set<string>();
     const oldRows = [...changed.values()].map((a) => catalog.article(a.source, a.record.id)).filter((r): r is CatalogArticle => r !== undefined);
-    place(oldestOf(oldRows, lists));
+    place(oldestOf(oldRows));
     for (const r of oldRows) days.add(r.day);
     const rows: CatalogArticle[] = [...changed.values()].map((a) => ({ source: a.source, id: a.record.id, published: a.record.published, day: dayOf(a.record.published), at: a.at!, len: a.len! }));
     catalog.update({ articles: rows, sources: [], pages: new Map(), inputs: new Map(), feeds: new Map() });
-    place(oldestOf(rows, lists));
+    place(oldestOf(rows));
     for (const r of rows) days.add(r.day);
     model.setSources(appended.sources);
     warnings.push(...appended.sources.flatMap((s) => s.damaged));
 
-    const writer = new SiteWriter(out, new PageHashes(catalog), false, false);
+    const hashes = new PageHashes(catalog);
+    const writer = new SiteWriter(out, hashes, false, false);
     copyStatic(writer);
     const inputs = new Map<string, string>();
     const run: ArticleRun = { model, writer, inputKey: (rel) => inputs.get(rel) ?? catalog.inputKey(rel), setInput: (rel, key) => inputs.set(rel, key), assets: new Set(), history: [], always: false, rendered: 0, skipped: 0 };
@@ -328,8 +330,14 @@ async function rebuild(root: string, out: string, catalog: SiteCatalog, opts: Bu
       if (i > 0) wanted.add(dayKeys[i - 1]!);
       if (i < dayKeys.length - 1) wanted.add(dayKeys[i + 1]!);
     });
-    // a day left without articles (its only one moved): its page goes
-    for (const day of days) if (!model.days().has(day) && writer.pages.has(pathOf({ kind: 'day', day }))) writer.remove(pathOf({ kind: 'day', day }));
+    // a day left without articles (its only one moved): its page goes, and the days beside it link past it
+    for (const day of days) {
+      if (model.days().has(day)) continue;
+      if (writer.pages.has(pathOf({ kind: 'day', day }))) writer.remove(pathOf({ kind: 'day', day }));
+      const i = dayKeys.findIndex((d) => d < day);
+      if (i > 0 || (i === -1 && dayKeys.length)) wanted.add(dayKeys[(i === -1 ? dayKeys.length : i) - 1]!);
+      if (i >= 0) wanted.add(dayKeys[i]!);
+    }
     writeLists(model, writer, { from: (list) => firstPage.get(list) ?? Infinity, days: wanted });
     writer.write(pathOf({ kind: 'sources' }), renderSources(model, await model.health()));
     writer.write(pathOf({ kind: 'search' }), renderSearch('static'));
@@ -340,7 +348,7 @@ async function rebuild(root: string, out: string, catalog: SiteCatalog, opts: Bu
     writeFeeds(model, writer, base, catalog.generator(), [undefined, ...model.sources().map((s) => s.slug).filter((slug) => sourcesTouched.has(slug) || !feedKeys.has(slug))], feedKeys, feeds);
 
     catalog.setConfig(model.configured());
-    catalog.update({ articles: [], sources: appended.sources, pages: writer.pages instanceof PageHashes ? writer.pages.changed : new Map(), inputs, feeds });
+    catalog.update({ articles: [], sources: appended.sources, pages: hashes.changed, inputs, feeds });
     db.exec('COMMIT');
     return {
       out,
@@ -527,7 +535,7 @@ function isStaticPath(rel: string): boolean {
   return rel.startsWith('static/');
 }
 
-async function writeHistory(model: Names & { history(a: SiteArticle): ReturnType<CatalogModel['history']> }, writer: SiteWriter, a: SiteArticle, complete: boolean): Promise<void> {
+async function writeHistory(model: Names & Pick<ArchiveReader, 'history'>, writer: SiteWriter, a: SiteArticle, complete: boolean): Promise<void> {
   const h = await model.history(a);
   const page = renderHistory(model, h);
   if (page) writer.write(pathOf({ kind: 'history', slug: a.source, id: a.record.id }), page);

@@ -479,7 +479,8 @@ export class CatalogModel extends ArchiveReader implements SiteView {
     }
     try {
       const parsed = manifestRecordSchema.safeParse(JSON.parse(readAt(fd, row.at, row.len).toString('utf8')));
-      return parsed.success && parsed.data.id === row.id ? parsed.data : null;
+      // the record of that article, under its source's folder (as when the manifest is read whole)
+      return parsed.success && parsed.data.id === row.id && parsed.data.path.startsWith(`articles/${row.source}/`) ? parsed.data : null;
     } catch {
       return null;
     }
