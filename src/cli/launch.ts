@@ -18,7 +18,8 @@
  * The launcher forwards SIGINT, SIGTERM and SIGHUP to the run, and ends as the run did (its exit code, or
  * the same signal). Killed outright (SIGKILL), it cannot forward anything: the run notices that its parent
  * is gone (within 100 ms, when it next gets to its event loop) and stops at once, so that a run killed is a
- * run stopped, as before (test/chaos.test.ts kills runs so). Node flags of one's own for the heap (on the
+ * run stopped, as before (test/chaos.test.ts kills a run's whole process group, as a crash would: both at
+ * once; a lock left by a run killed so, even unreaped, is stale). Node flags of one's own for the heap (on the
  * command line or in NODE_OPTIONS: `NODE_OPTIONS=--max-old-space-size=4096 newsvault run` for a run that
  * needs more), or a debugger's (`--inspect`), keep the single process: they are used as given.
  */
