@@ -168,6 +168,10 @@ async function commit(searchDir: string, m: Manifest, old?: Manifest): Promise<v
   removeStale(searchDir, new Set([...m.segs.map((s) => s.id), m.fold]), readdirSync(searchDir));
 }
 
+/** Documents from which a full build's final merge takes a second thread (below, the thread's start costs more
+ *  than it saves). */
+const MERGE_THREAD_DOCS = 20_000;
+
 /** Builds the index from nothing: documents streamed in, a segment written every FLUSH documents, and the
  *  segments merged into one at the end. */
 export async function buildSearchIndex(
@@ -176,6 +180,7 @@ export async function buildSearchIndex(
   opts: {
     /** Documents per segment while streaming (default 8,000). */ segmentDocs?: number;
     /** Distinct tokens per segment while streaming (default 400,000). */ segmentTokens?: number;
+    /** Whether the final merge's upper half runs on a thread of its own (default: from MERGE_THREAD_DOCS documents). */ mergeThread?: boolean;
   } = {},
 ): Promise<SearchIndexReport> {
   const flushAt = opts.segmentDocs ?? FLUSH;
@@ -215,7 +220,7 @@ export async function buildSearchIndex(
     spill();
     const deleted = runs.map(() => [] as number[]);
     for (const d of dups) deleted[d.run]!.push(d.doc);
-    m.segs = [mergeRuns(searchDir, runDir, runs, deleted, id)];
+    m.segs = [await mergeRuns(searchDir, runDir, runs, deleted, id, opts.mergeThread ?? added >= MERGE_THREAD_DOCS)];
     merged = m.segs[0]!.n;
   }
   await commit(searchDir, m);

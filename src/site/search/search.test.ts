@@ -241,6 +241,49 @@ test('a full build streamed in several segments and merged answers as one built 
   assert.deepEqual(b.hits.map((h) => [h.url, h.score]), a.hits.map((h) => [h.url, h.score]));
 });
 
+test('the final merge writes the same files with its upper half on a thread of its own, and sizes its shards as a build from memory does', async () => {
+  // 6,000 short documents of words drawn (deterministically) from a few: frequent tokens get files of their own
+  const words = ['普京', '俄罗斯', '习近平', '朝鲜', '卫星', '太空计划', '台湾', '选举', '经济', '制裁', '乌克兰', '峰会', '人权', '香港', '新疆', '疫情'];
+  // and text of characters drawn from 24: their triples, in a dozen documents each, are light in every run
+  const chars = [...'的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长'].slice(0, 24);
+  let seed = 7;
+  const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+  const many: SearchDoc[] = Array.from({ length: 6000 }, (_, i) => ({
+    key: `x/${i}`,
+    url: `a/x/${i}.html`,
+    title: `${words[rand(words.length)]}${words[rand(words.length)]} ${i}`,
+    source: 'x',
+    sourceName: 'X',
+    published: T0 + i * HOUR,
+    text: `${Array.from({ length: 6 }, () => words[rand(words.length)]).join('，')}。${Array.from({ length: 24 }, () => chars[rand(chars.length)]).join('')}`,
+  }));
+  const once = await tempDir();
+  const inline = await tempDir();
+  const threaded = await tempDir();
+  await buildSearchIndex(once, many);
+  const a = await buildSearchIndex(inline, many, { segmentDocs: 500, mergeThread: false });
+  const b = await buildSearchIndex(threaded, many, { segmentDocs: 500, mergeThread: true });
+  assert.ok(a.runs! > 10 && b.runs === a.runs, JSON.stringify(b));
+  // every file the same, the segment's name aside (a random part: a new name for every build, for caches)
+  const segOf = (dir: string) => /"id":"([^"]+)"/.exec(readFileSync(path.join(dir, 'search', 'manifest.js'), 'utf8'))![1]!;
+  const files = (dir: string) => readdirSync(path.join(dir, 'search'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+  const contents = (dir: string) => new Map(files(dir).map((f) => [f.replaceAll(segOf(dir), 'SEG'), readFileSync(path.join(dir, f), 'utf8').replaceAll(segOf(dir), 'SEG')]));
+  const [x, y] = [contents(inline), contents(threaded)];
+  assert.deepEqual([...y.keys()].sort(), [...x.keys()].sort());
+  for (const [f, text] of x) assert.equal(y.get(f), text, f);
+  assert.ok([...x.keys()].some((f) => /\/h\d*[02468]\.js$/.test(f)) && [...x.keys()].some((f) => /\/h\d*[13579]\.js$/.test(f)), 'heavy files of both halves');
+  // the light shards: as many as a segment built at once from the same documents has, give or take a factor of
+  // two (the runs' own estimates, summed, count a token once per run: 8 times as many at 100,000 documents)
+  const bitsOf = (dir: string) => Number(/"bits":(\d+)/.exec(readFileSync(path.join(dir, 'search', 'manifest.js'), 'utf8'))![1]);
+  assert.ok(bitsOf(inline) >= 2, `bits ${bitsOf(inline)}`);
+  assert.ok(Math.abs(bitsOf(inline) - bitsOf(once)) <= 1, `merged ${bitsOf(inline)}, from memory ${bitsOf(once)}`);
+  for (const q of ['普京', '俄罗斯 制裁', '"太空计划"', '香港 新疆 疫情']) {
+    assert.deepEqual(await keysOf(threaded, q), await keysOf(once, q), q);
+    assert.deepEqual(await keysOf(threaded, q), naive(many, q), q);
+  }
+  assert.deepEqual(await keysOf(threaded, '1234'), ['x/1234']);
+});
+
 test('a full build given a document again (the same key) keeps only the later one, across the spilled runs', async () => {
   const docs = docsOf(await archiveOf(corpus()));
   const many: SearchDoc[] = [];

@@ -307,25 +307,38 @@ function isCjkUnit(s: string, start: number, end: number): boolean {
   return isCjkAt(s, start, end);
 }
 
-/** Writes the files of one segment's postings shard by shard; the caller gives tokens in shard order. */
+/** Writes the files of one segment's postings shard by shard; the caller gives tokens in shard order. A writer
+ *  may write a range of the shards only, and number its heavy files `heavyFirst`, + `heavyStep`, … (two
+ *  writers of one segment: even and odd). */
 export class ShardWriter {
-  private current = -1;
+  private current: number;
+  private readonly from: number;
+  private readonly to: number;
   private shard: Record<string, string | number> = Object.create(null) as Record<string, string | number>;
-  private heavy = 0;
+  private heavy: number;
+  private readonly heavyStep: number;
   bytes = 0;
   light = 0;
   constructor(
     private readonly dir: string,
     private readonly id: string,
     readonly bits: number,
-  ) {}
+    range: { from: number; to: number; heavyFirst: number; heavyStep: number } = { from: 0, to: 2 ** bits, heavyFirst: 0, heavyStep: 1 },
+  ) {
+    this.current = range.from - 1;
+    this.from = range.from;
+    this.to = range.to;
+    this.heavy = range.heavyFirst;
+    this.heavyStep = range.heavyStep;
+  }
 
   add(token: string, shard: number, posting: Uint8Array): void {
     while (this.current < shard) this.next();
     this.bytes += posting.length;
     const b64 = Buffer.from(posting.buffer, posting.byteOffset, posting.length).toString('base64');
     if (posting.length > HEAVY) {
-      const k = this.heavy++;
+      const k = this.heavy;
+      this.heavy += this.heavyStep;
       writeFileSync(path.join(this.dir, `h${k}.js`), scriptOf(`${this.id}/h${k}`, b64));
       this.shard[token] = k;
     } else {
@@ -335,13 +348,13 @@ export class ShardWriter {
   }
 
   private next(): void {
-    if (this.current >= 0) writeFileSync(path.join(this.dir, `${this.current}.js`), scriptOf(`${this.id}/${this.current}`, this.shard));
+    if (this.current >= this.from) writeFileSync(path.join(this.dir, `${this.current}.js`), scriptOf(`${this.id}/${this.current}`, this.shard));
     this.current++;
     this.shard = Object.create(null) as Record<string, string | number>;
   }
 
   finish(): void {
-    while (this.current < 2 ** this.bits) this.next();
+    while (this.current < this.to) this.next();
   }
 }
 
