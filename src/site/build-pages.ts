@@ -32,7 +32,7 @@ import { compareArticles, dayOf, openSiteModel, type ArchiveReader, type Article
 import { PAGE_SIZE, pageCount, renderArticle, renderDay, renderDays, renderDiff, renderHistory, renderHome, renderSearch, renderSource, renderSources, titleOf, type Names } from './pages.ts';
 import { feedPath, pathOf, type FeedFormat } from './routes.ts';
 import { isSearchIndexReady, updateSearchIndex, type SearchDoc, type SearchIndexReport } from './search/index.ts';
-import { startSearchIndexer, type HtmlDoc, type SearchIndexer } from './search-worker.ts';
+import { startSearchIndexer, type SearchIndexer } from './search-worker.ts';
 import { checkOut, type BuildOptions, type BuildReport } from './build.ts';
 import { SEARCH_HEAP_MB } from './thread.ts';
 
@@ -199,7 +199,7 @@ interface ArticleRun {
 }
 
 /** An article's page, written when its inputs changed: its search document, or null when skipped. */
-function renderOne(run: ArticleRun, a: SiteArticle): HtmlDoc | null {
+function renderOne(run: ArticleRun, a: SiteArticle): SearchDoc | null {
   const rel = pathOf({ kind: 'article', slug: a.source, id: a.record.id });
   const name = run.model.nameOf(a.source);
   const key = articleKey(a, name);
@@ -227,7 +227,8 @@ function renderOne(run: ArticleRun, a: SiteArticle): HtmlDoc | null {
     source: a.source,
     sourceName: name,
     published: a.record.published,
-    html: fields?.contentHtml ?? '',
+    // the text taken here rather than on the search thread: in a full build that thread has more to do
+    text: htmlToText(fields?.contentHtml ?? ''),
   };
 }
 
@@ -240,9 +241,8 @@ async function renderIndexed(run: ArticleRun, list: readonly SiteArticle[], out:
   for (const a of list) {
     const doc = renderOne(run, a);
     if (doc) {
-      const { html, ...rest } = doc;
-      upserts.push({ ...rest, text: htmlToText(html) });
-      made?.add(rest.key);
+      upserts.push(doc);
+      made?.add(doc.key);
       if (upserts.length >= (opts.upsertBatch ?? UPSERT_BATCH)) updates.push(await updateSearchIndex(out, { upsert: upserts.splice(0), remove: [] }));
     }
     if (++done % 50 === 0 || done === list.length) opts.onProgress?.(done, list.length);

@@ -1,26 +1,22 @@
 /**
  * The full build's search indexing, on a thread of its own (node:worker_threads) so that it runs beside the
- * page rendering on a second core. The build thread posts the articles in batches (their HTML: the plain
- * text is taken here), at most MAX_IN_FLIGHT batches ahead (so memory stays bounded whatever the archive's
- * size); this thread streams them into the search builder (src/site/search) and posts its report.
+ * page rendering on a second core. The build thread posts the articles in batches (their plain text), at most
+ * MAX_IN_FLIGHT batches ahead (so memory stays bounded whatever the archive's size); this thread streams them
+ * into the search builder (src/site/search) and posts its report.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import path from 'node:path';
-import { htmlToText } from '../index/text.ts';
 import type { SearchDoc, SearchIndexReport } from './search/index.ts';
 import { SEARCH_HEAP_MB, startThread } from './thread.ts';
-
-/** A search document with the article's HTML in place of its text. */
-export type HtmlDoc = Omit<SearchDoc, 'text'> & { html: string };
 
 const BATCH = 200;
 const MAX_IN_FLIGHT = 4;
 
-type ToWorker = { type: 'batch'; docs: HtmlDoc[] } | { type: 'end' };
+type ToWorker = { type: 'batch'; docs: SearchDoc[] } | { type: 'end' };
 type FromWorker = { type: 'ack' } | { type: 'done'; report: SearchIndexReport } | { type: 'error'; message: string };
 
 export interface SearchIndexer {
-  push(doc: HtmlDoc): Promise<void>;
+  push(doc: SearchDoc): Promise<void>;
   finish(): Promise<SearchIndexReport>;
   abort(): Promise<void>;
 }
@@ -28,7 +24,7 @@ export interface SearchIndexer {
 /** Starts indexing into `<out>/search/` (a full build of the index) on a worker thread, its heap capped at `heapMb`. */
 export function startSearchIndexer(out: string, heapMb: number | null = SEARCH_HEAP_MB): SearchIndexer {
   const worker = startThread(import.meta.url, { out }, heapMb);
-  let batch: HtmlDoc[] = [];
+  let batch: SearchDoc[] = [];
   let inFlight = 0;
   let waiting: (() => void) | null = null;
   let failure: Error | null = null;
@@ -85,7 +81,7 @@ export function startSearchIndexer(out: string, heapMb: number | null = SEARCH_H
 async function runWorker(out: string): Promise<void> {
   const port = parentPort!;
   const { buildSearchIndex } = await import('./search/index.ts');
-  const queue: HtmlDoc[][] = [];
+  const queue: SearchDoc[][] = [];
   let ended = false;
   let wake: (() => void) | null = null;
   port.on('message', (m: ToWorker) => {
@@ -99,7 +95,7 @@ async function runWorker(out: string): Promise<void> {
     for (;;) {
       const b = queue.shift();
       if (b) {
-        for (const { html, ...d } of b) yield { ...d, text: htmlToText(html) };
+        yield* b;
         port.postMessage({ type: 'ack' } satisfies FromWorker);
         continue;
       }
