@@ -63,9 +63,6 @@ function hash(s: string | Uint8Array): string {
   return digest('sha256', s, 'base64url').slice(0, 22);
 }
 
-
-
-
 /** Page path → hash of its bytes: a Map (a complete build), or the catalog's with this build's on top. */
 interface PageStore {
   get(rel: string): string | undefined;
@@ -161,7 +158,6 @@ function articleKey(a: SiteArticle, name: string): string {
 }
 
 const FORMATS: FeedFormat[] = ['rss', 'atom', 'json'];
-
 
 
 
