@@ -20,12 +20,13 @@ import { relaunchIfNeeded } from ${JSON.stringify(new URL('../src/cli/launch.ts'
 await relaunchIfNeeded(process.argv);
 const [, , , action = ''] = process.argv;
 const heap = v8.getHeapStatistics();
-process.stdout.write(JSON.stringify({ pid: process.pid, ppid: process.ppid, execArgv: process.execArgv, heapLimitMiB: heap.heap_size_limit / 2 ** 20, launcherEnv: process.env.NEWSVAULT_LAUNCHER_PID ?? null }) + '\\n');
-if (action.startsWith('exit:')) process.exit(Number(action.slice(5)));
 if (action === 'trap') {
-  // as the run command: SIGTERM stops it with 143; every signal received is counted on stderr
+  // as the run command: SIGTERM stops it with 143; every signal received is counted on stderr (the handler is
+  // in place before the report below: the test signals as soon as it reads it)
   process.on('SIGTERM', () => { process.stderr.write('SIGTERM\\n'); setTimeout(() => process.exit(143), 300); });
 }
+process.stdout.write(JSON.stringify({ pid: process.pid, ppid: process.ppid, execArgv: process.execArgv, heapLimitMiB: heap.heap_size_limit / 2 ** 20, launcherEnv: process.env.NEWSVAULT_LAUNCHER_PID ?? null }) + '\\n');
+if (action.startsWith('exit:')) process.exit(Number(action.slice(5)));
 if (action === 'trap' || action === 'wait') setInterval(() => {}, 1000);
 `;
 
