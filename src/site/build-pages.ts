@@ -25,9 +25,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { htmlToText } from '../index/text.ts';
 import { inside } from '../util/index.ts';
-import { feedArticles, feedTexts, normaliseBaseUrl } from './feeds.ts';
+import { feedArticles, feedItemKey, feedTexts, normaliseBaseUrl } from './feeds.ts';
 import { STATIC_DIR, packageStatic } from './layout.ts';
-import { CatalogModel, PageHashes, SiteCatalog, removeCatalog, writeCatalog, type CatalogArticle } from './catalog.ts';
+import { CatalogModel, PageHashes, SiteCatalog, removeCatalog, writeCatalog, type CatalogArticle, type FeedItems } from './catalog.ts';
 import { compareArticles, dayOf, openSiteModel, type ArchiveReader, type ArticleList, type SiteArticle, type SiteModel, type SiteView } from './model.ts';
 import { PAGE_SIZE, pageCount, renderArticle, renderDay, renderDays, renderDiff, renderHistory, renderHome, renderSearch, renderSource, renderSources, titleOf, type Names } from './pages.ts';
 import { feedPath, pathOf, type FeedFormat } from './routes.ts';
@@ -339,12 +339,14 @@ async function rebuild(root: string, out: string, catalog: SiteCatalog, opts: Bu
     writer.write(pathOf({ kind: 'search' }), renderSearch('static'));
 
     const feeds = new Map<string, string>();
+    const feedItems = new Map<string, FeedItems>();
     const feedKeys = catalog.feeds();
     const sourcesTouched = new Set(touched.map((a) => a.source));
-    writeFeeds(model, writer, base, catalog.generator(), [undefined, ...model.sources().map((s) => s.slug).filter((slug) => sourcesTouched.has(slug) || !feedKeys.has(slug))], feedKeys, feeds);
+    const feedSources = [undefined, ...model.sources().map((s) => s.slug).filter((slug) => sourcesTouched.has(slug) || !feedKeys.has(slug))];
+    writeFeeds(model, writer, base, catalog.generator(), feedSources, feedKeys, feeds, { old: (name) => catalog.feedItems(name), made: feedItems });
 
     catalog.setConfig(model.configured());
-    catalog.update({ articles: [], sources: appended.sources, pages: hashes.changed, inputs, feeds });
+    catalog.update({ articles: [], sources: appended.sources, pages: hashes.changed, inputs, feeds, feedItems });
     db.exec('COMMIT');
     return {
       out,
@@ -385,6 +387,10 @@ async function completeBuild(
   const pages = catalog?.pages() ?? new Map<string, string>();
   const inputs = sameCode ? catalog.inputs() : new Map<string, string>();
   const feeds = sameCode ? catalog.feeds() : new Map<string, string>();
+  // the feeds' items as last written (kept for the feeds not made again), and as this build writes them
+  const oldItems = new Map<string, FeedItems>();
+  if (sameCode) for (const name of feeds.keys()) oldItems.set(name, catalog.feedItems(name) ?? {});
+  const feedItems = new Map<string, FeedItems>();
   const hadCatalog = catalog !== null;
   catalog?.close();
   // no earlier build here (or its catalog is damaged): pages are written in place, and the catalog, if any,
@@ -440,6 +446,7 @@ async function completeBuild(
       pages,
       inputs,
       feeds,
+      feedItems,
     });
   } catch (err) {
     await indexer?.abort();
@@ -482,7 +489,7 @@ async function completeBuild(
     writeLists(model, writer, !searchFull && removedKeys.length === 0 ? planOf(model, touched) : null);
     writer.write(pathOf({ kind: 'sources' }), renderSources(model, await model.health()));
     writer.write(pathOf({ kind: 'search' }), renderSearch('static'));
-    writeFeeds(model, writer, base, generator, [undefined, ...model.sources().map((s) => s.slug)], feeds, feeds);
+    writeFeeds(model, writer, base, generator, [undefined, ...model.sources().map((s) => s.slug)], feeds, feeds, { old: (name) => oldItems.get(name), made: feedItems });
 
     for (const rel of [...pages.keys()]) if (!writer.produced.has(rel) && !isStaticPath(rel)) writer.remove(rel);
     for (const name of [...feeds.keys()]) if (name !== '' && !model.source(name)) feeds.delete(name);
@@ -499,21 +506,40 @@ function* catalogRows(all: readonly SiteArticle[]): Iterable<CatalogArticle> {
  * The feeds of these sources (undefined: the combined ones), written when their key (this code, the source's
  * name, the records of their articles) differs from `known`'s; the keys written go into `keys`.
  */
-function writeFeeds(model: SiteView, writer: SiteWriter, base: string | null, generator: string, sources: readonly (string | undefined)[], known: ReadonlyMap<string, string>, keys: Map<string, string>): void {
+/**
+ * Writes the feeds of `sources` (undefined: the combined one) whose key (its articles' records, the names,
+ * this code) is not the one `known` holds; their keys go into `keys`. `items`: each feed's items as last
+ * written (`old`, their sanitised contents: a body is read and sanitised only for an item new or changed
+ * since), and as written now or kept (`made`).
+ */
+function writeFeeds(
+  model: SiteView,
+  writer: SiteWriter,
+  base: string | null,
+  generator: string,
+  sources: readonly (string | undefined)[],
+  known: ReadonlyMap<string, string>,
+  keys: Map<string, string>,
+  items: { old: (name: string) => FeedItems | undefined; made: Map<string, FeedItems> },
+): void {
   const sanitized = new Map<string, string>();
   for (const source of sources) {
-    const items = feedArticles(model, source) ?? [];
+    const list = feedArticles(model, source) ?? [];
     const name = source ?? '';
-    const key = hash(`${generator}\0${source === undefined ? '' : model.nameOf(source)}\0${items.map((a) => `${a.source}/${JSON.stringify(a.record)}`).join('\n')}`);
+    const key = hash(`${generator}\0${source === undefined ? '' : model.nameOf(source)}\0${list.map((a) => `${a.source}/${JSON.stringify(a.record)}`).join('\n')}`);
     const paths = FORMATS.map((format) => feedPath(source === undefined ? { format } : { source, format }));
+    const old = items.old(name);
     if (!writer.force && known.get(name) === key && paths.every((p) => writer.pages.has(p))) {
       for (const p of paths) writer.produced.add(p);
+      if (old) items.made.set(name, old);
       continue;
     }
-    const withBodies = items.map((article) => ({ article, fields: sanitized.has(`${article.source}/${article.record.id}`) ? null : model.bodySync(article) }));
+    for (const [k, html] of Object.entries(old ?? {})) if (!sanitized.has(k)) sanitized.set(k, html);
+    const withBodies = list.map((article) => ({ article, fields: sanitized.has(feedItemKey(article)) ? null : model.bodySync(article) }));
     const texts = feedTexts(model, { ...(source === undefined ? {} : { source }), ...(base ? { baseUrl: base } : {}) }, withBodies, sanitized);
     FORMATS.forEach((format, i) => writer.write(paths[i]!, texts[format]));
     keys.set(name, key);
+    items.made.set(name, Object.fromEntries(list.map((a) => [feedItemKey(a), sanitized.get(feedItemKey(a)) ?? ''])));
   }
 }
 

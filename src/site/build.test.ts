@@ -220,6 +220,31 @@ test('build: a rebuild rewrites only the pages that changed, from the run events
   }
 });
 
+test('build: a rebuild makes a feed again from its items as last written: only a new or changed item is read and sanitised', async () => {
+  const root = await smallArchive();
+  const out = path.join(root, 'site');
+  await buildSite(root, { out });
+  // dw 1's article file turns into a folder: a build that read its body would lose its text from the dw feed
+  const record = readFileSync(path.join(root, 'articles', 'dw', 'index.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { guid: string; path: string })
+    .find((r) => r.guid === 'guid-dw-1')!;
+  const file = path.join(root, record.path);
+  await fs.rm(file);
+  mkdirSync(file);
+  await commit(root, [['dw', item('dw', 300)]], T0 + 400 * HOUR);
+  const report = await buildSite(root, { out });
+  assert.equal(report.complete, false);
+  const feed = readFileSync(path.join(out, 'feeds', 'dw.xml'), 'utf8');
+  assert.match(feed, /第300篇。朝鲜领导人/);
+  assert.match(feed, /第1篇。朝鲜领导人/, 'the kept item');
+  // a complete build reads every item's body
+  const full = await buildSite(root, { out, full: true });
+  assert.equal(full.complete, true);
+  assert.doesNotMatch(readFileSync(path.join(out, 'feeds', 'dw.xml'), 'utf8'), /第1篇。朝鲜领导人/);
+});
+
 test('build: a site whose search index was damaged (a segment folder gone) gets its index built again whole, not updated', async () => {
   const root = await smallArchive();
   const out = path.join(root, 'site');

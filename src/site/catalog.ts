@@ -30,13 +30,14 @@ import { ArchiveReader, EDGE, edgeHash, wholeLines, type ArticleList, type Manif
 export const CATALOG_FILE = STATE_FILE;
 
 /** Bump on any change to the tables. */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE pages (path TEXT PRIMARY KEY, hash TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE inputs (path TEXT PRIMARY KEY, key TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE feeds (name TEXT PRIMARY KEY, key TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE feed_items (name TEXT PRIMARY KEY, items TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE sources (slug TEXT PRIMARY KEY, name TEXT NOT NULL, stamp TEXT NOT NULL, damaged TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE articles (
   source TEXT NOT NULL,
@@ -98,7 +99,11 @@ export interface CatalogData {
   pages: ReadonlyMap<string, string>;
   inputs: ReadonlyMap<string, string>;
   feeds: ReadonlyMap<string, string>;
+  feedItems: ReadonlyMap<string, FeedItems>;
 }
+
+/** A feed's items as last written: their sanitised contents by feedItemKey (feeds.ts). */
+export type FeedItems = Record<string, string>;
 
 /** Removes the catalog and its journal (a first build's start: a build stopped midway leaves none). */
 export function removeCatalog(out: string): void {
@@ -132,6 +137,8 @@ export function writeCatalog(out: string, data: CatalogData): void {
       for (const [rel, key] of data.inputs) input.run(rel, key);
       const feed = db.prepare('INSERT INTO feeds (name, key) VALUES (?, ?)');
       for (const [name, key] of data.feeds) feed.run(name, key);
+      const items = db.prepare('INSERT INTO feed_items (name, items) VALUES (?, ?)');
+      for (const [name, of] of data.feedItems) if (data.feeds.has(name)) items.run(name, JSON.stringify(of));
     })();
     db.exec(INDEXES);
     db.exec('INSERT INTO days (day, n) SELECT day, count(*) FROM articles GROUP BY day');
@@ -217,6 +224,16 @@ export class SiteCatalog {
     return new Map((this.db.prepare('SELECT name, key FROM feeds').raw().all() as [string, string][]));
   }
 
+  /** A feed's items as last written (see FeedItems), or undefined. */
+  feedItems(name: string): FeedItems | undefined {
+    const v = (this.db.prepare('SELECT items FROM feed_items WHERE name = ?').get(name) as { items: string } | undefined)?.items;
+    try {
+      return v === undefined ? undefined : (JSON.parse(v) as FeedItems);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** An article's row, or undefined. */
   article(source: string, id: string): CatalogArticle | undefined {
     return this.db.prepare('SELECT source, id, published, day, at, len FROM articles WHERE source = ? AND id = ?').get(source, id) as CatalogArticle | undefined;
@@ -241,6 +258,7 @@ export class SiteCatalog {
     pages: ReadonlyMap<string, string | null>;
     inputs: ReadonlyMap<string, string>;
     feeds: ReadonlyMap<string, string>;
+    feedItems?: ReadonlyMap<string, FeedItems>;
   }): void {
     const db = this.db;
     db.transaction(() => {
@@ -269,6 +287,8 @@ export class SiteCatalog {
       for (const [rel, key] of change.inputs) input.run(rel, key);
       const feed = db.prepare('INSERT OR REPLACE INTO feeds (name, key) VALUES (?, ?)');
       for (const [name, key] of change.feeds) feed.run(name, key);
+      const items = db.prepare('INSERT OR REPLACE INTO feed_items (name, items) VALUES (?, ?)');
+      for (const [name, of] of change.feedItems ?? []) items.run(name, JSON.stringify(of));
     })();
   }
 }

@@ -4,6 +4,7 @@
  * newest FEED_ITEMS articles, content sanitised as on the pages; links point at the site's article pages when
  * a base URL is given, else at the original articles.
  */
+import { hash } from 'node:crypto';
 import { Feed } from 'feed';
 import type { ArticleFields } from '../archive/index.ts';
 import type { SiteArticle, SiteModel, SiteView } from './model.ts';
@@ -39,6 +40,11 @@ export function feedArticles(model: SiteView, source?: string): SiteArticle[] | 
   return list ? list.slice(0, FEED_ITEMS) : null;
 }
 
+/** What an article's item in a feed is made from, as a key: the article and its record (a new record, a new item). */
+export function feedItemKey(article: SiteArticle): string {
+  return `${article.source}/${article.record.id}/${hash('sha256', JSON.stringify(article.record), 'base64url').slice(0, 16)}`;
+}
+
 /** One feed's text from its articles and their bodies (read by the caller, in order). */
 export function feedText(model: Names, opts: FeedOptions, items: { article: SiteArticle; fields: ArticleFields | null }[]): string {
   return feedTexts(model, opts, items)[opts.format];
@@ -46,8 +52,9 @@ export function feedText(model: Names, opts: FeedOptions, items: { article: Site
 
 /**
  * A feed in the three formats from one reading of its articles (each article's content sanitised once).
- * `cache`: sanitised contents by `source/id`, shared by the feeds of one build (an article is in its source's
- * feed and in the combined one).
+ * `cache`: sanitised contents by feedItemKey, shared by the feeds of one build (an article is in its source's
+ * feed and in the combined one) and kept from one build to the next (an item's body is read and sanitised
+ * only when the item is new or its record changed; `fields` may then be null).
  */
 export function feedTexts(
   model: Names,
@@ -77,7 +84,7 @@ export function feedTexts(
     const original = /^https?:\/\//i.test(r.link) ? r.link : null;
     const url = page ?? original ?? `urn:newsvault:${article.source}:${r.id}`;
     // images: mirrored ones only resolve on the site; without a base URL their original address is used
-    const key = `${article.source}/${r.id}`;
+    const key = feedItemKey(article);
     let html = cache.get(key);
     if (html === undefined) {
       const content = fields ? sanitizeArticle(fields.contentHtml, { root: base ?? '', baseUrl: original }) : '';
