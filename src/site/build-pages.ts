@@ -159,8 +159,6 @@ function articleKey(a: SiteArticle, name: string): string {
 
 const FORMATS: FeedFormat[] = ['rss', 'atom', 'json'];
 
-
-
 /** buildSite on the calling thread, the search indexing's heap capped at `searchHeapMb`. */
 export async function buildSiteHere(root: string, opts: BuildOptions, searchHeapMb: number | null = SEARCH_HEAP_MB): Promise<BuildReport> {
   const t0 = performance.now();
@@ -503,10 +501,6 @@ function* catalogRows(all: readonly SiteArticle[]): Iterable<CatalogArticle> {
 }
 
 /**
- * The feeds of these sources (undefined: the combined ones), written when their key (this code, the source's
- * name, the records of their articles) differs from `known`'s; the keys written go into `keys`.
- */
-/**
  * Writes the feeds of `sources` (undefined: the combined one) whose key (its articles' records, the names,
  * this code) is not the one `known` holds; their keys go into `keys`. `items`: each feed's items as last
  * written (`old`, their sanitised contents: a body is read and sanitised only for an item new or changed
@@ -535,11 +529,12 @@ function writeFeeds(
       continue;
     }
     for (const [k, html] of Object.entries(old ?? {})) if (!sanitized.has(k)) sanitized.set(k, html);
-    const withBodies = list.map((article) => ({ article, fields: sanitized.has(feedItemKey(article)) ? null : model.bodySync(article) }));
+    const itemKeys = list.map(feedItemKey);
+    const withBodies = list.map((article, i) => ({ article, fields: sanitized.has(itemKeys[i]!) ? null : model.bodySync(article) }));
     const texts = feedTexts(model, { ...(source === undefined ? {} : { source }), ...(base ? { baseUrl: base } : {}) }, withBodies, sanitized);
     FORMATS.forEach((format, i) => writer.write(paths[i]!, texts[format]));
     keys.set(name, key);
-    items.made.set(name, Object.fromEntries(list.map((a) => [feedItemKey(a), sanitized.get(feedItemKey(a)) ?? ''])));
+    items.made.set(name, Object.fromEntries(itemKeys.map((k) => [k, sanitized.get(k) ?? ''])));
   }
 }
 

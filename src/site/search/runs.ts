@@ -287,7 +287,7 @@ const MERGE_HEAP_MB = 128;
 /** Runs `mergeHalf(job)` on a thread of its own (merge-thread.ts). */
 function mergeOnThread(job: HalfJob): Promise<HalfResult> {
   return new Promise((resolve, reject) => {
-    const worker = startThread(new URL(`./merge-thread${path.extname(new URL(import.meta.url).pathname)}`, import.meta.url).href, { kind: 'merge-half', job }, MERGE_HEAP_MB);
+    const worker = startThread(new URL(`./merge-thread${path.extname(import.meta.url)}`, import.meta.url).href, { kind: 'merge-half', job }, MERGE_HEAP_MB);
     let settled = false;
     worker.once('message', (m: { ok: HalfResult } | { error: string }) => {
       settled = true;
