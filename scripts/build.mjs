@@ -15,6 +15,7 @@ import { cpSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { vendor } from './vendor.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = path.join(root, 'src');
@@ -45,6 +46,16 @@ if (compiled.status !== 0) {
   process.exit(compiled.status ?? 1);
 }
 
+// the compiled modules only (before the runtime files are copied: the site's browser scripts are not ours to bundle)
+let bundled;
+try {
+  bundled = await vendor(out);
+} catch (err) {
+  rmSync(out, { recursive: true, force: true });
+  console.error(`build: bundling the packages failed: ${err.message}`);
+  process.exit(1);
+}
+
 let copied = 0;
 for (const rel of readdirSync(src, { recursive: true, withFileTypes: true })
   .filter((e) => e.isFile())
@@ -73,4 +84,4 @@ for (let i = 0; ; i++) {
   }
 }
 for (const dir of old) rmSync(dir, { recursive: true, force: true });
-console.error(`build: compiled src/ to dist/, copied ${copied} runtime file(s)`);
+console.error(`build: compiled src/ to dist/, copied ${copied} runtime file(s), bundled the packages ${bundled.modules} modules import into ${bundled.chunks} shared chunk(s) (dist/vendor/)`);

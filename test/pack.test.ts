@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const COMMANDS = ['run', 'init', 'sources', 'status', 'extract', 'inspect'];
 /** What `newsvault --help` must not load: the pipeline and its heavy dependencies. */
+const HEAVY = /^(undici|linkedom|sax|better-sqlite3|@mozilla\/readability|yaml|zod)$/;
 const PIPELINE = /\/node_modules\/(undici|linkedom|sax|better-sqlite3|@mozilla\/readability|yaml|zod)\/|\/dist\/(run|fetch\/index|parse|extract|archive|publish)\//;
 
 /** The environment of the child processes: without what an enclosing `npm test` or tsx set. */
@@ -77,6 +78,7 @@ test('npm pack, npm install of the tarball, then the installed newsvault works',
   assert.ok(files.includes('bin/newsvault.js'));
   assert.ok(files.includes('dist/cli/main.js'));
   assert.ok(files.includes('dist/extract/rules/rfi.fr.txt'), 'the built-in site rules ship beside the compiled code');
+  assert.ok(files.includes('dist/vendor/chunks.json'), 'the bundled packages ship with the compiled code');
   assert.ok(files.includes('README.md'));
   const unwanted = files.filter(
     (f) => !/^(bin|dist|docs)\//.test(f) && !/^(README\.md|LICENSE|package\.json)$/.test(f)
@@ -104,6 +106,12 @@ test('npm pack, npm install of the tarball, then the installed newsvault works',
   assert.ok(modules?.some((u) => u.endsWith('/dist/cli/main.js')), `the hook saw the CLI load: ${listed.stderr}`);
   assert.ok(modules);
   assert.deepEqual(modules.filter((u) => PIPELINE.test(u)), [], '--help loaded none of the pipeline');
+  // nor the packages bundled into dist/vendor/ (the build lists what each chunk holds)
+  const installed = path.join(prefix, 'node_modules', 'newsvault', 'dist');
+  const vendored = JSON.parse(await fs.readFile(path.join(installed, 'vendor', 'chunks.json'), 'utf8')) as { chunks: Record<string, string[]> };
+  const chunks = modules.filter((u) => /\/dist\/vendor\//.test(u)).map((u) => /\/dist\/(vendor\/.*)$/.exec(u)![1]!);
+  assert.ok(chunks.length > 0 && chunks.every((c) => c in vendored.chunks), `the CLI's packages come from dist/vendor/ chunks the build listed: ${chunks.join(', ')}`);
+  assert.deepEqual(chunks.flatMap((c) => vendored.chunks[c]!).filter((p) => HEAVY.test(p)), [], '--help loaded no heavy package');
 
   const archived = await run(bin, ['run', '--archive', archive, '--feed', path.join(repo, 'examples', 'sample-feed.xml')], tmp);
   ok(archived, 'newsvault run --feed examples/sample-feed.xml');

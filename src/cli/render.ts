@@ -6,11 +6,11 @@ import { statusTable } from '../health/index.ts';
 import type { RunReport } from '../run/index.ts';
 import { oneLine } from './context.ts';
 
-const require = createRequire(import.meta.url);
+const requireCjs = createRequire(import.meta.url);
 
 /** cli-table3's constructor, loaded when a table is first drawn. */
 export function tableClass(): typeof CliTable3 {
-  return require('cli-table3') as typeof CliTable3;
+  return requireCjs('cli-table3') as typeof CliTable3;
 }
 
 export function renderRunTable(report: RunReport): string {

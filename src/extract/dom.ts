@@ -12,13 +12,13 @@
 import { createRequire } from 'node:module';
 import type * as Linkedom from 'linkedom';
 
-const require = createRequire(import.meta.url);
+const requireCjs = createRequire(import.meta.url);
 let linkedom: typeof Linkedom | undefined;
 
 /** linkedom and what it loads (about 25 MiB resident), loaded the first time a page is parsed (CommonJS, so
  *  synchronously), not when the stage is imported: a run whose feeds give the full text never needs it. */
 function parseHTML(html: string): ReturnType<typeof Linkedom.parseHTML> {
-  return (linkedom ??= require('linkedom') as typeof Linkedom).parseHTML(html);
+  return (linkedom ??= requireCjs('linkedom') as typeof Linkedom).parseHTML(html);
 }
 
 /** Tags that belong in <head> when they come before any body content. */

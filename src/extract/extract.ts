@@ -24,11 +24,11 @@ import { builtinRules, ruleFor } from './rules.ts';
 import { textOf } from './text.ts';
 import type { ExtractOptions, ExtractedArticle, SiteRule } from './types.ts';
 
-const require = createRequire(import.meta.url);
+const requireCjs = createRequire(import.meta.url);
 let readability: typeof ReadabilityClass | undefined;
 /** Mozilla Readability, loaded the first time a page is extracted (as linkedom, see dom.ts). */
 function loadReadability(): typeof ReadabilityClass {
-  return (readability ??= (require('@mozilla/readability') as { Readability: typeof ReadabilityClass }).Readability);
+  return (readability ??= (requireCjs('@mozilla/readability') as { Readability: typeof ReadabilityClass }).Readability);
 }
 
 /** Pages longer than this (in UTF-16 code units of decoded HTML) are refused. */

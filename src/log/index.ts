@@ -118,11 +118,11 @@ export interface CreateLoggerOptions extends LogSettings {
   timestamps?: boolean;
 }
 
-const require = createRequire(import.meta.url);
+const requireCjs = createRequire(import.meta.url);
 
 /** The command line's logger: pino, JSON lines or formatText lines, to `write`. */
 export function createLogger(opts: CreateLoggerOptions): Logger {
-  const pino = require('pino') as typeof pinoModule;
+  const pino = requireCjs('pino') as typeof pinoModule;
   const write =
     opts.format === 'json'
       ? opts.write

@@ -90,7 +90,7 @@ interface Task {
   bar?: CliProgress.SingleBar;
 }
 
-const require = createRequire(import.meta.url);
+const requireCjs = createRequire(import.meta.url);
 
 export function createProgress(opts: ProgressOptions): Progress {
   const now = opts.now ?? Date.now;
@@ -129,7 +129,7 @@ export function createProgress(opts: ProgressOptions): Progress {
     };
   }
   // bars on the terminal
-  const cliProgress = require('cli-progress') as typeof CliProgress;
+  const cliProgress = requireCjs('cli-progress') as typeof CliProgress;
   const multi = new cliProgress.MultiBar(
     {
       stream: opts.stream ?? process.stderr,

@@ -8,21 +8,21 @@ import type Iconv from 'iconv-lite';
 import type Chardet from 'chardet';
 import type * as Entities from 'entities';
 
-const require = createRequire(import.meta.url);
+const requireCjs = createRequire(import.meta.url);
 
 let iconvModule: typeof Iconv | undefined;
 let entitiesModule: typeof Entities | undefined;
 let chardetModule: typeof Chardet | undefined;
 
 export function iconv(): typeof Iconv {
-  return (iconvModule ??= require('iconv-lite') as typeof Iconv);
+  return (iconvModule ??= requireCjs('iconv-lite') as typeof Iconv);
 }
 
 export function chardet(): typeof Chardet {
-  return (chardetModule ??= require('chardet') as typeof Chardet);
+  return (chardetModule ??= requireCjs('chardet') as typeof Chardet);
 }
 
 /** HTML character references: only titles that hold HTML need them. */
 export function decodeHTMLStrict(s: string): string {
-  return (entitiesModule ??= require('entities') as typeof Entities).decodeHTMLStrict(s);
+  return (entitiesModule ??= requireCjs('entities') as typeof Entities).decodeHTMLStrict(s);
 }

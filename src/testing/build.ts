@@ -3,7 +3,8 @@
  *
  * It is compiled for the test process alone, into a folder of its own under `node_modules/.cache/` (so the
  * packages resolve as from dist/), the way `npm run build` compiles dist/ (scripts/build.mjs: tsc with
- * tsconfig.build.json, then the non-TypeScript runtime files of src/ beside the modules), with a copy of
+ * tsconfig.build.json, then the non-TypeScript runtime files of src/ beside the modules, then the packages
+ * bundled into dist/vendor/ by scripts/vendor.mjs), with a copy of
  * bin/newsvault.js and package.json. The shared dist/ is neither read nor written: it may be stale, or
  * swapped by a build running meanwhile (`npm pack` in test/pack.test.ts). Types are not checked
  * (`--noCheck`: `npm run typecheck` does that), as tsx runs the other tests; the emitted code is the same.
@@ -34,6 +35,8 @@ export function builtCli(): string {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const compiled = spawnSync(process.execPath, [tsc, '-p', path.join(REPO_ROOT, 'tsconfig.build.json'), '--outDir', dist, '--noCheck'], { encoding: 'utf8' });
   if (compiled.status !== 0) throw new Error(`compiling the CLI failed (tsc exit ${compiled.status}):\n${compiled.stdout}${compiled.stderr}`);
+  const bundled = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'vendor.mjs'), dist], { encoding: 'utf8' });
+  if (bundled.status !== 0) throw new Error(`bundling the CLI's packages failed (exit ${bundled.status}):\n${bundled.stdout}${bundled.stderr}`);
   for (const e of readdirSync(src, { recursive: true, withFileTypes: true })) {
     if (!e.isFile()) continue;
     const rel = path.relative(src, path.join(e.parentPath, e.name));
