@@ -32,8 +32,9 @@
  *   ones, a file appended to in place counting only its growth (the new article files are not in it).
  *
  * The baseline, measured in the same run on the same disk: the article files the first step added, written
- * to a fresh folder with one `writeFileSync` each and no fsync, by a child process timed the same way
- * (`--fsync-baseline`: once more with an fsync per file). Alone, that baseline swung 0.5–3.9 s of CPU from
+ * to a fresh folder with one `writeFileSync` each and no fsync, by a child process timed the same way; then
+ * the same followed by one fsync of every file and of every folder, 16 at a time as the archive's commits do
+ * (the least that makes them durable: what a batched commit cannot do without); `--fsync-baseline`: once more with an fsync per file as it is written. Alone, that baseline swung 0.5–3.9 s of CPU from
  * one benchmark to the next: nearly all of it is kernel time creating the files, which on the development
  * machine's ext4 varies several-fold with where on the disk the folder lands and what else is writing
  * (5,000 files of 5 KB: 0.2 s of system time in one folder, 2–3 s in another at the same moment). So the
@@ -369,26 +370,36 @@ for (let s = 0; s < steps; s++) {
     writeFileSync(packFile, Buffer.concat(pack));
     writeFileSync(path.join(work, 'pack.json'), JSON.stringify(index));
     const MB = pack.reduce((n, b) => n + b.length, 0) / 1e6;
-    for (const sync of values['fsync-baseline'] ? [false, true] : [false]) {
-      const outBase = path.join(work, sync ? 'plain-fsync' : 'plain');
-      const out = outBase;
+    const modes = values['fsync-baseline'] ? (['plain', 'batched', 'fsync'] as const) : (['plain', 'batched'] as const);
+    for (const mode of modes) {
+      const outBase = path.join(work, mode);
+      // plain: one writeFileSync per file; batched: the same, then every file fsynced and every folder once,
+      // 16 at a time as the archive does (src/archive/durable.ts): what batched durability needs at the least,
+      // nothing else; fsync: an fsync per file as it is written
+      const write = {
+        plain: 'fs.writeFileSync(f, pack.subarray(at, at + n));',
+        batched: 'fs.writeFileSync(f, pack.subarray(at, at + n)); files.push(f);',
+        fsync: 'const fd = fs.openSync(f, "w"); fs.writeSync(fd, pack, at, n); fs.fsyncSync(fd); fs.closeSync(fd);',
+      }[mode];
       const script = `import fs from 'node:fs'; import path from 'node:path';
 const pack = fs.readFileSync(${JSON.stringify(packFile)}); const index = JSON.parse(fs.readFileSync(${JSON.stringify(path.join(work, 'pack.json'))}, 'utf8'));
-let at = 0; const made = new Set();
-for (const [p, n] of index) { const f = path.join(${JSON.stringify(out)}, p); const d = path.dirname(f);
+let at = 0; const made = new Set(); const files = [];
+for (const [p, n] of index) { const f = path.join(${JSON.stringify(outBase)}, p); const d = path.dirname(f);
   if (!made.has(d)) { fs.mkdirSync(d, { recursive: true }); made.add(d); }
-  ${sync ? 'const fd = fs.openSync(f, "w"); fs.writeSync(fd, pack, at, n); fs.fsyncSync(fd); fs.closeSync(fd);' : 'fs.writeFileSync(f, pack.subarray(at, at + n));'} at += n; }`;
-      const file = path.join(work, `baseline-${sync ? 'fsync' : 'plain'}.mjs`);
-      await fs.writeFile(file, script);
+  ${write} at += n; }
+const sync = async (p) => { const h = await fs.promises.open(p, 'r'); try { await h.sync(); } finally { await h.close(); } };
+const all = async (ps) => { for (let i = 0; i < ps.length; i += 16) await Promise.all(ps.slice(i, i + 16).map(sync)); };
+await all(files); await all([...made]);`;
+      const file = path.join(work, `baseline-${mode}.mjs`);
       const runs: Usage[] = [];
       const ingests: Usage[] = [];
       const outs: string[] = [];
       for (let k = 0; k < RATIO_RUNS; k++) {
-        const out = path.join(work, `${sync ? 'plain-fsync' : 'plain'}-${k}`);
+        const out = path.join(work, `${mode}-${k}`);
         await fs.writeFile(file, script.replaceAll(JSON.stringify(outBase), JSON.stringify(out)));
         runs.push(await measure([file]));
         // the first step again, beside it: a fresh archive in the same parent folder, the same items
-        const again = path.join(work, `again-${sync ? 'fsync' : 'plain'}-${k}`);
+        const again = path.join(work, `again-${mode}-${k}`);
         await fs.mkdir(again);
         await fs.copyFile(path.join(root, 'newsvault.yaml'), path.join(again, 'newsvault.yaml'));
         const u = await measure([...CLI, 'run', '--archive', again, ...ONLY]);
@@ -399,7 +410,8 @@ for (const [p, n] of index) { const f = path.join(${JSON.stringify(out)}, p); co
       }
       // removed after the measured runs (see the top of this file)
       for (const o of outs) await fs.rm(o, { recursive: true, force: true });
-      baselines.push({ label: sync ? 'the same article bytes, an fsync per file' : 'the same article bytes, no fsync', runs, ingests, files: articles.length, MB });
+      const label = { plain: 'the same article bytes, no fsync', batched: 'the same bytes, then each file and folder fsynced once', fsync: 'the same article bytes, an fsync per file' }[mode];
+      baselines.push({ label, runs, ingests, files: articles.length, MB });
     }
     await small(String(STEP));
   }
@@ -453,5 +465,13 @@ for (const b of baselines) {
   console.log(
     `| ${b.label} | ${b.files} | ${f1(b.MB)} | ${each(b.runs, (u) => f2(u.wallS))} | ${each(b.runs, cpu)} | ${each(b.ingests, (u) => f2(u.wallS))} | ${each(b.ingests, cpu)} | ${f1(iWall / mWall)} | ${f1(iCpu / mCpu)} |`,
   );
+}
+const plain = baselines.find((b) => b.label.includes('no fsync'));
+const batched = baselines.find((b) => b.label.includes('fsynced once'));
+if (plain && batched) {
+  // what durability alone costs against the plain writes: the part of the first ingest's ratio no archiver that
+  // makes its files durable can avoid
+  const r = (f: (u: Usage) => number) => f1(median(batched.runs.map(f)) / median(plain.runs.map(f)));
+  console.log(`\nDurability alone (the fsynced baseline against the plain one, medians): ${r((u) => u.wallS)}× wall, ${r((u) => u.cpuS)}× CPU.`);
 }
 await fs.rm(work, { recursive: true, force: true });

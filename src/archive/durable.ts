@@ -16,6 +16,11 @@ function naming(err: unknown, dest: string): unknown {
   return err;
 }
 
+/** This process's temporary names: its pid, random bits drawn once (a leftover of an earlier process with the same
+ *  pid does not collide), and a counter (10,000 files drew 10,000 random numbers: 140 ms of a first ingest). */
+const TMP_TAG = `${process.pid}.${randomBytes(6).toString('hex')}`;
+let tmpCount = 0;
+
 /**
  * Writes `file` whole through a temporary file in `tmpDir` and a rename, without flushing either. Returns
  * the folders this call created (outermost first), whose entries in their parents must be flushed too.
@@ -40,7 +45,7 @@ export function writeUnsynced(file: string, content: string | Uint8Array, tmpDir
     }
     known.add(d);
   }
-  const tmp = path.join(tmpDir, `.${path.basename(dest).slice(0, 40)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = path.join(tmpDir, `.${path.basename(dest).slice(0, 40)}.${TMP_TAG}.${(tmpCount++).toString(36)}.tmp`);
   try {
     writeFileSync(tmp, content, { flag: 'wx' });
     renameSync(tmp, dest);

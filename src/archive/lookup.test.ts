@@ -7,7 +7,7 @@ import { renderSourceLists, renderSourceListsFrom } from '../publish/index.ts';
 import Database from 'better-sqlite3';
 import { FileArchive, LOOKUP_FILE, TMP_DIR } from '../storage/index.ts';
 import { tempDir } from '../testing/tree.ts';
-import { closeLookupDbs, lookupDb } from './entries.ts';
+import { closeLookupDbs, Entries, lookupDb } from './entries.ts';
 import type { Entry } from './lookup.ts';
 import { BATCH_SIZE, SYNC_ENTRIES, SourceStore, itemKeys } from './store.ts';
 
@@ -159,6 +159,30 @@ test('lookup rows come back as written; a key finds the row written last; anothe
   const fresh = lookupDb(file)!;
   assert.equal(fresh.state('news'), null);
   assert.equal(fresh.count('news'), 0);
+  closeLookupDbs();
+});
+
+test('a source without rows is answered from memory (no query for nothing); once written, from its rows', async () => {
+  const root = await tempDir();
+  const db = lookupDb(path.join(root, 'lookup.sqlite'))!;
+  const state = { size: 100, ino: 7, mtimeMs: 1.5, edge: 'e', lines: 1, nextLine: 2, torn: false };
+  const x: Entry = { id: 'x', at: 0, len: 10, published: T0, seen: T0, guid: 'guid-x', canonical: 'https://news.example/x', hash: 'hx' };
+  // another source's row with the same keys: never an answer for this one
+  db.write('other', [{ ...x, at: 5 }], state, true);
+  const entries = new Entries('news', db);
+  assert.equal(entries.size, 0);
+  assert.equal(entries.get('x'), undefined);
+  assert.equal(entries.byGuid('guid-x'), undefined);
+  entries.put(x);
+  assert.equal(entries.byUrl('https://news.example/x'), x);
+  assert.deepEqual([...entries.values()], [x]);
+  entries.writeTo(db, state, false);
+  assert.equal(entries.inMemory, 0);
+  assert.equal(entries.size, 1);
+  assert.deepEqual(entries.get('x'), x);
+  assert.deepEqual(entries.byHash('hx'), x);
+  assert.deepEqual(entries.newest(5), [x]);
+  assert.deepEqual([...entries.values()], [x]);
   closeLookupDbs();
 });
 

@@ -327,7 +327,10 @@ export class SourceStore {
   private async sync(force = false): Promise<void> {
     if (!this.db || this.pending.length > 0) return;
     if (!this.whole && this.entries.inMemory === 0) return;
-    if (!force && !this.whole && this.entries.inMemory < SYNC_ENTRIES) return;
+    // whole (the rows describe nothing yet: a first run, a manifest read line by line) or not, the rows are
+    // written once `SYNC_ENTRIES` are held: written at a first ingest's first batch, they made every later
+    // item of the source ask the database (four queries, 0.5 s of 10,000 items' CPU) what memory answers
+    if (!force && this.entries.inMemory < SYNC_ENTRIES) return;
     const file = this.abs(this.manifestPath);
     const st = await fs.stat(file).catch(() => null);
     if (!st || st.size !== this.fileSize) {

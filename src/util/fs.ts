@@ -3,7 +3,7 @@
  * forgiving reads. Nothing here knows about archives; the caller names the folder temporary files go in
  * (for an archive, its git-ignored `.newsvault/tmp`, so a killed process leaves nothing among the articles).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
@@ -43,7 +43,7 @@ export async function listDir(dir: string): Promise<string[]> {
 }
 
 export function sha256(content: string | Uint8Array): string {
-  return createHash('sha256').update(content).digest('hex');
+  return hash('sha256', content);
 }
 
 export interface WriteOptions {
