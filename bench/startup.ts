@@ -3,7 +3,8 @@
  *
  *   node --import tsx bench/startup.ts [--runs N] [--before DIR] [--no-build]
  *
- * Spawns `node bin/newsvault.js --help` and `node bin/newsvault.js inspect examples/sample-feed.xml`
+ * Spawns `node bin/newsvault.js --help`, `node bin/newsvault.js inspect examples/sample-feed.xml` and a `run`
+ * of that feed into an archive that already holds it (what every scheduled run pays before its work)
  * N times each (default 10, after one warm-up run that is not counted: it fills the OS file cache and,
  * for a tsx-based checkout, tsx's transform cache) in this checkout and, with --before DIR, in another
  * checkout too (e.g. an older commit with node_modules linked in), and prints the median of each figure:
@@ -19,11 +20,13 @@
  * This checkout's dist/ is built first (`npm run build`), unless --no-build.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { RUN_HEAP_FLAGS } from '../src/cli/launch.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -36,9 +39,19 @@ const HOOK = `data:text/javascript,${encodeURIComponent(
     "process.on('exit', () => { const u = process.resourceUsage(); writeSync(3, JSON.stringify({ cpu: u.userCPUTime + u.systemCPUTime, rss: u.maxRSS })); });",
 )}`;
 
-const COMMANDS: { label: string; args: string[] }[] = [
-  { label: '--help', args: ['--help'] },
-  { label: 'inspect examples/sample-feed.xml', args: ['inspect', 'examples/sample-feed.xml'] },
+/** A scratch folder per checkout, for `run`'s archive (the warm-up run fills it: the counted runs are no-op runs). */
+const SCRATCH = mkdtempSync(path.join(os.tmpdir(), 'newsvault-startup-'));
+process.on('exit', () => rmSync(SCRATCH, { recursive: true, force: true }));
+
+const COMMANDS: { label: string; args: (scratch: string) => string[]; node?: string[] }[] = [
+  { label: '--help', args: () => ['--help'] },
+  { label: 'inspect examples/sample-feed.xml', args: () => ['inspect', 'examples/sample-feed.xml'] },
+  // node started with the launcher's heap flags: one process (the launcher then starts no other), all of it counted
+  {
+    label: 'run --feed examples/sample-feed.xml (nothing new)',
+    args: (scratch) => ['run', '--archive', path.join(scratch, 'archive'), '--feed', 'examples/sample-feed.xml'],
+    node: [...RUN_HEAP_FLAGS],
+  },
 ];
 
 interface Sample {
@@ -54,9 +67,9 @@ function env(): NodeJS.ProcessEnv {
   return e;
 }
 
-function once(dir: string, args: string[]): Sample {
+function once(dir: string, args: string[], node: string[] = []): Sample {
   const start = performance.now();
-  const r = spawnSync(process.execPath, ['--import', HOOK, 'bin/newsvault.js', ...args], {
+  const r = spawnSync(process.execPath, [...node, '--import', HOOK, 'bin/newsvault.js', ...args], {
     cwd: dir,
     env: env(),
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
@@ -85,11 +98,12 @@ const checkouts: { label: string; dir: string }[] = [
 ];
 
 const rows: string[][] = [];
-for (const { label: command, args } of COMMANDS) {
+for (const { label: command, args, node } of COMMANDS) {
   const samples = checkouts.map(() => [] as Sample[]);
-  for (const { dir } of checkouts) once(dir, args); // warm-up
+  const argsOf = checkouts.map((_, c) => args(path.join(SCRATCH, String(c))));
+  checkouts.forEach(({ dir }, c) => once(dir, argsOf[c]!, node)); // warm-up
   // the checkouts' runs interleaved, so that a busier moment of the machine weighs on both alike
-  for (let i = 0; i < runs; i++) checkouts.forEach(({ dir }, c) => samples[c]!.push(once(dir, args)));
+  for (let i = 0; i < runs; i++) checkouts.forEach(({ dir }, c) => samples[c]!.push(once(dir, argsOf[c]!, node)));
   checkouts.forEach(({ label }, c) => {
     const s = samples[c]!;
     rows.push([

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm run build`: compiles src/ to dist/ with tsc (tsconfig.build.json: `.ts` imports become `.js`),
- * after emptying dist/, then copies the runtime files that are not TypeScript (the built-in site rules,
+ * after emptying dist/, bundles the npm packages the compiled modules import into dist/vendor/ (scripts/vendor.mjs
+ * says why and how), then copies the runtime files that are not TypeScript (the built-in site rules,
  * src/extract/rules/*.txt, and any other non-TS file under src/ outside tests and test data) beside
  * the compiled modules, so that code finding them with `new URL(…, import.meta.url)` finds them in
  * dist/ too. package.json is read as `../../package.json` from src/<stage>/ and dist/<stage>/ alike.

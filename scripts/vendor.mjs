@@ -4,8 +4,8 @@
  *
  * Why: Node 20 loads an ES module graph file by file (resolve, read, compile, link each), and the packages the
  * pipeline imports are hundreds of small files: `run` spent about 600 ms of CPU loading its modules, a site
- * build's thread about 470 ms, before doing any work. Bundled, the same code loads in roughly half that
- * (docs/benchmarks.md, "Start-up"). Node 20 has no compile cache to do this for us (22 has).
+ * build's thread about 400 ms, before doing any work. Bundled, the same code loads in roughly half that
+ * (docs/benchmarks.md, "The packages bundled"). Node 20 has no compile cache to do this for us (22 has).
  *
  * How, with esbuild (the bundler tsx already uses):
  * - every compiled module of ours is an entry point, and every import between our modules stays as it is
