@@ -82,9 +82,10 @@ async function syncOne(p: string, dir: boolean): Promise<void> {
 
 /**
  * syncfs(2): one call that writes back every dirty file and folder of a file system and commits its journal.
- * Flushing a batch of 256 new articles file by file forced up to 256 journal commits; on the development
- * machine 10,000 files of 5 KB took 2.9–3.7 s to fsync (16 at a time) and 0.18 s to syncfs, at a fraction of
- * the CPU (docs/benchmarks.md, "Growth"). Node has no binding for it: coreutils' `sync -f PATH` makes the call.
+ * Flushing a batch of 256 new articles file by file forced up to 256 journal commits (each a cache flush of a
+ * real device); on the development machine 10,000 files of 5 KB took 2.9–3.7 s to fsync (16 at a time) and
+ * 0.18 s to syncfs (docs/benchmarks.md, "Growth": its virtual disk flushes quickly, and an ingest there is no
+ * faster for it). Node has no binding for syncfs: coreutils' `sync -f PATH` makes the call.
  *
  * Used only where it is as safe as fsync: Linux from 5.8 (before, syncfs did not report write-back errors), a
  * local block file system whose syncfs writes data and metadata to the device (ext4, XFS, Btrfs, F2FS: not a
