@@ -49,13 +49,13 @@
  * (heap flags among them keep `run` in one process: the launcher then does not start another).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, promises as fs, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, promises as fs, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { syncfsRefusal } from '../src/archive/durable.ts';
+import { syncfsCommand } from '../src/archive/durable.ts';
 import { builtCli } from '../src/testing/build.ts';
 import { tempDir } from '../src/testing/tree.ts';
 import { seededRandom } from '../src/watch/schedule.ts';
@@ -381,7 +381,7 @@ for (let s = 0; s < steps; s++) {
     writeFileSync(path.join(work, 'pack.json'), JSON.stringify(index));
     const MB = pack.reduce((n, b) => n + b.length, 0) / 1e6;
     // the archive's way of making a batch durable on this file system (see src/archive/durable.ts)
-    const syncfsBin = syncfsRefusal(work) === null ? ['/usr/bin/sync', '/bin/sync'].find((b) => existsSync(b)) : undefined;
+    const syncfsBin = await syncfsCommand(work);
     const modes = values['fsync-baseline'] ? (['plain', 'batched', 'fsync'] as const) : (['plain', 'batched'] as const);
     for (const mode of modes) {
       const outBase = path.join(work, mode);

@@ -142,9 +142,13 @@ function deviceOf(p: string): number | null {
   }
 }
 
-function syncfsFor(dir: string): Promise<string | null> {
+/** The `sync` command that flushes `dir`'s file system with syncfs, or null where new files are fsynced one by one. */
+export function syncfsCommand(dir: string): Promise<string | null> {
   const dev = deviceOf(dir);
-  if (dev === null) return Promise.resolve(null);
+  return dev === null ? Promise.resolve(null) : syncfsFor(dev, dir);
+}
+
+function syncfsFor(dev: number, dir: string): Promise<string | null> {
   let found = syncfsByDevice.get(dev);
   if (!found) {
     found = syncfsRefusal(dir) === null ? findSyncCommand() : Promise.resolve(null);
@@ -171,12 +175,10 @@ export async function syncAll(files: Iterable<string>, dirs: Iterable<string>): 
   const first = fileList[0] ?? dirList[0];
   if (first === undefined) return;
   const dir = fileList[0] !== undefined ? path.dirname(first) : first;
-  const bin = await syncfsFor(dir);
-  if (bin !== null) {
-    // every path on the one file system syncfs flushes (a batch is one source's folder; a mount inside it is not)
-    const dev = deviceOf(dir);
-    if (dev !== null && [...new Set([...fileList.map((f) => path.dirname(f)), ...dirList])].every((d) => deviceOf(d) === dev)) return syncfs(bin, dir);
-  }
+  const dev = deviceOf(dir);
+  const bin = dev === null ? null : await syncfsFor(dev, dir);
+  // every path on the one file system syncfs flushes (a batch is one source's folder; a mount inside it is not)
+  if (bin !== null && [...new Set([...fileList.map((f) => path.dirname(f)), ...dirList])].every((d) => deviceOf(d) === dev)) return syncfs(bin, dir);
   const run = async (paths: string[], isDir: boolean) => {
     for (let i = 0; i < paths.length; i += PARALLEL) await Promise.all(paths.slice(i, i + PARALLEL).map((p) => syncOne(p, isDir)));
   };

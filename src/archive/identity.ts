@@ -2,7 +2,8 @@
  * Identity of an item across runs, orders and machines: GUID, canonical URL, content hash,
  * and the stable article id derived from them.
  */
-import { createHash, hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { sha256 } from '../util/index.ts';
 
 /** Query parameters that only track the reader; removed before URLs are compared. */
 const TRACKING = /^(utm_.*|at_.*|xtor|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|igshid|yclid|_ga|_gl|spm|ncid|cmpid|ocid|s_cid|ref_src|sr_share|ito|ftcamp)$/i;
@@ -24,10 +25,6 @@ export function canonicalUrl(link: string | null | undefined): string | null {
   url.protocol = 'https:';
   if (url.hostname.startsWith('www.')) url.hostname = url.hostname.slice(4);
   return url.href;
-}
-
-export function sha256(text: string): string {
-  return hash('sha256', text);
 }
 
 /** Hash of what a reader sees: the title and the joined body. */
